@@ -1,22 +1,28 @@
-# Pose Uplift: the two commands are `make demo` and `make test`.
-PYTHON ?= python3.11
+# Pose Uplift. The two commands: `make demo` and `make test` (both set up .venv first when needed).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-stubs.txt | cksum | cut -d' ' -f1)
 
-.PHONY: demo test check build validate clean
+.PHONY: demo test check build validate venv clean
 
 $(STAMP): requirements.txt requirements-stubs.txt
-	$(PYTHON) -m venv $(VENV)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	$(PY) -m pip install --quiet --disable-pip-version-check --target $(VENV)/stubs -r requirements-stubs.txt
+	rm -rf $(VENV)/stubs $(VENV)/typeshed
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --target $(VENV)/stubs -r requirements-stubs.txt
+	mkdir -p $(VENV)/typeshed
+	for d in $(VENV)/stubs/*-stubs; do ln -sfn ../stubs/$$(basename $$d) $(VENV)/typeshed/$$(basename $$d -stubs); done
+	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
 venv: $(STAMP)
 
+# static checks: lint, format, types (addon/ against Blender's API stubs)
 check: $(STAMP)
 	$(PY) -m ruff check .
-	MYPYPATH=$(VENV)/stubs $(PY) -m mypy
+	$(PY) -m ruff format --check .
+	MYPYPATH=$(VENV)/typeshed $(PY) -m mypy
 
 test: check
 	$(PY) -m pytest -q

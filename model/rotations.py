@@ -165,9 +165,7 @@ def matrix_to_quat(m: Array) -> Array:
     m10, m11, m12 = m[..., 1, 0], m[..., 1, 1], m[..., 1, 2]
     m20, m21, m22 = m[..., 2, 0], m[..., 2, 1], m[..., 2, 2]
     # 4*w^2, 4*x^2, 4*y^2, 4*z^2
-    d = _stack(
-        [1 + m00 + m11 + m22, 1 + m00 - m11 - m22, 1 - m00 + m11 - m22, 1 - m00 - m11 + m22], -1, m
-    )
+    d = _stack([1 + m00 + m11 + m22, 1 + m00 - m11 - m22, 1 - m00 + m11 - m22, 1 - m00 - m11 + m22], -1, m)
     cands = _stack(
         [
             _stack([d[..., 0], m21 - m12, m02 - m20, m10 - m01], -1, m),
@@ -273,9 +271,8 @@ def matrix_orthogonalize(m: Array) -> Array:
     if _is_torch(m):
         import torch
 
-        fix = torch.ones(*det.shape, 3, dtype=m.dtype, device=m.device)
-        fix = torch.cat([fix[..., :2], det[..., None]], -1)
-        return u @ torch.diag_embed(fix) @ vt
+        ones = torch.ones(*det.shape, 2, dtype=m.dtype, device=m.device)
+        return u @ torch.diag_embed(torch.cat([ones, det[..., None]], -1)) @ vt
     fix = np.ones(det.shape + (3,), dtype=m.dtype)
     fix[..., 2] = det
     return (u * fix[..., None, :]) @ vt
@@ -296,7 +293,9 @@ def geodesic_angle(a: Array, b: Array) -> Array:
     rel = _transpose(a) @ b
     trace = rel[..., 0, 0] + rel[..., 1, 1] + rel[..., 2, 2]
     cos = _clip((trace - 1.0) / 2.0, -1.0, 1.0)
-    skew = _stack([rel[..., 2, 1] - rel[..., 1, 2], rel[..., 0, 2] - rel[..., 2, 0], rel[..., 1, 0] - rel[..., 0, 1]], -1, a)
+    skew = _stack(
+        [rel[..., 2, 1] - rel[..., 1, 2], rel[..., 0, 2] - rel[..., 2, 0], rel[..., 1, 0] - rel[..., 0, 1]], -1, a
+    )
     sin = 0.5 * _norm(skew, keepdims=False)
     return xp.arctan2(sin, cos)
 
@@ -304,7 +303,7 @@ def geodesic_angle(a: Array, b: Array) -> Array:
 def mirror_matrix(m: Array) -> Array:
     """Reflect rotations through the sagittal plane x = 0: ``S M S`` with ``S = diag(-1, 1, 1)``."""
     m = _float(m)
-    s = np.array([-1.0, 1.0, 1.0])
+    s: Array = np.array([-1.0, 1.0, 1.0])
     if _is_torch(m):
         import torch
 

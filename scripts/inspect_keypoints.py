@@ -33,7 +33,11 @@ def summary(path: str, layout: str | None = None, threshold: float = 0.3) -> dic
         "normalized": main.normalized,
         "people": len(tracks),
         "tracks": [
-            {"track_id": t.track_id, "frames_present": t.frames_present(), "confident_fraction": round(t.confident_fraction(threshold), 4)}
+            {
+                "track_id": t.track_id,
+                "frames_present": t.frames_present(),
+                "confident_fraction": round(t.confident_fraction(threshold), 4),
+            }
             for t in tracks
         ],
         "confident_fraction": round(main.confident_fraction(threshold), 4),
@@ -64,7 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"image size:  {size}{' (coordinates normalised to 0..1)' if info['normalized'] else ''}")
     print(f"people:      {info['people']}")
     for t in info["tracks"]:
-        print(f"  track {t['track_id']!s:<12} in {t['frames_present']:>6} frames, {100 * t['confident_fraction']:5.1f}% points confident")
+        print(
+            f"  track {t['track_id']!s:<12} in {t['frames_present']:>6} frames, {100 * t['confident_fraction']:5.1f}% points confident"
+        )
     print(f"confident:   {100 * info['confident_fraction']:.1f}% of points above {args.threshold} (main track)")
     return 0
 

@@ -34,7 +34,9 @@ def read_text(path: Path) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise KeypointFileError(path, f"not UTF-8 text (byte {exc.start}: {data[exc.start:exc.start + 1]!r})") from None
+        raise KeypointFileError(
+            path, f"not UTF-8 text (byte {exc.start}: {data[exc.start : exc.start + 1]!r})"
+        ) from None
 
 
 def load_json(path: Path) -> Any:
@@ -110,7 +112,9 @@ def check_layout(det: Detections, count: int, frame: int | None, layouts: dict[i
         det.layout = LAYOUTS[det.layout_name]
     elif len(det.layout) != count:
         raise KeypointFileError(
-            det.path, f"mixed layouts: {count} points per person here, {len(det.layout)} ({det.layout_name}) before", frame
+            det.path,
+            f"mixed layouts: {count} points per person here, {len(det.layout)} ({det.layout_name}) before",
+            frame,
         )
 
 
@@ -156,10 +160,9 @@ def tracks_from_detections(det: Detections) -> list[Keypoints2D]:
         raise KeypointFileError(det.path, f"nobody detected in any of its {last - first + 1} frames")
     halpe = to_halpe26(np.stack(det.points), det.layout)  # (N, 26, 3), one array for all detections
     frames = np.asarray(det.frames)
-    if all(t is not None for t in det.track_ids):
-        ids = list(det.track_ids)
-    else:
-        ids = _link_people(frames, halpe)
+    ids: list[int | str | None] = list(det.track_ids)
+    if any(t is None for t in ids):
+        ids = list(_link_people(frames, halpe))
     tracks: list[Keypoints2D] = []
     for tid in dict.fromkeys(ids):  # first-seen order
         sel = np.array([i for i, t in enumerate(ids) if t == tid])

@@ -30,7 +30,9 @@ def read_array(path: Path, layout: str | None = None) -> list[Keypoints2D]:
                 keys = list(z.keys())
                 key = "keypoints" if "keypoints" in keys else (keys[0] if len(keys) == 1 else None)
                 if key is None:
-                    raise KeypointFileError(path, f"no 'keypoints' array in the archive (it has {', '.join(keys) or 'none'})")
+                    raise KeypointFileError(
+                        path, f"no 'keypoints' array in the archive (it has {', '.join(keys) or 'none'})"
+                    )
                 arr = np.asarray(z[key], dtype=np.float32)
                 if "scores" in keys:
                     scores = np.asarray(z["scores"], dtype=np.float32)
@@ -55,7 +57,9 @@ def read_array(path: Path, layout: str | None = None) -> list[Keypoints2D]:
         arr = arr[:, None]
         scores = scores[:, None] if scores is not None and scores.ndim == 2 else scores
     if arr.ndim != 4 or arr.shape[-1] not in (2, 3) or arr.shape[0] == 0:
-        raise KeypointFileError(path, f"expected (frames, points, 2|3) or (frames, people, points, 2|3), got {arr.shape}")
+        raise KeypointFileError(
+            path, f"expected (frames, points, 2|3) or (frames, people, points, 2|3), got {arr.shape}"
+        )
     k = arr.shape[2]
     if layout is None:
         if k not in LAYOUT_BY_COUNT:
@@ -74,7 +78,9 @@ def read_array(path: Path, layout: str | None = None) -> list[Keypoints2D]:
             conf = np.ones(pts.shape[:-1] + (1,), np.float32)
             if scores is not None:
                 if scores.shape != arr.shape[:3]:
-                    raise KeypointFileError(path, f"scores shape {scores.shape} does not match keypoints {arr.shape[:3]}")
+                    raise KeypointFileError(
+                        path, f"scores shape {scores.shape} does not match keypoints {arr.shape[:3]}"
+                    )
                 conf = scores[:, person, :, None]
             pts = np.concatenate([pts, conf], -1)
         if not (np.isfinite(pts).all(-1) & (pts[..., 2] > 0)).any():

@@ -24,7 +24,13 @@ def is_annotation_file(doc: Any) -> bool:
 
 
 def is_result_list(doc: Any) -> bool:
-    return isinstance(doc, list) and bool(doc) and isinstance(doc[0], dict) and "image_id" in doc[0] and "keypoints" in doc[0]
+    return (
+        isinstance(doc, list)
+        and bool(doc)
+        and isinstance(doc[0], dict)
+        and "image_id" in doc[0]
+        and "keypoints" in doc[0]
+    )
 
 
 def read_coco_annotations(doc: dict, path: Path) -> Detections:
@@ -55,7 +61,9 @@ def read_coco_annotations(doc: dict, path: Path) -> Detections:
         if not isinstance(ann, dict) or "keypoints" not in ann:
             raise KeypointFileError(path, f"annotation {n} has no 'keypoints'")
         if ann.get("image_id") not in frame_of:
-            raise KeypointFileError(path, f"annotation {n} refers to image {ann.get('image_id')!r}, which is not listed")
+            raise KeypointFileError(
+                path, f"annotation {n} refers to image {ann.get('image_id')!r}, which is not listed"
+            )
         frame = frame_of[ann["image_id"]]
         pts = as_points(ann["keypoints"], path, frame)
         if pts.shape[1] != 3:

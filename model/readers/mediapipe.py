@@ -56,7 +56,9 @@ def read_mediapipe_json(doc: dict, path: Path) -> Detections:
     if not isinstance(frames, list):
         raise KeypointFileError(path, "'frames' must be a list")
     w, h = doc.get("image_width"), doc.get("image_height")
-    size = (w, h) if all(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in (w, h)) else None
+    size: tuple[float, float] | None = None
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in (w, h)):
+        size = (float(w), float(h))  # type: ignore[arg-type]
     normalized = doc.get("normalized", True) is not False
     fps = doc.get("fps")
     if isinstance(fps, (int, float)) and not isinstance(fps, bool) and np.isfinite(fps) and fps > 0:

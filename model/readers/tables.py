@@ -55,7 +55,9 @@ def _numeric_rows(lines: Iterator[str], delimiter: str, ncols: int, path: Path, 
             for i, line in enumerate(buf):
                 cells = [c.strip() for c in line.split(delimiter)]
                 if len(cells) > ncols and any(cells[ncols:]):
-                    raise KeypointFileError(path, f"{len(cells)} values, the header has {ncols} columns", row + i) from None
+                    raise KeypointFileError(
+                        path, f"{len(cells)} values, the header has {ncols} columns", row + i
+                    ) from None
                 try:
                     vals = [float(c) if c else np.nan for c in cells[:ncols]]
                 except ValueError:
@@ -274,7 +276,11 @@ def _read_named_csv(lines: Iterator[str], header: list[str], path: Path, fps, im
     if normalized and image_size is not None:
         pts[..., 0] *= image_size[0]
         pts[..., 1] *= image_size[1]
-    frames = values[:, frame_col].astype(np.int64) if frame_col is not None and np.isfinite(values[:, frame_col]).all() else None
+    frames = (
+        values[:, frame_col].astype(np.int64)
+        if frame_col is not None and np.isfinite(values[:, frame_col]).all()
+        else None
+    )
     layout_name = layout_name_from_names(names)
     fmt = "mediapipe_csv" if layout_name == "MediaPipe-33" else "csv"
     return dense_track(pts, mapped, path=path, format=fmt, layout_name=layout_name, frames=frames, fps=fps,
@@ -299,7 +305,9 @@ def counted_layout(ncols: int, layout: str | None, path: Path) -> tuple[str, int
         for per in (3, 2):
             if ncols == per * len(LAYOUTS[layout]):
                 return layout, per
-        raise KeypointFileError(path, f"{ncols} values per row do not fit layout {layout} ({len(LAYOUTS[layout])} points)")
+        raise KeypointFileError(
+            path, f"{ncols} values per row do not fit layout {layout} ({len(LAYOUTS[layout])} points)"
+        )
     for per in (3, 2):
         if ncols % per == 0 and ncols // per in LAYOUT_BY_COUNT:
             return LAYOUT_BY_COUNT[ncols // per], per

@@ -24,7 +24,9 @@ def test_hand_computed_chain():
     assert np.allclose(pos, [[1, 0, 0], [0, 0, 0], [0, -1, 0]], atol=1e-12)
     assert np.allclose(glob[2], np.diag([-1.0, -1.0, 1.0]), atol=1e-12)
     # root translation overrides the root offset
-    pos2, _ = forward_kinematics(np.stack([ident] * 3), offsets, root_translation=np.array([0, 0, 5.0]), parents=parents)
+    pos2, _ = forward_kinematics(
+        np.stack([ident] * 3), offsets, root_translation=np.array([0, 0, 5.0]), parents=parents
+    )
     assert np.allclose(pos2, [[0, 0, 5], [0, 1, 5], [0, 2, 5]])
 
 

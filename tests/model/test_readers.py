@@ -46,8 +46,28 @@ CASES = {
     "mmpose_video.json": ("mmpose", "Halpe-26", 1, 4, 0, {0: 0, 3: 3}, list(HALPE26), 0.01, True),
     "mmpose_meta.json": ("mmpose", "COCO-17", 2, 3, 1, {0: 0, 2: 2}, layout_points("COCO-17"), 0.01, True),
     "mediapipe.json": ("mediapipe", "MediaPipe-33", 1, 3, 0, {0: 0, 2: 2}, layout_points("MediaPipe-33"), 0.01, True),
-    "mediapipe.csv": ("mediapipe_csv", "MediaPipe-33", 1, 3, 0, {0: 0, 1: 1, 2: 2}, layout_points("MediaPipe-33"), 0.01, True),
-    "walk_Sports2D_px_person00.trc": ("trc", "named", 1, 4, 1, {0: 0, 3: 3}, [halpe_name(n) for n in TRC_NAMES], 0.01, False),
+    "mediapipe.csv": (
+        "mediapipe_csv",
+        "MediaPipe-33",
+        1,
+        3,
+        0,
+        {0: 0, 1: 1, 2: 2},
+        layout_points("MediaPipe-33"),
+        0.01,
+        True,
+    ),
+    "walk_Sports2D_px_person00.trc": (
+        "trc",
+        "named",
+        1,
+        4,
+        1,
+        {0: 0, 3: 3},
+        [halpe_name(n) for n in TRC_NAMES],
+        0.01,
+        False,
+    ),
     "deeplabcut.csv": ("deeplabcut", "named", 1, 4, 0, {0: 0, 3: 3}, DLC_POINTS, 0.01, True),
     "deeplabcut_multi.csv": ("deeplabcut", "named", 2, 3, 0, {0: 0, 2: 2}, DLC_POINTS, 0.01, True),
     "coco17.npy": ("npy", "COCO-17", 1, 5, 0, {0: 0, 4: 4}, layout_points("COCO-17"), 0.01, True),
@@ -333,3 +353,13 @@ def test_inspector_command_line():
     bad = subprocess.run(INSPECT + [str(FIX / "broken" / "truncated_keypoints.json")], capture_output=True, text=True)
     assert bad.returncode == 1 and bad.stdout == ""
     assert bad.stderr.count("\n") == 1 and "truncated JSON" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_bundled_sample_of_real_detections():
+    tracks = read_tracks(ROOT / "model" / "samples" / "sample_mediapipe.json")
+    main = tracks[0]
+    assert (main.source_format, main.num_frames, main.fps, main.image_size) == ("mediapipe", 230, 30.0, (1768, 994))
+    assert main.frames_present() == 166  # the man on the box; MediaPipe then switches to the walker
+    present = main.points[main.confidence > 0]
+    assert (present[:, 0] >= -50).all() and (present[:, 0] <= 1768 + 50).all()
+    assert main.confident_fraction() > 0.5

@@ -155,9 +155,10 @@ def test_conversions_match_mathutils_on_10k(mathutils):
         if angle > 1e-6:
             expected = np.array(mathutils.Quaternion(aa[i] / angle, angle))
             same_rotation_quat(R.axis_angle_to_quat(aa[i])[None], expected[None])
-        assert np.abs(np.array(mathutils.Matrix(m[i].tolist()).to_quaternion()) - back[i]).max() < TOL or np.abs(
-            np.array(mathutils.Matrix(m[i].tolist()).to_quaternion()) + back[i]
-        ).max() < TOL
+        assert (
+            np.abs(np.array(mathutils.Matrix(m[i].tolist()).to_quaternion()) - back[i]).max() < TOL
+            or np.abs(np.array(mathutils.Matrix(m[i].tolist()).to_quaternion()) + back[i]).max() < TOL
+        )
 
 
 def test_continuity_removes_sign_flips_and_keeps_rotations():

@@ -1,0 +1,35 @@
+"""Everything that imports bpy: operators, panels, properties, preferences.
+
+``register()`` only registers classes: no heavy import (torch), no GPU probing, no file access.
+"""
+
+from __future__ import annotations
+
+import bpy
+
+from . import operators, panels, preferences, properties
+
+_CLASSES: tuple[type, ...] = (
+    preferences.POSE_UPLIFT_AP_preferences,
+    properties.POSE_UPLIFT_PG_settings,
+    operators.POSE_UPLIFT_OT_import_keypoints,
+    panels.VIEW3D_PT_pose_uplift,
+)
+
+
+def _menu_import(self: bpy.types.Menu, context: bpy.types.Context) -> None:
+    self.layout.operator(operators.POSE_UPLIFT_OT_import_keypoints.bl_idname, text="2D Keypoints (Pose Uplift)")
+
+
+def register() -> None:
+    for cls in _CLASSES:
+        bpy.utils.register_class(cls)
+    bpy.types.Scene.pose_uplift = bpy.props.PointerProperty(type=properties.POSE_UPLIFT_PG_settings)  # type: ignore[attr-defined,func-returns-value]
+    bpy.types.TOPBAR_MT_file_import.append(_menu_import)
+
+
+def unregister() -> None:
+    bpy.types.TOPBAR_MT_file_import.remove(_menu_import)
+    del bpy.types.Scene.pose_uplift  # type: ignore[attr-defined]
+    for cls in reversed(_CLASSES):
+        bpy.utils.unregister_class(cls)
