@@ -1,0 +1,93 @@
+"""Motion: what the uplifter produces and everything downstream consumes.
+
+Frames and units (see :mod:`.skeleton`): metres, seconds; the world frame is gravity-aligned, **x = the body's left
+at rest, y = up, z = forward**, the floor is y = 0. For a clip uplifted from video the world's z axis is the camera's
+viewing direction projected onto the floor, so a person walking towards the camera walks towards -z.
+
+- ``rotations`` (T, 22, 4): local joint rotations, quaternions (w, x, y, z), one hemisphere frame to frame.
+  ``rotations[:, 0]`` is the body's orientation in the world.
+- ``root_translation`` (T, 3): world position of the pelvis joint.
+- ``skeleton``: the body's rest offsets (bone lengths), one per clip.
+- ``joint_positions`` (T, 22, 3): root-relative joint positions in world axes, forward kinematics of the above.
+- ``up_in_camera`` (T, 3) or None: the world's up direction in camera coordinates (x right, y down, z forward),
+  for clips uplifted from video.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .kinematics import forward_kinematics
+from .rotations import quat_continuity, quat_normalize
+from .skeleton import NUM_JOINTS, Skeleton
+
+
+@dataclass
+class Motion:
+    rotations: np.ndarray
+    root_translation: np.ndarray
+    skeleton: Skeleton
+    fps: float
+    joint_positions: np.ndarray | None = None
+    up_in_camera: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        rot = np.asarray(self.rotations, dtype=np.float64)
+        if rot.ndim != 3 or rot.shape[1:] != (NUM_JOINTS, 4) or len(rot) == 0:
+            raise ValueError(f"Motion.rotations must be (T, {NUM_JOINTS}, 4), got {rot.shape}")
+        root = np.asarray(self.root_translation, dtype=np.float64)
+        if root.shape != (len(rot), 3):
+            raise ValueError(f"Motion.root_translation must be ({len(rot)}, 3), got {root.shape}")
+        if not (np.isfinite(rot).all() and np.isfinite(root).all()):
+            raise ValueError("Motion holds NaN or inf")
+        if not (np.isfinite(self.fps) and self.fps > 0):
+            raise ValueError(f"Motion.fps must be positive, got {self.fps}")
+        self.rotations = quat_continuity(quat_normalize(rot), axis=0)
+        self.root_translation = root
+        if self.joint_positions is None:
+            pos, _ = forward_kinematics(self.rotations, self.skeleton.offsets, np.zeros_like(root))
+            self.joint_positions = pos
+
+    @classmethod
+    def from_rotations(
+        cls, rotations: np.ndarray, root_translation: np.ndarray, skeleton: Skeleton, fps: float
+    ) -> Motion:
+        return cls(rotations, root_translation, skeleton, fps)
+
+    @property
+    def num_frames(self) -> int:
+        return int(self.rotations.shape[0])
+
+    def world_positions(self) -> np.ndarray:
+        """(T, 22, 3) joint positions in the world."""
+        assert self.joint_positions is not None
+        return self.joint_positions + self.root_translation[:, None, :]
+
+    def foot_points(self) -> np.ndarray:
+        """(T, 4, 3) world positions of the ankles and the toe tips, the points that touch the floor."""
+        from .kinematics import forward_kinematics as fk
+        from .skeleton import JOINT_INDEX
+
+        pos, glob = fk(self.rotations, self.skeleton.offsets, self.root_translation)
+        pts = [pos[:, JOINT_INDEX["left_ankle"]], pos[:, JOINT_INDEX["right_ankle"]]]
+        for side in ("left_foot", "right_foot"):
+            j = JOINT_INDEX[side]
+            pts.append(pos[:, j] + glob[:, j] @ self.skeleton.leaf_ends[j])
+        return np.stack(pts, 1)
+
+    def grounded(self, percentile: float = 5.0) -> Motion:
+        """A copy lifted or lowered so that the feet's low points (a low percentile over the clip) touch y = 0."""
+        low = float(np.percentile(self.foot_points()[..., 1].min(1), percentile))
+        root = self.root_translation.copy()
+        root[:, 1] -= low - self._sole_height()
+        return Motion(self.rotations, root, self.skeleton, self.fps, self.joint_positions, self.up_in_camera)
+
+    def _sole_height(self) -> float:
+        """Height of the lowest foot point above the floor at rest (the toe tip sits a little above the sole)."""
+        rest = self.skeleton.rest_positions
+        from .skeleton import JOINT_INDEX
+
+        j = JOINT_INDEX["left_foot"]
+        return float(min(rest[j, 1] + self.skeleton.leaf_ends[j][1], rest[JOINT_INDEX["left_ankle"], 1]))
