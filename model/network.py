@@ -1,0 +1,250 @@
+"""The uplifting network: a sequence-to-sequence spatio-temporal transformer, in torch and in numpy.
+
+One forward pass maps a window of ``WINDOW`` frames of normalised Halpe-26 points (x, y, confidence) to, for every
+frame of the window: 22 joint rotations (the root's in the gravity-aligned frame, see :mod:`.motion`), the root's
+velocity, the world's up direction in camera coordinates, and log bone lengths. A spatial transformer layer
+attends across the 26 points of each frame; temporal transformer layers attend across the frames.
+
+Both implementations read the same weights (a flat ``{name: array}`` dict saved as ``.npz``), so the numpy one
+runs in a stock Blender with nothing installed; a test keeps them equal.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .keypoints import NUM_KEYPOINTS
+from .rotations import axis_angle_to_matrix, matrix_orthogonalize, matrix_to_sixd, quat_to_matrix, sixd_to_matrix
+from .skeleton import NUM_JOINTS
+
+WEIGHTS_FORMAT = "pose_uplift.weights/1"
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    window: int = 81  # frames per pass, at FPS
+    fps: float = 30.0  # the rate the network runs at; inputs are resampled to it
+    spatial_dim: int = 32
+    dim: int = 256
+    layers: int = 4
+    heads: int = 8
+    mlp: int = 512
+    rotation: str = "6d"  # 6d | quaternion | axis_angle | matrix
+
+    @property
+    def rotation_size(self) -> int:
+        return {"6d": 6, "quaternion": 4, "axis_angle": 3, "matrix": 9}[self.rotation]
+
+    @property
+    def output_size(self) -> int:
+        return NUM_JOINTS * self.rotation_size + 3 + 3 + (NUM_JOINTS - 1)
+
+
+def rotation_to_matrix(raw: Any, kind: str) -> Any:
+    """The network's raw rotation output (..., size) -> rotation matrices (..., 3, 3), any backend."""
+    if kind == "6d":
+        return sixd_to_matrix(raw)
+    if kind == "quaternion":
+        return quat_to_matrix(raw)
+    if kind == "axis_angle":
+        return axis_angle_to_matrix(raw)
+    if kind == "matrix":
+        return matrix_orthogonalize(raw.reshape(*raw.shape[:-1], 3, 3))
+    raise ValueError(f"unknown rotation representation {kind!r}")
+
+
+def matrix_to_rotation(m: Any, kind: str) -> Any:
+    from .rotations import matrix_to_axis_angle, matrix_to_quat
+
+    if kind == "6d":
+        return matrix_to_sixd(m)
+    if kind == "quaternion":
+        return matrix_to_quat(m)
+    if kind == "axis_angle":
+        return matrix_to_axis_angle(m)
+    return m.reshape(*m.shape[:-2], 9)
+
+
+def split_outputs(out: Any, config: NetworkConfig) -> dict[str, Any]:
+    """Raw (..., output_size) -> named parts."""
+    n = NUM_JOINTS * config.rotation_size
+    return {
+        "rotations": out[..., :n].reshape(*out.shape[:-1], NUM_JOINTS, config.rotation_size),
+        "velocity": out[..., n : n + 3],
+        "up": out[..., n + 3 : n + 6],
+        "log_bones": out[..., n + 6 :],
+    }
+
+
+# ----------------------------------------------------------------------------------------------------- torch
+
+
+def build_torch(config: NetworkConfig) -> Any:
+    import torch
+    from torch import nn
+
+    class Block(nn.Module):
+        def __init__(self, dim: int, heads: int, mlp: int):
+            super().__init__()
+            self.norm1 = nn.LayerNorm(dim)
+            self.qkv = nn.Linear(dim, 3 * dim)
+            self.proj = nn.Linear(dim, dim)
+            self.norm2 = nn.LayerNorm(dim)
+            self.fc1 = nn.Linear(dim, mlp)
+            self.fc2 = nn.Linear(mlp, dim)
+            self.heads = heads
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            b, n, d = x.shape
+            q, k, v = self.qkv(self.norm1(x)).reshape(b, n, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
+            att = torch.nn.functional.scaled_dot_product_attention(q, k, v)
+            x = x + self.proj(att.transpose(1, 2).reshape(b, n, d))
+            return x + self.fc2(nn.functional.gelu(self.fc1(self.norm2(x)), approximate="tanh"))
+
+    class Uplifter(nn.Module):
+        def __init__(self, cfg: NetworkConfig):
+            super().__init__()
+            self.config = cfg
+            self.point_embed = nn.Linear(4, cfg.spatial_dim)
+            self.point_pos = nn.Parameter(torch.zeros(NUM_KEYPOINTS, cfg.spatial_dim))
+            self.spatial = Block(cfg.spatial_dim, 4, 2 * cfg.spatial_dim)
+            self.frame_embed = nn.Linear(NUM_KEYPOINTS * cfg.spatial_dim, cfg.dim)
+            self.time_pos = nn.Parameter(torch.zeros(cfg.window, cfg.dim))
+            self.temporal = nn.ModuleList([Block(cfg.dim, cfg.heads, cfg.mlp) for _ in range(cfg.layers)])
+            self.norm = nn.LayerNorm(cfg.dim)
+            self.head = nn.Linear(cfg.dim, cfg.output_size)
+            nn.init.normal_(self.point_pos, std=0.02)
+            nn.init.normal_(self.time_pos, std=0.02)
+
+        def forward(self, points: torch.Tensor) -> torch.Tensor:
+            """(B, T, 26, 3) normalised points -> (B, T, output_size)."""
+            b, t, k, _ = points.shape
+            mask = (points[..., 2:3] > 0).to(points.dtype)
+            x = self.point_embed(torch.cat([points * mask, mask], -1)) + self.point_pos
+            x = self.spatial(x.reshape(b * t, k, -1)).reshape(b, t, -1)
+            x = self.frame_embed(x) + self.time_pos[:t]
+            for block in self.temporal:
+                x = block(x)
+            return self.head(self.norm(x))
+
+    return Uplifter(config)
+
+
+def torch_state_to_arrays(module: Any) -> dict[str, np.ndarray]:
+    return {k: v.detach().cpu().numpy().astype(np.float32) for k, v in module.state_dict().items()}
+
+
+# ----------------------------------------------------------------------------------------------------- numpy
+
+
+def _layer_norm(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+    mu = x.mean(-1, keepdims=True)
+    var = ((x - mu) ** 2).mean(-1, keepdims=True)
+    return (x - mu) / np.sqrt(var + 1e-5) * w + b
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    return 0.5 * x * (1.0 + np.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x**3)))
+
+
+def _block(x: np.ndarray, p: dict[str, np.ndarray], prefix: str, heads: int) -> np.ndarray:
+    b, n, d = x.shape
+    h = _layer_norm(x, p[prefix + "norm1.weight"], p[prefix + "norm1.bias"])
+    qkv = h @ p[prefix + "qkv.weight"].T + p[prefix + "qkv.bias"]
+    q, k, v = qkv.reshape(b, n, 3, heads, d // heads).transpose(2, 0, 3, 1, 4)
+    att = q @ k.transpose(0, 1, 3, 2) / math.sqrt(d // heads)
+    att = np.exp(att - att.max(-1, keepdims=True))
+    att /= att.sum(-1, keepdims=True)
+    o = (att @ v).transpose(0, 2, 1, 3).reshape(b, n, d)
+    x = x + o @ p[prefix + "proj.weight"].T + p[prefix + "proj.bias"]
+    h = _layer_norm(x, p[prefix + "norm2.weight"], p[prefix + "norm2.bias"])
+    h = _gelu(h @ p[prefix + "fc1.weight"].T + p[prefix + "fc1.bias"])
+    return x + h @ p[prefix + "fc2.weight"].T + p[prefix + "fc2.bias"]
+
+
+def numpy_forward(points: np.ndarray, weights: dict[str, np.ndarray], config: NetworkConfig) -> np.ndarray:
+    """The same forward pass as the torch module, in numpy float32."""
+    p = weights
+    points = points.astype(np.float32)
+    b, t, k, _ = points.shape
+    mask = (points[..., 2:3] > 0).astype(np.float32)
+    x = np.concatenate([points * mask, mask], -1) @ p["point_embed.weight"].T + p["point_embed.bias"] + p["point_pos"]
+    x = _block(x.reshape(b * t, k, -1), p, "spatial.", 4).reshape(b, t, -1)
+    x = x @ p["frame_embed.weight"].T + p["frame_embed.bias"] + p["time_pos"][:t]
+    for i in range(config.layers):
+        x = _block(x, p, f"temporal.{i}.", config.heads)
+    x = _layer_norm(x, p["norm.weight"], p["norm.bias"])
+    return x @ p["head.weight"].T + p["head.bias"]
+
+
+# ----------------------------------------------------------------------------------------------------- files
+
+
+class WeightsError(ValueError):
+    """Weights that cannot be loaded; the message is one line naming the file."""
+
+
+def save_weights(path: str | Path, arrays: dict[str, np.ndarray], config: NetworkConfig, card: dict) -> None:
+    """``path`` (.npz, no pickles) and its card ``path.json`` (config, data, training, metrics)."""
+    path = Path(path)
+    meta = {"format": WEIGHTS_FORMAT, "config": asdict(config)}
+    np.savez(path, __meta__=np.array(json.dumps(meta)), **arrays)
+    path.with_suffix(".json").write_text(json.dumps({**card, **meta}, indent=2) + "\n")
+
+
+def load_weights(path: str | Path) -> tuple[dict[str, np.ndarray], NetworkConfig]:
+    path = Path(path)
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+    except FileNotFoundError:
+        raise WeightsError(f"{path}: the weights file is missing") from None
+    except Exception as exc:  # a corrupt zip raises many kinds of errors
+        raise WeightsError(f"{path}: not a readable weights file ({' '.join(str(exc).split())[:100]})") from None
+    try:
+        meta = json.loads(str(arrays.pop("__meta__")))
+        config = NetworkConfig(**meta["config"])
+    except (KeyError, TypeError, ValueError):
+        raise WeightsError(f"{path}: no weights metadata (not a Pose Uplift weights file)") from None
+    if meta.get("format") != WEIGHTS_FORMAT:
+        raise WeightsError(f"{path}: weights format {meta.get('format')!r}, this version reads {WEIGHTS_FORMAT!r}")
+    expected = torch_free_shapes(config)
+    for name, shape in expected.items():
+        if name not in arrays or arrays[name].shape != shape:
+            got = arrays[name].shape if name in arrays else "missing"
+            raise WeightsError(f"{path}: weight {name} should be {shape}, is {got}")
+    return {k: v.astype(np.float32) for k, v in arrays.items()}, config
+
+
+def torch_free_shapes(config: NetworkConfig) -> dict[str, tuple[int, ...]]:
+    """The shape of every weight, without torch (for validating a weights file)."""
+    shapes: dict[str, tuple[int, ...]] = {
+        "point_embed.weight": (config.spatial_dim, 4),
+        "point_embed.bias": (config.spatial_dim,),
+        "point_pos": (NUM_KEYPOINTS, config.spatial_dim),
+        "frame_embed.weight": (config.dim, NUM_KEYPOINTS * config.spatial_dim),
+        "frame_embed.bias": (config.dim,),
+        "time_pos": (config.window, config.dim),
+        "norm.weight": (config.dim,),
+        "norm.bias": (config.dim,),
+        "head.weight": (config.output_size, config.dim),
+        "head.bias": (config.output_size,),
+    }
+    for prefix, dim, mlp in [("spatial.", config.spatial_dim, 2 * config.spatial_dim)] + [
+        (f"temporal.{i}.", config.dim, config.mlp) for i in range(config.layers)
+    ]:
+        shapes.update({
+            prefix + "norm1.weight": (dim,), prefix + "norm1.bias": (dim,),
+            prefix + "qkv.weight": (3 * dim, dim), prefix + "qkv.bias": (3 * dim,),
+            prefix + "proj.weight": (dim, dim), prefix + "proj.bias": (dim,),
+            prefix + "norm2.weight": (dim,), prefix + "norm2.bias": (dim,),
+            prefix + "fc1.weight": (mlp, dim), prefix + "fc1.bias": (mlp,),
+            prefix + "fc2.weight": (dim, mlp), prefix + "fc2.bias": (dim,),
+        })  # fmt: skip
+    return shapes

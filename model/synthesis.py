@@ -1,0 +1,386 @@
+"""Training data: synthetic motion on the canonical skeleton, the 26 detector points, cameras and detector noise.
+
+Everything here is numpy, vectorised over a batch, and seeded by the caller's ``numpy.random.Generator``.
+
+Motion model
+    Each joint's local rotation is ``R = R_a(alpha) R_b(beta) R_c(gamma)`` with per-joint axis order and anatomical
+    ranges (``JOINT_RANGES``: textbook range-of-motion values in degrees, rounded, mapped onto the canonical axes
+    x = left, y = up, z = forward; the right side mirrors the left).
+    Each angle follows a smooth random trajectory: a neutral-leaning centre plus a sum of three sinusoids of random
+    frequency (0.1 to 2.5 Hz) and amplitude, softly clamped into range, so velocities stay human. The body turns
+    and walks on the floor with random speeds (0 to 2.5 m/s) and is grounded frame by frame (its lowest foot point
+    on y = 0), with occasional jumps. Body proportions are varied per sample (``random_skeleton``).
+
+Keypoint model
+    The 26 Halpe points are joints of the canonical skeleton, or fixed offsets in a joint's frame (nose, eyes, ears
+    and head top in the head's frame; toes in the foot's; heels in the ankle's): ``KEYPOINT_SOURCES``.
+
+Camera model
+    A static pinhole camera: horizontal field of view 35 to 95 degrees, distance 2.5 to 12 m, height 0.3 to 2.8 m,
+    azimuth anywhere around the person, aimed near the person with a random pitch offset and roll up to 10
+    degrees, image 1920 x 1080 (landscape or portrait).
+
+Detector-noise model
+    Per-point Gaussian noise with standard deviation ``k * sigma_i * s`` where ``sigma_i`` are the COCO OKS sigmas
+    (per keypoint, feet and head points like the nearest COCO point), ``s`` the person's pixel height and ``k`` drawn
+    per clip from 0.5 to 2.5; half of that noise is temporally correlated (a smoothed random walk, about 0.3 s).
+    Left/right swaps of a limb's points for a few frames (p = 0.01 per frame and limb), dropouts (confidence 0) of
+    single points (p = 0.03) and of whole frames (p = 0.01); confidence is ``exp(-err^2 / (2 (sigma s)^2))``
+    jittered by +-0.15, so bad points tend to carry low confidence like real detectors' output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .keypoints import KEYPOINT_INDEX, NUM_KEYPOINTS
+from .kinematics import forward_kinematics
+from .rotations import matrix_to_quat, quat_continuity
+from .skeleton import JOINT_INDEX, JOINT_NAMES, MIRROR, NUM_JOINTS, SEGMENT_GROUPS, Skeleton
+
+# (axis order applied left to right: R = R_0(a0) R_1(a1) R_2(a2)), then (lo, hi) degrees per angle in that order.
+_LEFT_AND_CENTRE: dict[str, tuple[str, tuple[tuple[float, float], ...]]] = {
+    "pelvis": ("yxz", ((-180, 180), (-20, 45), (-15, 15))),  # yaw; pitch forward; roll (the world orientation)
+    "left_hip": ("xzy", ((-110, 25), (-25, 40), (-35, 35))),  # flexion (-) / extension; abduction (+); twist
+    "left_knee": ("xyz", ((0, 135), (-8, 8), (-4, 4))),
+    "left_ankle": ("xzy", ((-25, 45), (-20, 20), (-15, 15))),
+    "left_foot": ("xyz", ((-35, 10), (-5, 5), (-5, 5))),
+    "spine1": ("xzy", ((-12, 30), (-12, 12), (-15, 15))),
+    "spine2": ("xzy", ((-10, 25), (-10, 10), (-15, 15))),
+    "spine3": ("xzy", ((-10, 25), (-10, 10), (-15, 15))),
+    "neck": ("xzy", ((-30, 40), (-20, 20), (-35, 35))),
+    "head": ("xzy", ((-25, 30), (-20, 20), (-40, 40))),
+    "left_collar": ("zyx", ((-10, 30), (-25, 15), (-10, 10))),  # elevation (+); retraction (+); twist
+    "left_shoulder": ("yzx", ((-100, 45), (-90, 85), (-70, 70))),  # horizontal (- forward); elevation; twist
+    "left_elbow": ("yxz", ((-145, 0), (-80, 80), (-5, 5))),  # flexion forward (-); pronation twist
+    "left_wrist": ("zyx", ((-60, 60), (-25, 30), (-20, 20))),
+}
+
+
+def _ranges() -> dict[int, tuple[str, np.ndarray]]:
+    out: dict[int, tuple[str, np.ndarray]] = {}
+    for name, (order, lims) in _LEFT_AND_CENTRE.items():
+        out[JOINT_INDEX[name]] = (order, np.radians(np.array(lims, dtype=np.float64)))
+        if name.startswith("left_"):
+            # mirror: rotations about y and z change sign, about x stay (see rotations.mirror_quat)
+            mirrored = []
+            for axis, (lo, hi) in zip(order, lims):
+                mirrored.append((lo, hi) if axis == "x" else (-hi, -lo))
+            out[MIRROR[JOINT_INDEX[name]]] = (order, np.radians(np.array(mirrored, dtype=np.float64)))
+    return out
+
+
+JOINT_RANGES = _ranges()
+
+# Halpe point -> (joint, offset in that joint's frame, metres for the 1.66 m canonical body; scaled with the body)
+_HEAD = JOINT_INDEX["head"]
+KEYPOINT_SOURCES: dict[str, tuple[int, tuple[float, float, float]]] = {
+    "nose": (_HEAD, (0.0, 0.045, 0.105)),
+    "left_eye": (_HEAD, (0.032, 0.075, 0.085)),
+    "right_eye": (_HEAD, (-0.032, 0.075, 0.085)),
+    "left_ear": (_HEAD, (0.075, 0.05, -0.005)),
+    "right_ear": (_HEAD, (-0.075, 0.05, -0.005)),
+    "head": (_HEAD, (0.0, 0.148, -0.007)),
+    "neck": (JOINT_INDEX["neck"], (0.0, 0.0, 0.0)),
+    "hip": (JOINT_INDEX["pelvis"], (0.0, 0.0, 0.0)),
+}
+for _side, _s in (("left", 1.0), ("right", -1.0)):
+    for _part in ("shoulder", "elbow", "wrist", "hip", "knee", "ankle"):
+        KEYPOINT_SOURCES[f"{_side}_{_part}"] = (JOINT_INDEX[f"{_side}_{_part}"], (0.0, 0.0, 0.0))
+    KEYPOINT_SOURCES[f"{_side}_big_toe"] = (JOINT_INDEX[f"{_side}_foot"], (-0.01 * _s, 0.0, 0.07))
+    KEYPOINT_SOURCES[f"{_side}_small_toe"] = (JOINT_INDEX[f"{_side}_foot"], (0.035 * _s, 0.0, 0.035))
+    KEYPOINT_SOURCES[f"{_side}_heel"] = (JOINT_INDEX[f"{_side}_ankle"], (0.0, -0.05, -0.06))
+
+_KP_JOINT = np.array([KEYPOINT_SOURCES[n][0] for n in sorted(KEYPOINT_INDEX, key=KEYPOINT_INDEX.get)])
+_KP_OFFSET = np.array([KEYPOINT_SOURCES[n][1] for n in sorted(KEYPOINT_INDEX, key=KEYPOINT_INDEX.get)])
+
+# COCO OKS sigmas for the 17 COCO points; head/neck/hip/feet take their nearest COCO point's sigma.
+_OKS = [0.026, 0.025, 0.025, 0.035, 0.035, 0.079, 0.079, 0.072, 0.072, 0.062, 0.062, 0.107, 0.107, 0.087, 0.087,
+        0.089, 0.089]  # fmt: skip
+OKS_SIGMAS = np.array(_OKS + [0.035, 0.079, 0.107] + [0.089] * 6)
+
+# Pairs that a detector confuses when it swaps left and right.
+_SWAP_PAIRS = [(KEYPOINT_INDEX[f"left_{p}"], KEYPOINT_INDEX[f"right_{p}"]) for p in
+               ("eye", "ear", "shoulder", "elbow", "wrist", "hip", "knee", "ankle", "big_toe", "small_toe", "heel")]  # fmt: skip
+
+
+def _axis_matrix(axis: str, angle: np.ndarray) -> np.ndarray:
+    c, s = np.cos(angle), np.sin(angle)
+    z, o = np.zeros_like(angle), np.ones_like(angle)
+    rows = {
+        "x": [[o, z, z], [z, c, -s], [z, s, c]],
+        "y": [[c, z, s], [z, o, z], [-s, z, c]],
+        "z": [[c, -s, z], [s, c, z], [z, z, o]],
+    }[axis]
+    return np.stack([np.stack(r, -1) for r in rows], -2)
+
+
+def euler_to_matrix(order: str, angles: np.ndarray) -> np.ndarray:
+    """(..., 3) angles applied as ``R_order[0] @ R_order[1] @ R_order[2]``."""
+    r = _axis_matrix(order[0], angles[..., 0])
+    return r @ _axis_matrix(order[1], angles[..., 1]) @ _axis_matrix(order[2], angles[..., 2])
+
+
+def random_skeleton(rng: np.random.Generator) -> Skeleton:
+    """A body of random height (1.45 to 2.0 m) and proportions (each segment group +-12 %)."""
+    scales = {g: float(rng.uniform(0.88, 1.12)) for g in SEGMENT_GROUPS}
+    return Skeleton.default().scaled(height=float(rng.uniform(1.45, 2.0)), **scales)
+
+
+def _smooth_angles(rng: np.random.Generator, n: int, t: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """(n, T) smooth angle trajectories inside [lo, hi] (n-vectors)."""
+    mid, half = (lo + hi) / 2, (hi - lo) / 2
+    # neutral-leaning centre: angle 0 (rest) when it is inside the range, blended with a random in-range point
+    neutral = np.clip(0.0, lo, hi)
+    centre = neutral + (rng.uniform(lo, hi) - neutral) * rng.beta(1.2, 1.8, size=n)
+    amp = half * rng.uniform(0.0, 0.8, size=n) * (rng.random(n) < 0.85)
+    x = np.zeros((n, len(t)))
+    for _ in range(3):
+        f = rng.uniform(0.1, 2.5, size=(n, 1))
+        x += rng.uniform(0.2, 1.0, size=(n, 1)) * np.sin(2 * np.pi * f * t + rng.uniform(0, 2 * np.pi, size=(n, 1)))
+    x = centre[:, None] + amp[:, None] * x / 1.8
+    # soft clamp into the range
+    return mid[:, None] + half[:, None] * np.tanh((x - mid[:, None]) / np.maximum(half[:, None], 1e-6))
+
+
+@dataclass
+class Clip:
+    """A batch of motion: local quaternions (B, T, 22, 4), pelvis positions (B, T, 3), one skeleton per sample."""
+
+    rotations: np.ndarray
+    root: np.ndarray
+    offsets: np.ndarray  # (B, 22, 3)
+    leaf_ends: list[dict[int, np.ndarray]]
+
+
+def synthetic_motion(rng: np.random.Generator, batch: int, frames: int, fps: float = 30.0) -> Clip:
+    t = np.arange(frames) / fps
+    mats = np.tile(np.eye(3), (batch, frames, NUM_JOINTS, 1, 1))
+    for j, (order, lims) in JOINT_RANGES.items():
+        ang = np.stack([_smooth_angles(rng, batch, t, np.full(batch, lo), np.full(batch, hi)) for lo, hi in lims], -1)
+        if j == 0:  # the world orientation: any heading, slowly turning
+            heading = rng.uniform(-np.pi, np.pi, size=(batch, 1)) + np.cumsum(
+                rng.normal(0, 0.6, size=(batch, 1)) * np.ones((1, frames)) / fps, axis=1
+            )
+            ang[..., 0] = heading
+        mats[:, :, j] = euler_to_matrix(order, ang)
+    skeletons = [random_skeleton(rng) for _ in range(batch)]
+    offsets = np.stack([s.offsets for s in skeletons])
+    # walk on the floor: heading-relative speed, integrated
+    speed = rng.uniform(0, 2.5, size=(batch, 1)) * (rng.random((batch, 1)) < 0.7)
+    direction = rng.uniform(-np.pi, np.pi, size=(batch, 1)) + np.cumsum(
+        rng.normal(0, 0.8, size=(batch, frames)) / fps, 1
+    )
+    vel = speed[..., None] * np.stack([np.sin(direction), np.zeros_like(direction), np.cos(direction)], -1)
+    root = np.cumsum(vel / fps, axis=1)
+    pos, glob = forward_kinematics(mats, offsets[:, None], root)
+    lows = _lowest_points(pos, glob, skeletons)
+    root[..., 1] = -lows  # grounded: the lowest foot point on the floor
+    jump = rng.random(batch) < 0.15
+    if jump.any():
+        centre = rng.uniform(0, frames / fps, size=batch)
+        width = rng.uniform(0.15, 0.35, size=batch)
+        height = rng.uniform(0.1, 0.5, size=batch)
+        bump = height[:, None] * np.clip(1 - ((t[None] - centre[:, None]) / width[:, None]) ** 2, 0, None)
+        root[..., 1] += bump * jump[:, None]
+    quats = quat_continuity(matrix_to_quat(mats), axis=1)
+    return Clip(quats, root, offsets, [s.leaf_ends for s in skeletons])
+
+
+def _lowest_points(pos: np.ndarray, glob: np.ndarray, skeletons: list[Skeleton]) -> np.ndarray:
+    """(B, T) lowest height of ankles and toe tips (pos relative to the root's position)."""
+    pts = [pos[..., JOINT_INDEX["left_ankle"], 1], pos[..., JOINT_INDEX["right_ankle"], 1]]
+    for side in ("left_foot", "right_foot"):
+        j = JOINT_INDEX[side]
+        ends = np.stack([s.leaf_ends[j] for s in skeletons])  # (B, 3)
+        pts.append(pos[..., j, 1] + (glob[..., j, :, :] @ ends[:, None, :, None])[..., 1, 0])
+    rel = np.stack(pts, -1).min(-1)
+    return rel - pos[..., 0, 1] + 0.0  # relative to the root, so root_y = -this grounds the body
+
+
+def keypoints_3d(rotations: np.ndarray, offsets: np.ndarray, root: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """World positions of the 26 Halpe points (..., T, 26, 3) and of the 22 joints (..., T, 22, 3)."""
+    pos, glob = forward_kinematics(rotations, offsets[..., None, :, :], root)
+    scale = (
+        np.linalg.norm(offsets[..., 1:, :], axis=-1).sum(-1)
+        / np.linalg.norm(Skeleton.default().offsets[1:], axis=-1).sum()
+    )
+    off = _KP_OFFSET * scale[..., None, None, None]  # (..., 1, 26, 3)
+    kp = pos[..., _KP_JOINT, :] + (glob[..., _KP_JOINT, :, :] @ off[..., None])[..., 0]
+    return kp, pos
+
+
+@dataclass
+class Camera:
+    """Pinhole cameras, one per sample: world->camera rotation (B, 3, 3), centre (B, 3), focal (B,), image (B, 2)."""
+
+    rotation: np.ndarray
+    centre: np.ndarray
+    focal: np.ndarray
+    image: np.ndarray
+
+    def project(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(B, T, K, 3) world points -> pixels (B, T, K, 2) and depth (B, T, K)."""
+        cam = np.einsum("bij,btkj->btki", self.rotation, points - self.centre[:, None, None, :])
+        z = np.maximum(cam[..., 2], 1e-3)
+        px = self.focal[:, None, None, None] * cam[..., :2] / z[..., None] + self.image[:, None, None, :] / 2
+        return px, cam[..., 2]
+
+    def up_in_camera(self) -> np.ndarray:
+        """(B, 3) the world's up direction in camera coordinates."""
+        return self.rotation[:, :, 1]
+
+
+def random_cameras(rng: np.random.Generator, target: np.ndarray) -> Camera:
+    """Cameras looking at ``target`` (B, 3) world points (a person's mean pelvis position)."""
+    b = len(target)
+    az = rng.uniform(-np.pi, np.pi, b)
+    dist = rng.uniform(2.5, 12.0, b)
+    height = rng.uniform(0.3, 2.8, b)
+    centre = target + np.stack([dist * np.sin(az), np.zeros(b), dist * np.cos(az)], -1)
+    centre[:, 1] = height
+    aim = target + rng.normal(0, 0.25, size=(b, 3))
+    fwd = aim - centre
+    fwd /= np.linalg.norm(fwd, axis=-1, keepdims=True)
+    pitch_jitter = np.radians(rng.normal(0, 4, b))
+    fwd = np.stack([fwd[:, 0], fwd[:, 1] + np.tan(pitch_jitter), fwd[:, 2]], -1)
+    fwd /= np.linalg.norm(fwd, axis=-1, keepdims=True)
+    world_up = np.array([0.0, 1.0, 0.0])
+    right = np.cross(fwd, world_up)  # camera x (right) for a y-down camera: fwd x up
+    right /= np.linalg.norm(right, axis=-1, keepdims=True)
+    down = np.cross(fwd, right)
+    rot = np.stack([right, down, fwd], 1)  # rows: camera axes in world coordinates -> world->camera
+    roll = np.radians(rng.uniform(-10, 10, b))
+    rot = _axis_matrix("z", roll) @ rot
+    portrait = rng.random(b) < 0.2
+    image = np.where(portrait[:, None], [1080.0, 1920.0], [1920.0, 1080.0])
+    fov = np.radians(rng.uniform(35, 95, b))
+    focal = image[:, 0] / 2 / np.tan(fov / 2)
+    return Camera(rot, centre, focal, image)
+
+
+def detector_noise(rng: np.random.Generator, px: np.ndarray, fps: float = 30.0) -> np.ndarray:
+    """(B, T, 26, 2) clean pixels -> (B, T, 26, 3) noisy pixels with confidence (see the module docstring)."""
+    b, t, k, _ = px.shape
+    height = np.ptp(px[..., 1], axis=-1).mean(-1) + 1.0  # (B,) person height in pixels
+    level = rng.uniform(0.5, 2.5, size=(b, 1, 1, 1))
+    sigma = level * OKS_SIGMAS[None, None, :, None] * height[:, None, None, None]
+    white = rng.normal(size=px.shape)
+    walk = np.cumsum(rng.normal(size=px.shape), axis=1)
+    win = max(1, int(0.3 * fps))
+    kernel = np.ones(win) / win
+    walk = np.apply_along_axis(lambda v: np.convolve(v, kernel, mode="same"), 1, walk)
+    walk -= walk.mean(1, keepdims=True)
+    walk /= walk.std(1, keepdims=True) + 1e-9
+    err = sigma * (0.7 * white + 0.7 * walk)
+    noisy = px + err
+    # left/right swaps for a few frames
+    for a, c in _SWAP_PAIRS:
+        start = rng.random((b, t)) < 0.01 / 4
+        run = np.zeros((b, t), bool)
+        for shift in range(4):
+            run |= np.roll(start, shift, axis=1)
+        tmp = noisy[..., a, :].copy()
+        noisy[..., a, :] = np.where(run[..., None], noisy[..., c, :], noisy[..., a, :])
+        noisy[..., c, :] = np.where(run[..., None], tmp, noisy[..., c, :])
+    d2 = ((noisy - px) ** 2).sum(-1) / (2 * (OKS_SIGMAS[None, None] * height[:, None, None]) ** 2 + 1e-9)
+    conf = np.clip(np.exp(-d2) * 0.9 + 0.1 + rng.uniform(-0.15, 0.15, size=d2.shape), 0.05, 1.0)
+    drop = (rng.random((b, t, k)) < 0.03) | (rng.random((b, t, 1)) < 0.01)
+    conf = np.where(drop, 0.0, conf)
+    out = np.concatenate([noisy, conf[..., None]], -1)
+    out[drop] = 0.0
+    return out.astype(np.float32)
+
+
+def gravity_frame(camera: Camera) -> np.ndarray:
+    """(B, 3, 3) world->G rotation: G is y up, z the camera's viewing direction flattened onto the floor."""
+    fwd = camera.rotation[:, 2, :].copy()
+    fwd[:, 1] = 0.0
+    fwd /= np.linalg.norm(fwd, axis=-1, keepdims=True) + 1e-12
+    up = np.tile([0.0, 1.0, 0.0], (len(fwd), 1))
+    x = np.cross(up, fwd)
+    return np.stack([x, up, fwd], 1)
+
+
+__all__ = ["JOINT_NAMES", "NUM_KEYPOINTS"]
+
+
+def real_clip_crops(rng: np.random.Generator, clips: list[Clip], batch: int, frames: int) -> Clip:
+    """Random crops of real clips (already at the network's fps), randomly sped up or slowed (0.75x to 1.33x by
+    resampling), mirrored left/right and turned about the vertical axis."""
+    from .rotations import mirror_quat, quat_multiply, quat_to_matrix
+
+    rots, roots, offs, leafs = [], [], [], []
+    for _ in range(batch):
+        clip = clips[int(rng.integers(len(clips)))]
+        speed = float(rng.uniform(0.75, 1.33))
+        n = clip.rotations.shape[1]
+        span = frames * speed
+        start = float(rng.uniform(0, max(n - 1 - span, 0)))
+        idx = np.clip(np.round(start + np.arange(frames) * speed).astype(int), 0, n - 1)
+        q = clip.rotations[0, idx].copy()
+        root = clip.root[0, idx].copy()
+        off = clip.offsets[0].copy()
+        leaf = dict(clip.leaf_ends[0])
+        if rng.random() < 0.5:
+            q = mirror_quat(q[:, list(MIRROR)])
+            root[:, 0] *= -1
+            off = off[list(MIRROR)] * [-1.0, 1.0, 1.0]
+            leaf = {MIRROR[j]: v * [-1.0, 1.0, 1.0] for j, v in leaf.items()}
+        yaw = float(rng.uniform(-np.pi, np.pi))
+        turn = np.array([np.cos(yaw / 2), 0.0, np.sin(yaw / 2), 0.0])
+        q[:, 0] = quat_multiply(turn, q[:, 0])
+        root = root @ quat_to_matrix(turn).T
+        root[:, [0, 2]] -= root[:1, [0, 2]]
+        rots.append(q)
+        roots.append(root)
+        offs.append(off)
+        leafs.append(leaf)
+    return Clip(np.stack(rots), np.stack(roots), np.stack(offs), leafs)
+
+
+def make_batch(rng: np.random.Generator, batch: int, frames: int, fps: float, real: list[Clip] | None = None,
+               real_fraction: float = 0.25) -> dict[str, np.ndarray]:  # fmt: skip
+    """One training batch: normalised noisy 2D windows and every target, in the gravity-aligned camera frame G."""
+    from .features import normalise_window
+
+    n_real = int(round(batch * real_fraction)) if real else 0
+    parts = [synthetic_motion(rng, batch - n_real, frames, fps)]
+    if n_real:
+        parts.append(real_clip_crops(rng, real, n_real, frames))  # type: ignore[arg-type]
+    clip = Clip(
+        np.concatenate([p.rotations for p in parts]),
+        np.concatenate([p.root for p in parts]),
+        np.concatenate([p.offsets for p in parts]),
+        sum((p.leaf_ends for p in parts), []),
+    )
+    kp3d, joints = keypoints_3d(clip.rotations, clip.offsets, clip.root)
+    camera = random_cameras(rng, clip.root.mean(1))
+    px, depth = camera.project(kp3d)
+    noisy = detector_noise(rng, px, fps)
+    noisy[depth <= 0.1] = 0.0
+    g = gravity_frame(camera)  # (B, 3, 3) world -> G
+    from .rotations import quat_to_matrix
+
+    local = quat_to_matrix(clip.rotations)  # (B, T, 22, 3, 3)
+    local[:, :, 0] = g[:, None] @ local[:, :, 0]
+    rel = np.einsum("bij,btkj->btki", g, joints - joints[:, :, :1])
+    vel = np.einsum("bij,btj->bti", g, np.gradient(clip.root, axis=1) * fps)
+    bones = np.linalg.norm(clip.offsets[:, 1:], axis=-1)
+    return {
+        "inputs": normalise_window(noisy),
+        "rotations": local.astype(np.float32),
+        "positions": rel.astype(np.float32),
+        "offsets": clip.offsets.astype(np.float32),
+        "velocity": vel.astype(np.float32),
+        "up": np.repeat(camera.up_in_camera()[:, None], frames, 1).astype(np.float32),
+        "log_bones": np.log(bones).astype(np.float32),
+    }
+
+
+def clip_from_motion(motion) -> Clip:  # noqa: ANN001 - a Motion
+    """A real Motion (at the network's fps) as a one-sample Clip for :func:`real_clip_crops`."""
+    return Clip(motion.rotations[None], motion.root_translation[None], motion.skeleton.offsets[None],
+                [motion.skeleton.leaf_ends])  # fmt: skip

@@ -1,0 +1,142 @@
+"""Keypoints2D -> Motion with the bundled network: windows, backends (torch CPU/CUDA, numpy), blending, root motion.
+
+    uplifter = Uplifter()                      # loads the bundled weights once; picks the backend
+    motion = uplifter(keypoints)               # a Motion at the keypoints' fps, upright and on the floor
+
+Backends: ``"torch"`` when PyTorch imports (device ``"auto"`` = CUDA when available, else CPU), else ``"numpy"``;
+both run the same weights. Asking for CUDA without it falls back to the CPU with a warning in ``Uplifter.notes``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from .features import blend_weights, normalise_window, resample_points, window_starts
+from .keypoints import Keypoints2D
+from .motion import Motion
+from .network import NetworkConfig, load_weights, numpy_forward, rotation_to_matrix, split_outputs
+from .rotations import matrix_to_quat, matrix_to_sixd, quat_continuity, quat_normalize, sixd_to_matrix
+from .skeleton import MIRROR, NUM_JOINTS, Skeleton
+
+DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "weights" / "pose_uplift.npz"
+DEFAULT_FPS = 30.0
+
+
+class UpliftCancelled(Exception):
+    """Raised when the caller's ``should_cancel`` returned True; nothing was produced."""
+
+
+class Uplifter:
+    def __init__(self, weights: str | Path | None = None, backend: str = "auto", device: str = "auto"):
+        self.weights_path = Path(weights) if weights else DEFAULT_WEIGHTS
+        self.arrays, self.config = load_weights(self.weights_path)
+        self.notes: list[str] = []
+        self.backend, self.device = self._pick_backend(backend, device)
+        self._torch_model = None
+
+    def _pick_backend(self, backend: str, device: str) -> tuple[str, str]:
+        if backend not in ("auto", "torch", "numpy") or device not in ("auto", "cpu", "cuda"):
+            raise ValueError(f"backend must be auto|torch|numpy and device auto|cpu|cuda, got {backend}, {device}")
+        if backend == "numpy":
+            return "numpy", "cpu"
+        try:
+            import torch
+        except ImportError:
+            if backend == "torch":
+                raise ValueError("backend 'torch' asked for, but PyTorch is not installed") from None
+            self.notes.append("PyTorch is not installed: using the numpy backend")
+            return "numpy", "cpu"
+        cuda = torch.cuda.is_available()
+        if device == "cuda" and not cuda:
+            self.notes.append("CUDA asked for but not available: running on the CPU")
+        return "torch", "cuda" if cuda and device in ("auto", "cuda") else "cpu"
+
+    def _forward(self, windows: np.ndarray) -> np.ndarray:
+        if self.backend == "numpy":
+            return numpy_forward(windows, self.arrays, self.config)
+        import torch
+
+        from .network import build_torch
+
+        if self._torch_model is None:
+            model = build_torch(self.config)
+            model.load_state_dict({k: torch.as_tensor(v) for k, v in self.arrays.items()})
+            self._torch_model = model.to(self.device).eval()
+        with torch.inference_mode():
+            x = torch.as_tensor(windows, device=self.device)
+            return self._torch_model(x).float().cpu().numpy()
+
+    def __call__(
+        self,
+        keypoints: Keypoints2D,
+        fps: float | None = None,
+        progress: Callable[[float], None] | None = None,
+        should_cancel: Callable[[], bool] | None = None,
+        batch_windows: int = 64,
+    ) -> Motion:
+        """Lift one person's keypoints to a Motion at the keypoints' frame rate (``fps`` overrides the file's)."""
+        cfg: NetworkConfig = self.config
+        src_fps = float(fps or keypoints.fps or DEFAULT_FPS)
+        pts = resample_points(keypoints.points, src_fps, cfg.fps) if abs(src_fps - cfg.fps) > 1e-6 else keypoints.points
+        n = len(pts)
+        padded = pts
+        if n < cfg.window:  # short clips: pad by repeating the edges (then cut)
+            padded = np.concatenate([pts, np.repeat(pts[-1:], cfg.window - n, 0)])
+        starts = window_starts(len(padded), cfg.window, cfg.window // 2)
+        weight = blend_weights(cfg.window)
+        acc = np.zeros((len(padded), cfg.output_size), np.float64)
+        sixd = np.zeros((len(padded), NUM_JOINTS, 6), np.float64)
+        total = np.zeros(len(padded), np.float64)
+        for i in range(0, len(starts), batch_windows):
+            if should_cancel is not None and should_cancel():
+                raise UpliftCancelled()
+            chunk = starts[i : i + batch_windows]
+            windows = normalise_window(np.stack([padded[s : s + cfg.window] for s in chunk]))
+            out = self._forward(windows)
+            rot = matrix_to_sixd(rotation_to_matrix(split_outputs(out, cfg)["rotations"], cfg.rotation))
+            for k, s in enumerate(chunk):
+                acc[s : s + cfg.window] += out[k] * weight[:, None]
+                sixd[s : s + cfg.window] += rot[k] * weight[:, None, None]
+                total[s : s + cfg.window] += weight
+            if progress is not None:
+                progress(min(1.0, (i + len(chunk)) / len(starts)))
+        acc = (acc / total[:, None])[:n]
+        rot = sixd_to_matrix(sixd[:n] / total[:n, None, None])
+        parts = split_outputs(acc, cfg)
+        skeleton = skeleton_from_log_bones(parts["log_bones"], (pts[..., 2] > 0).mean(-1))
+        root = np.cumsum(parts["velocity"] / cfg.fps, axis=0)
+        root[:, 1] += skeleton.offsets[0, 1]
+        up = parts["up"] / np.maximum(np.linalg.norm(parts["up"], axis=-1, keepdims=True), 1e-9)
+        quats = quat_continuity(matrix_to_quat(rot), axis=0)
+        if abs(src_fps - cfg.fps) > 1e-6:
+            quats, root, up = _resample_motion(quats, root, up, cfg.fps, src_fps, keypoints.num_frames)
+        motion = Motion(quats, root, skeleton, src_fps, up_in_camera=up)
+        return motion.grounded()
+
+
+def skeleton_from_log_bones(log_bones: np.ndarray, frame_weight: np.ndarray) -> Skeleton:
+    """One body per clip: per-frame bone-length estimates averaged (by how much of the person was seen), symmetric."""
+    w = frame_weight[:, None] + 1e-6
+    lengths = np.exp((log_bones * w).sum(0) / w.sum(0))  # (21,)
+    full = np.concatenate([[0.0], lengths])
+    full = 0.5 * (full + full[list(MIRROR)])
+    base = Skeleton.default()
+    dirs = base.offsets / np.maximum(np.linalg.norm(base.offsets, axis=-1, keepdims=True), 1e-9)
+    offsets = dirs * full[:, None]
+    scale = full[1:].sum() / np.linalg.norm(base.offsets[1:], axis=-1).sum()
+    offsets[0] = base.offsets[0] * scale
+    return Skeleton(offsets, {j: v * scale for j, v in base.leaf_ends.items()})
+
+
+def _resample_motion(quats, root, up, src: float, dst: float, frames: int):  # noqa: ANN001, ANN202
+    """Rotations by normalised linear interpolation of hemisphere-continuous quaternions (a close slerp for
+    neighbouring frames), root and up linearly, from src fps to dst fps, exactly ``frames`` frames."""
+    pos = np.clip(np.arange(frames) / dst * src, 0, len(quats) - 1)
+    i0 = np.floor(pos).astype(int)
+    i1 = np.minimum(i0 + 1, len(quats) - 1)
+    w = (pos - i0)[:, None]
+    q = quat_normalize(quats[i0] * (1 - w[..., None]) + quats[i1] * w[..., None])
+    return q, root[i0] * (1 - w) + root[i1] * w, up[i0] * (1 - w) + up[i1] * w

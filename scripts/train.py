@@ -1,0 +1,204 @@
+"""Train the uplifting network on generated motion (plus real BVH clips), on CPU or CUDA, resumable.
+
+    python scripts/train.py --out runs/NAME [--config FILE.json] [--rotation 6d] [--loss geodesic]
+                            [--supervision full] [--steps 20000] [--batch 32] [--real CLIP.bvh ...] [--resume]
+    torchrun --nproc_per_node=N scripts/train.py ...      (DistributedDataParallel, one process per GPU/CPU group)
+
+Writes ``runs/NAME/checkpoint.pt`` (every ``--every`` steps; ``--resume`` continues from it), ``train.log`` and, at
+the end, ``weights.npz`` + ``weights.json`` (the card: config, data, training budget, validation metrics).
+
+Supervision ``full`` uses ground-truth rotations (geodesic angle or MSE on the representation) and positions;
+``positions_only`` never sees a rotation label: joint positions through forward kinematics plus a joint-limit prior.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+from dataclasses import asdict, replace
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from model import rotations as R  # noqa: E402
+from model.network import (  # noqa: E402
+    NetworkConfig,
+    build_torch,
+    matrix_to_rotation,
+    rotation_to_matrix,
+    save_weights,
+    split_outputs,
+    torch_state_to_arrays,
+)
+from model.skeleton import NUM_JOINTS  # noqa: E402
+from model.synthesis import JOINT_RANGES, clip_from_motion, make_batch  # noqa: E402
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--config", type=Path, help="JSON file with any of the options below (command line wins)")
+    p.add_argument("--rotation", choices=["6d", "quaternion", "axis_angle", "matrix"], default=None)
+    p.add_argument("--loss", choices=["geodesic", "mse"], default=None)
+    p.add_argument("--supervision", choices=["full", "positions_only"], default=None)
+    p.add_argument("--steps", type=int, default=None)
+    p.add_argument("--batch", type=int, default=None)
+    p.add_argument("--lr", type=float, default=None)
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--dim", type=int, default=None)
+    p.add_argument("--layers", type=int, default=None)
+    p.add_argument("--real", nargs="*", default=None, help="BVH clips mixed into training (retargeted)")
+    p.add_argument("--every", type=int, default=200, help="checkpoint every N steps")
+    p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--device", default="auto")
+    p.add_argument("--resume", action="store_true")
+    args = p.parse_args(argv)
+    defaults = {"rotation": "6d", "loss": "geodesic", "supervision": "full", "steps": 20000, "batch": 32, "lr": 5e-4,
+                "seed": 0, "dim": 192, "layers": 4, "real": []}  # fmt: skip
+    file_cfg = json.loads(args.config.read_text()) if args.config else {}
+    for key, value in defaults.items():
+        if getattr(args, key) is None:
+            setattr(args, key, file_cfg.get(key, value))
+    return args
+
+
+def losses(out, batch, cfg: NetworkConfig, args, torch):  # noqa: ANN001
+    """Total loss and its parts. ``batch`` holds torch tensors from ``make_batch``."""
+    from model.kinematics import forward_kinematics
+
+    parts = split_outputs(out, cfg)
+    rot = rotation_to_matrix(parts["rotations"], cfg.rotation)  # (B, T, 22, 3, 3)
+    gt_rot = batch["rotations"]
+    pos, _ = forward_kinematics(rot, batch["offsets"][:, None], torch.zeros_like(batch["velocity"]))
+    terms = {"mpjpe": (pos - batch["positions"]).norm(dim=-1).mean()}
+    angle = R.geodesic_angle(rot, gt_rot)
+    if args.supervision == "full":
+        if args.loss == "geodesic":
+            terms["rotation"] = angle.mean()
+        else:
+            target = matrix_to_rotation(gt_rot, cfg.rotation)
+            raw = parts["rotations"]
+            if cfg.rotation == "quaternion":  # q and -q are the same rotation: compare on the prediction's side
+                sign = torch.where((raw * target).sum(-1, keepdim=True) < 0, -1.0, 1.0)
+                target = target * sign
+            terms["rotation"] = (raw - target).square().mean()
+    else:
+        terms["prior"] = joint_limit_prior(rot, torch)
+    terms["velocity"] = (parts["velocity"] - batch["velocity"]).abs().mean() * 0.2
+    terms["up"] = (1 - torch.nn.functional.cosine_similarity(parts["up"], batch["up"], dim=-1)).mean()
+    terms["bones"] = (parts["log_bones"].mean(1) - batch["log_bones"]).abs().mean()
+    total = terms["mpjpe"] * 4.0 + sum(v for k, v in terms.items() if k != "mpjpe")
+    with torch.no_grad():
+        metrics = {"mpjpe_mm": float(terms["mpjpe"]) * 1000, "mpjae_deg": float(angle[..., 1:, :].mean().rad2deg())}
+    return total, terms, metrics
+
+
+_MAX_ANGLE = np.array([np.linalg.norm(np.abs(JOINT_RANGES[j][1]).max(1)) if j in JOINT_RANGES else np.pi
+                       for j in range(NUM_JOINTS)])  # fmt: skip
+
+
+def joint_limit_prior(rot, torch):  # noqa: ANN001
+    """Penalty for local rotations larger than the joint's anatomical range allows (root excluded)."""
+    eye = torch.eye(3, dtype=rot.dtype, device=rot.device)
+    angle = R.geodesic_angle(rot[..., 1:, :, :], eye)
+    limit = torch.as_tensor(_MAX_ANGLE[1:], dtype=rot.dtype, device=rot.device)
+    return torch.relu(angle - limit).square().mean() * 10.0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    import torch
+
+    distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
+    rank = int(os.environ.get("RANK", "0"))
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = torch.device(
+        "cuda" if (args.device == "auto" and torch.cuda.is_available()) or args.device == "cuda" else "cpu"
+    )
+    if distributed:
+        torch.distributed.init_process_group("nccl" if device.type == "cuda" else "gloo")
+        if device.type == "cuda":
+            device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+            torch.cuda.set_device(device)
+    args.out.mkdir(parents=True, exist_ok=True)
+    cfg = replace(NetworkConfig(), rotation=args.rotation, dim=args.dim, layers=args.layers, mlp=2 * args.dim)
+    torch.manual_seed(args.seed)
+    model = build_torch(cfg).to(device)
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
+    step = 0
+    ckpt = args.out / "checkpoint.pt"
+    if args.resume and ckpt.exists():
+        state = torch.load(ckpt, map_location=device, weights_only=False)
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["opt"])
+        step = state["step"]
+    net = torch.nn.parallel.DistributedDataParallel(model) if distributed else model
+
+    real = []
+    for path in args.real:
+        from model.bvh import read_bvh, retarget_bvh
+
+        motion = retarget_bvh(read_bvh(path), path=str(path))
+        keep = max(1, int(round(motion.fps / cfg.fps)))
+        from model.motion import Motion
+
+        sub = Motion(motion.rotations[::keep], motion.root_translation[::keep], motion.skeleton, motion.fps / keep)
+        real.append(clip_from_motion(sub))
+    rng = np.random.default_rng(args.seed * 1000 + rank + step)
+    val = make_batch(np.random.default_rng(12345), 64, cfg.window, cfg.fps)  # fixed synthetic validation set
+    log = open(args.out / "train.log", "a")
+    start, t0 = step, time.time()
+    to_t = lambda b: {k: torch.as_tensor(v, device=device) for k, v in b.items()}  # noqa: E731
+    while step < args.steps:
+        lr = args.lr * min(1.0, (step + 1) / 500) * 0.5 * (1 + math.cos(math.pi * min(step / args.steps, 1.0)))
+        for group in opt.param_groups:
+            group["lr"] = lr
+        batch = to_t(make_batch(rng, args.batch, cfg.window, cfg.fps, real or None))
+        out = net(batch["inputs"])
+        total, terms, metrics = losses(out, batch, cfg, args, torch)
+        opt.zero_grad(set_to_none=True)
+        total.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        step += 1
+        if rank == 0 and (step % 20 == 0 or step == args.steps):
+            rate = (step - start) / (time.time() - t0)
+            eta = (args.steps - step) / max(rate, 1e-9)
+            line = (f"step {step}/{args.steps} loss {total.item():.4f} mpjpe {metrics['mpjpe_mm']:.1f} mm "
+                    f"mpjae {metrics['mpjae_deg']:.1f} deg lr {lr:.2e} {rate:.2f} it/s eta {eta / 60:.0f} min")  # fmt: skip
+            print(line, flush=True)
+            log.write(line + "\n")
+            log.flush()
+        if rank == 0 and (step % args.every == 0 or step == args.steps):
+            torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "args": vars(args) | {"out": str(args.out), "config": str(args.config), "real": [str(r) for r in args.real]}}, ckpt.with_suffix(".tmp"))  # fmt: skip
+            os.replace(ckpt.with_suffix(".tmp"), ckpt)
+    if rank == 0:
+        model.eval()
+        with torch.no_grad():
+            vb = to_t(val)
+            _, _, vm = losses(model(vb["inputs"]), vb, cfg, args, torch)
+        card = {
+            "name": args.out.name,
+            "training": {"steps": step, "batch": args.batch, "lr": args.lr, "seed": args.seed, "rotation": cfg.rotation,
+                         "loss": args.loss, "supervision": args.supervision, "device": str(device),
+                         "real_clips": [Path(r).name for r in args.real]},
+            "validation_synthetic": {k: round(v, 2) for k, v in vm.items()},
+            "config": asdict(cfg),
+        }  # fmt: skip
+        save_weights(args.out / "weights.npz", torch_state_to_arrays(model), cfg, card)
+        print(json.dumps(card["validation_synthetic"]))
+    if distributed:
+        torch.distributed.destroy_process_group()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
