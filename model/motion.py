@@ -66,28 +66,15 @@ class Motion:
         return self.joint_positions + self.root_translation[:, None, :]
 
     def foot_points(self) -> np.ndarray:
-        """(T, 4, 3) world positions of the ankles and the toe tips, the points that touch the floor."""
-        from .kinematics import forward_kinematics as fk
-        from .skeleton import JOINT_INDEX
+        """(T, 6, 3) world positions of the heels, big toes and small toes (the keypoint model's foot points)."""
+        from .synthesis import _FOOT_POINTS, keypoints_3d
 
-        pos, glob = fk(self.rotations, self.skeleton.offsets, self.root_translation)
-        pts = [pos[:, JOINT_INDEX["left_ankle"]], pos[:, JOINT_INDEX["right_ankle"]]]
-        for side in ("left_foot", "right_foot"):
-            j = JOINT_INDEX[side]
-            pts.append(pos[:, j] + glob[:, j] @ self.skeleton.leaf_ends[j])
-        return np.stack(pts, 1)
+        kp, _ = keypoints_3d(self.rotations, self.skeleton.offsets, self.root_translation)
+        return kp[:, _FOOT_POINTS]
 
     def grounded(self, percentile: float = 5.0) -> Motion:
         """A copy lifted or lowered so that the feet's low points (a low percentile over the clip) touch y = 0."""
         low = float(np.percentile(self.foot_points()[..., 1].min(1), percentile))
         root = self.root_translation.copy()
-        root[:, 1] -= low - self._sole_height()
+        root[:, 1] -= low
         return Motion(self.rotations, root, self.skeleton, self.fps, self.joint_positions, self.up_in_camera)
-
-    def _sole_height(self) -> float:
-        """Height of the lowest foot point above the floor at rest (the toe tip sits a little above the sole)."""
-        rest = self.skeleton.rest_positions
-        from .skeleton import JOINT_INDEX
-
-        j = JOINT_INDEX["left_foot"]
-        return float(min(rest[j, 1] + self.skeleton.leaf_ends[j][1], rest[JOINT_INDEX["left_ankle"], 1]))

@@ -7,9 +7,10 @@ Motion model
     ranges (``JOINT_RANGES``: textbook range-of-motion values in degrees, rounded, mapped onto the canonical axes
     x = left, y = up, z = forward; the right side mirrors the left).
     Each angle follows a smooth random trajectory: a neutral-leaning centre plus a sum of three sinusoids of random
-    frequency (0.1 to 2.5 Hz) and amplitude, softly clamped into range, so velocities stay human. The body turns
-    and walks on the floor with random speeds (0 to 2.5 m/s) and is grounded frame by frame (its lowest foot point
-    on y = 0), with occasional jumps. Body proportions are varied per sample (``random_skeleton``).
+    frequency (0.1 to 2.5 Hz) and amplitude, softly clamped into range, so velocities stay human (peak joint
+    angular speeds below 1000 degrees per second). The body turns
+    and walks on the floor with random speeds (0 to 2.5 m/s) and is grounded frame by frame (its lowest heel or toe
+    point on y = 0), with occasional jumps. Body proportions are varied per sample (``random_skeleton``).
 
 Keypoint model
     The 26 Halpe points are joints of the canonical skeleton, or fixed offsets in a joint's frame (nose, eyes, ears
@@ -175,9 +176,7 @@ def synthetic_motion(rng: np.random.Generator, batch: int, frames: int, fps: flo
     )
     vel = speed[..., None] * np.stack([np.sin(direction), np.zeros_like(direction), np.cos(direction)], -1)
     root = np.cumsum(vel / fps, axis=1)
-    pos, glob = forward_kinematics(mats, offsets[:, None], root)
-    lows = _lowest_points(pos, glob, skeletons)
-    root[..., 1] = -lows  # grounded: the lowest foot point on the floor
+    root[..., 1] = -_lowest_points(mats, offsets)  # grounded: the lowest heel or toe point on the floor
     jump = rng.random(batch) < 0.15
     if jump.any():
         centre = rng.uniform(0, frames / fps, size=batch)
@@ -189,15 +188,15 @@ def synthetic_motion(rng: np.random.Generator, batch: int, frames: int, fps: flo
     return Clip(quats, root, offsets, [s.leaf_ends for s in skeletons])
 
 
-def _lowest_points(pos: np.ndarray, glob: np.ndarray, skeletons: list[Skeleton]) -> np.ndarray:
-    """(B, T) lowest height of ankles and toe tips (pos relative to the root's position)."""
-    pts = [pos[..., JOINT_INDEX["left_ankle"], 1], pos[..., JOINT_INDEX["right_ankle"], 1]]
-    for side in ("left_foot", "right_foot"):
-        j = JOINT_INDEX[side]
-        ends = np.stack([s.leaf_ends[j] for s in skeletons])  # (B, 3)
-        pts.append(pos[..., j, 1] + (glob[..., j, :, :] @ ends[:, None, :, None])[..., 1, 0])
-    rel = np.stack(pts, -1).min(-1)
-    return rel - pos[..., 0, 1] + 0.0  # relative to the root, so root_y = -this grounds the body
+_FOOT_POINTS = [
+    KEYPOINT_INDEX[f"{side}_{part}"] for side in ("left", "right") for part in ("heel", "big_toe", "small_toe")
+]
+
+
+def _lowest_points(rotations: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """(B, T) height of the lowest heel or toe point relative to the root (root at the origin)."""
+    kp, _ = keypoints_3d(rotations, offsets, np.zeros(rotations.shape[:-3] + (3,)))
+    return kp[..., _FOOT_POINTS, 1].min(-1)
 
 
 def keypoints_3d(rotations: np.ndarray, offsets: np.ndarray, root: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -261,11 +260,13 @@ def random_cameras(rng: np.random.Generator, target: np.ndarray) -> Camera:
     return Camera(rot, centre, focal, image)
 
 
-def detector_noise(rng: np.random.Generator, px: np.ndarray, fps: float = 30.0) -> np.ndarray:
+def detector_noise(
+    rng: np.random.Generator, px: np.ndarray, fps: float = 30.0, level: float | None = None
+) -> np.ndarray:
     """(B, T, 26, 2) clean pixels -> (B, T, 26, 3) noisy pixels with confidence (see the module docstring)."""
     b, t, k, _ = px.shape
     height = np.ptp(px[..., 1], axis=-1).mean(-1) + 1.0  # (B,) person height in pixels
-    level = rng.uniform(0.5, 2.5, size=(b, 1, 1, 1))
+    level = rng.uniform(0.5, 2.5, size=(b, 1, 1, 1)) if level is None else np.full((b, 1, 1, 1), level)
     sigma = level * OKS_SIGMAS[None, None, :, None] * height[:, None, None, None]
     white = rng.normal(size=px.shape)
     walk = np.cumsum(rng.normal(size=px.shape), axis=1)

@@ -1,0 +1,154 @@
+"""Metrics (as in the paper) and the two baselines the model is compared with, all on the same frames.
+
+- ``mpjpe_mm``: mean distance of root-relative joints (22), millimetres.
+- ``n_mpjpe_mm``: the same after the best single scale of the prediction per frame.
+- ``pa_mpjpe_mm``: after the best similarity transform (Procrustes: rotation, scale, translation) per frame.
+- ``mpjae_deg``: mean geodesic angle between predicted and reference local joint rotations (22 joints, the root's
+  orientation taken in the gravity-aligned frame), degrees.
+- ``up_error_deg``: angle between the predicted and true up direction in camera coordinates.
+
+Baselines, from the model's own 3D joint positions:
+- ``ik``: inverse kinematics, as the paper's IK route: the canonical skeleton's rotations fitted to the joints by
+  optimisation (Adam on 6D rotations, warm-started from the previous frame), timed per frame.
+- ``bone_direction``: analytic swing-only rotations that point each bone at its child joint, no twist (what
+  constraint-based add-ons produce).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .kinematics import forward_kinematics
+from .rotations import geodesic_angle, matrix_to_sixd, quat_to_matrix
+from .skeleton import JOINT_INDEX, NUM_JOINTS, PARENTS, Skeleton
+
+
+def mpjpe(pred: np.ndarray, ref: np.ndarray) -> float:
+    return float(np.linalg.norm(pred - ref, axis=-1).mean() * 1000)
+
+
+def n_mpjpe(pred: np.ndarray, ref: np.ndarray) -> float:
+    s = (pred * ref).sum((-1, -2), keepdims=True) / np.maximum((pred * pred).sum((-1, -2), keepdims=True), 1e-12)
+    return mpjpe(pred * s, ref)
+
+
+def procrustes(pred: np.ndarray, ref: np.ndarray) -> np.ndarray:
+    """Per frame, ``pred`` (T, J, 3) moved by the similarity transform that best fits ``ref``."""
+    mu_p, mu_r = pred.mean(1, keepdims=True), ref.mean(1, keepdims=True)
+    p, r = pred - mu_p, ref - mu_r
+    u, s, vt = np.linalg.svd(np.swapaxes(p, 1, 2) @ r)
+    d = np.sign(np.linalg.det(u @ vt))
+    s[:, -1] *= d
+    u[:, :, -1] *= d[:, None]
+    rot = u @ vt
+    scale = s.sum(-1) / np.maximum((p * p).sum((1, 2)), 1e-12)
+    return scale[:, None, None] * p @ rot + mu_r
+
+
+def pa_mpjpe(pred: np.ndarray, ref: np.ndarray) -> float:
+    return mpjpe(procrustes(pred, ref), ref)
+
+
+def mpjae(pred_rot: np.ndarray, ref_rot: np.ndarray) -> float:
+    """Mean geodesic angle in degrees between rotation matrices (..., 3, 3) or quaternions (..., 4)."""
+    return float(np.degrees(geodesic_angle(pred_rot, ref_rot)).mean())
+
+
+def angle_between(a: np.ndarray, b: np.ndarray) -> float:
+    a = a / np.linalg.norm(a, axis=-1, keepdims=True)
+    b = b / np.linalg.norm(b, axis=-1, keepdims=True)
+    return float(np.degrees(np.arccos(np.clip((a * b).sum(-1), -1, 1))).mean())
+
+
+def position_metrics(pred: np.ndarray, ref: np.ndarray) -> dict[str, float]:
+    return {"mpjpe_mm": mpjpe(pred, ref), "n_mpjpe_mm": n_mpjpe(pred, ref), "pa_mpjpe_mm": pa_mpjpe(pred, ref)}
+
+
+# --------------------------------------------------------------------------------------------------- baselines
+
+
+def bone_direction_rotations(positions: np.ndarray, skeleton: Skeleton) -> np.ndarray:
+    """(T, 22, 3) root-relative joints -> (T, 22, 3, 3) local rotations that swing each bone onto its child joint.
+
+    The root's orientation comes from the hips and the spine (no twist ambiguity there); every other joint gets the
+    smallest rotation taking its rest child direction to the observed one, in its parent's frame.
+    """
+    t = len(positions)
+    rest = skeleton.rest_positions
+    glob = np.tile(np.eye(3), (t, NUM_JOINTS, 1, 1))
+    glob[:, 0] = _root_frame(positions) @ _root_frame(rest[None])[0].T
+    child = {j: next((k for k, p in enumerate(PARENTS) if p == j), None) for j in range(NUM_JOINTS)}
+    child[JOINT_INDEX["spine3"]] = JOINT_INDEX["neck"]
+    for j in range(1, NUM_JOINTS):
+        p = PARENTS[j]
+        c = child[j]
+        if c is None:
+            glob[:, j] = glob[:, p]
+            continue
+        rest_dir = rest[c] - rest[j]
+        seen = positions[:, c] - positions[:, j]
+        # in the parent's frame, the swing from the rest direction to the seen direction
+        local_seen = np.einsum("tji,tj->ti", glob[:, p], seen)
+        glob[:, j] = glob[:, p] @ _swing(rest_dir, local_seen)
+    local = glob.copy()
+    for j in range(1, NUM_JOINTS):
+        local[:, j] = np.swapaxes(glob[:, PARENTS[j]], -1, -2) @ glob[:, j]
+    return local
+
+
+def _root_frame(pos: np.ndarray) -> np.ndarray:
+    """(T, 3, 3) body frame from hips (x) and spine (y)."""
+    x = pos[:, JOINT_INDEX["left_hip"]] - pos[:, JOINT_INDEX["right_hip"]]
+    y = pos[:, JOINT_INDEX["spine2"]] - pos[:, JOINT_INDEX["pelvis"]]
+    x = x / np.linalg.norm(x, axis=-1, keepdims=True)
+    z = np.cross(x, y)
+    z /= np.linalg.norm(z, axis=-1, keepdims=True)
+    y = np.cross(z, x)
+    return np.stack([x, y, z], -1)
+
+
+def _swing(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(T, 3, 3) smallest rotations taking direction a (3,) to directions b (T, 3)."""
+    a = a / np.linalg.norm(a)
+    b = b / np.maximum(np.linalg.norm(b, axis=-1, keepdims=True), 1e-12)
+    v = np.cross(a, b)
+    c = (b @ a)[:, None, None]
+    vx = np.zeros((len(b), 3, 3))
+    vx[:, 0, 1], vx[:, 0, 2], vx[:, 1, 2] = -v[:, 2], v[:, 1], -v[:, 0]
+    vx[:, 1, 0], vx[:, 2, 0], vx[:, 2, 1] = v[:, 2], -v[:, 1], v[:, 0]
+    return np.eye(3) + vx + vx @ vx / np.maximum(1 + c, 1e-6)
+
+
+def ik_rotations(positions: np.ndarray, skeleton: Skeleton, iterations: int = 100) -> tuple[np.ndarray, float]:
+    """(T, 22, 3) root-relative joints -> (T, 22, 3, 3) local rotations fitted by optimisation, and seconds per frame.
+
+    Each frame minimises the squared joint position error of forward kinematics over 6D rotations with Adam,
+    starting from the previous frame's solution (the first from the rest pose).
+    """
+    import torch
+
+    from .rotations import sixd_to_matrix
+
+    offsets = torch.as_tensor(skeleton.offsets, dtype=torch.float64)
+    target = torch.as_tensor(positions, dtype=torch.float64)
+    current = torch.as_tensor(matrix_to_sixd(np.tile(np.eye(3), (NUM_JOINTS, 1, 1))), dtype=torch.float64)
+    out = np.zeros((len(positions), NUM_JOINTS, 3, 3))
+    start = time.perf_counter()
+    for f in range(len(positions)):
+        x = current.clone().requires_grad_(True)
+        opt = torch.optim.Adam([x], lr=0.05)
+        for _ in range(iterations):
+            pos, _ = forward_kinematics(sixd_to_matrix(x), offsets, torch.zeros(3, dtype=torch.float64))
+            loss = (pos - target[f]).square().sum()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        current = x.detach()
+        out[f] = sixd_to_matrix(current).numpy()
+    return out, (time.perf_counter() - start) / max(len(positions), 1)
+
+
+def rotations_from_quats(q: np.ndarray) -> np.ndarray:
+    return quat_to_matrix(q)
