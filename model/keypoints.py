@@ -207,7 +207,7 @@ def _normalise_name(name: str) -> str:
 
 def halpe_name(name: str) -> str | None:
     """The Halpe-26 name of a point as some tool writes it ("LShoulder", "left_shoulder", "left shoulder"...)."""
-    return _ALIASES.get(_normalise_name(name))
+    return _ALIASES.get(_normalise_name(name)) if isinstance(name, str) else None
 
 
 def layout_from_names(names: list[str]) -> tuple[str | None, ...]:
@@ -221,7 +221,7 @@ def layout_name_from_names(names: list[str]) -> str:
     for layout_name, layout in LAYOUTS.items():
         if layout == mapped:
             return layout_name
-    if {"left_pinky", "right_foot_index"} <= {n.strip().lower() for n in names}:
+    if {"left_pinky", "right_foot_index"} <= {str(n).strip().lower() for n in names}:
         return "MediaPipe-33"
     return "named"
 

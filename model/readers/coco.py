@@ -68,7 +68,12 @@ def read_coco_annotations(doc: dict, path: Path) -> Detections:
         pts = as_points(ann["keypoints"], path, frame)
         if pts.shape[1] != 3:
             raise KeypointFileError(path, "COCO keypoints must be flat x, y, v triples", frame)
-        if isinstance(names, list) and len(names) == len(pts) and det.layout is None:
+        if (
+            isinstance(names, list)
+            and len(names) == len(pts)
+            and det.layout is None
+            and all(isinstance(n, str) for n in names)
+        ):
             from ..keypoints import layout_from_names, layout_name_from_names
 
             det.layout, det.layout_name = layout_from_names(names), layout_name_from_names(names)
