@@ -1,0 +1,91 @@
+"""Measure speed and memory; print (and with --json write) one JSON object.
+
+    python scripts/benchmark.py [--json OUT.json] [--weights W.npz] [--frames 3000]
+
+Keys: ``uplift_fps_torch_cpu``, ``uplift_fps_numpy`` (and ``uplift_fps_torch_cuda`` when a GPU is present): frames
+per second of the whole uplift (resampling, overlapping windows, blending, root motion) on a clip of ``--frames``
+frames; ``ik_fps`` and ``speedup_vs_ik``: the IK baseline of scripts/evaluate.py on 20 frames; ``peak_memory_mb_100k``
+and ``peak_memory_mb_10k``: the peak resident memory growth while uplifting 100,000 and 10,000 frames (torch CPU,
+each in a fresh process). Timings are single runs on this machine, not averages over machines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from model.keypoints import Keypoints2D  # noqa: E402
+from model.readers import read_keypoints  # noqa: E402
+
+SAMPLE = ROOT / "model" / "samples" / "sample_mediapipe.json"
+
+_MEMORY = """
+import resource, sys, numpy as np
+sys.path.insert(0, {root!r})
+from model.keypoints import Keypoints2D
+from model.readers import read_keypoints
+from model.uplift import Uplifter
+up = Uplifter({weights!r}, backend="torch", device="cpu")
+base = np.resize(read_keypoints({sample!r}).points, ({frames}, 26, 3))
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+up(Keypoints2D(base, fps=30.0))
+print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024)
+"""
+
+
+def clip(frames: int) -> Keypoints2D:
+    return Keypoints2D(np.resize(read_keypoints(SAMPLE).points, (frames, 26, 3)), fps=30.0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--weights")
+    parser.add_argument("--frames", type=int, default=3000)
+    args = parser.parse_args(argv)
+    import torch
+
+    from model import evaluation as E
+    from model.uplift import Uplifter
+
+    kps = clip(args.frames)
+    result: dict = {"machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
+                    "torch_threads": torch.get_num_threads(), "frames": args.frames}  # fmt: skip
+    runs = [("torch_cpu", "torch", "cpu"), ("numpy", "numpy", "cpu")]
+    if torch.cuda.is_available():
+        runs.append(("torch_cuda", "torch", "cuda"))
+    motion = None
+    for key, backend, device in runs:
+        up = Uplifter(args.weights, backend=backend, device=device)
+        up(clip(200))  # warm-up (model build, first allocations)
+        t0 = time.perf_counter()
+        motion = up(kps)
+        result[f"uplift_fps_{key}"] = round(args.frames / (time.perf_counter() - t0), 1)
+    assert motion is not None
+    _, ik_seconds = E.ik_rotations(motion.joint_positions[:20], motion.skeleton)
+    result["ik_fps"] = round(1.0 / ik_seconds, 2)
+    result["speedup_vs_ik"] = round(result["uplift_fps_torch_cpu"] / result["ik_fps"], 1)
+    for frames in (10_000, 100_000):
+        code = _MEMORY.format(root=str(ROOT), weights=args.weights, sample=str(SAMPLE), frames=frames)
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        result[f"peak_memory_mb_{frames // 1000}k"] = round(float(out.stdout.strip().splitlines()[-1]), 1)
+    text = json.dumps(result, indent=2)
+    if args.json:
+        args.json.write_text(text + "\n")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""The runtime: keypoints in, a Motion out at the input's frame rate, with either backend, on any clip length."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from model.keypoints import Keypoints2D
+from model.network import NetworkConfig, build_torch, save_weights, torch_state_to_arrays
+from model.readers import read_keypoints
+from model.uplift import UpliftCancelled, Uplifter
+
+SAMPLE = Path(__file__).resolve().parents[2] / "model" / "samples" / "sample_mediapipe.json"
+
+
+@pytest.fixture(scope="module")
+def small_weights(tmp_path_factory) -> Path:
+    """A small random network: these tests check the runtime's plumbing, not what a trained model knows."""
+    torch.manual_seed(0)
+    cfg = replace(NetworkConfig(), window=27, dim=32, layers=1, mlp=64)
+    path = tmp_path_factory.mktemp("w") / "small.npz"
+    save_weights(path, torch_state_to_arrays(build_torch(cfg)), cfg, {"name": "small"})
+    return path
+
+
+def test_motion_matches_the_input_clip(small_weights):
+    kps = read_keypoints(SAMPLE)  # 230 frames, 30 fps, with frames where nobody was detected
+    motion = Uplifter(small_weights, backend="numpy")(kps)
+    assert motion.num_frames == kps.num_frames and motion.fps == kps.fps
+    assert np.isfinite(motion.rotations).all() and np.isfinite(motion.root_translation).all()
+    assert ((motion.rotations[1:] * motion.rotations[:-1]).sum(-1) >= 0).all()
+    assert abs(np.percentile(motion.foot_points()[..., 1].min(1), 5)) < 1e-6  # on the floor
+    assert motion.up_in_camera is not None and np.allclose(np.linalg.norm(motion.up_in_camera, axis=-1), 1, atol=1e-6)
+
+
+@pytest.mark.parametrize("fps", [24.0, 60.0, 120.0])
+def test_other_frame_rates_keep_frame_count_and_rate(small_weights, fps):
+    pts = read_keypoints(SAMPLE).points[:100]
+    kps = Keypoints2D(pts, fps=fps)
+    motion = Uplifter(small_weights, backend="numpy")(kps)
+    assert motion.num_frames == 100 and motion.fps == fps
+
+
+def test_backends_agree(small_weights):
+    kps = read_keypoints(SAMPLE)
+    a = Uplifter(small_weights, backend="numpy")(kps)
+    b = Uplifter(small_weights, backend="torch", device="cpu")(kps)
+    assert np.abs(a.rotations - b.rotations).max() < 1e-4
+    assert np.abs(a.root_translation - b.root_translation).max() < 1e-4
+
+
+def test_short_and_empty_clips_give_finite_motion(small_weights):
+    up = Uplifter(small_weights, backend="numpy")
+    short = Keypoints2D(read_keypoints(SAMPLE).points[10:15], fps=30.0)
+    assert up(short).num_frames == 5
+    nobody = Keypoints2D(np.zeros((40, 26, 3), np.float32), fps=30.0)
+    motion = up(nobody)
+    assert np.isfinite(motion.rotations).all() and np.isfinite(motion.root_translation).all()
+
+
+def test_cuda_asked_for_falls_back_with_a_note(small_weights):
+    up = Uplifter(small_weights, backend="auto", device="cuda")
+    if torch.cuda.is_available():
+        assert up.device == "cuda"
+    else:
+        assert up.device == "cpu" and any("CUDA" in n for n in up.notes)
+
+
+def test_progress_and_cancel(small_weights):
+    kps = read_keypoints(SAMPLE)
+    seen: list[float] = []
+    Uplifter(small_weights, backend="numpy")(kps, progress=seen.append, batch_windows=2)
+    assert seen and seen[-1] == 1.0 and seen == sorted(seen)
+    with pytest.raises(UpliftCancelled):
+        Uplifter(small_weights, backend="numpy")(kps, should_cancel=lambda: True)
