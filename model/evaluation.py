@@ -23,6 +23,7 @@ import numpy as np
 from .kinematics import forward_kinematics
 from .rotations import geodesic_angle, matrix_to_sixd, quat_to_matrix
 from .skeleton import JOINT_INDEX, NUM_JOINTS, PARENTS, Skeleton
+from .synthesis import Camera, _axis_matrix
 
 
 def mpjpe(pred: np.ndarray, ref: np.ndarray) -> float:
@@ -64,6 +65,25 @@ def angle_between(a: np.ndarray, b: np.ndarray) -> float:
 
 def position_metrics(pred: np.ndarray, ref: np.ndarray) -> dict[str, float]:
     return {"mpjpe_mm": mpjpe(pred, ref), "n_mpjpe_mm": n_mpjpe(pred, ref), "pa_mpjpe_mm": pa_mpjpe(pred, ref)}
+
+
+def fixed_cameras(target: np.ndarray) -> list[Camera]:
+    """The 4 evaluation cameras: azimuth 0/90/180/270 degrees, 5 m from ``target``, 1.2 m high, 60 degree field
+    of view, 1920 x 1080, aimed at 1 m above the floor below ``target``."""
+    cams = []
+    for az in (0.0, 90.0, 180.0, 270.0):
+        a = np.radians(az)
+        centre = target + np.array([5 * np.sin(a), 0.0, 5 * np.cos(a)])
+        centre[1] = 1.2
+        fwd = np.array([target[0], 1.0, target[2]]) - centre
+        fwd /= np.linalg.norm(fwd)
+        right = np.cross(fwd, [0.0, 1.0, 0.0])
+        right /= np.linalg.norm(right)
+        down = np.cross(fwd, right)
+        rot = np.stack([right, down, fwd])[None]
+        focal = np.array([1920 / 2 / np.tan(np.radians(30))])
+        cams.append(Camera(_axis_matrix("z", np.zeros(1)) @ rot, centre[None], focal, np.array([[1920.0, 1080.0]])))
+    return cams
 
 
 # --------------------------------------------------------------------------------------------------- baselines

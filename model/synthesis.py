@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .keypoints import KEYPOINT_INDEX, NUM_KEYPOINTS
+from .keypoints import HALPE26, KEYPOINT_INDEX, NUM_KEYPOINTS
 from .kinematics import forward_kinematics
 from .rotations import matrix_to_quat, quat_continuity
 from .skeleton import JOINT_INDEX, JOINT_NAMES, MIRROR, NUM_JOINTS, SEGMENT_GROUPS, Skeleton
@@ -94,8 +94,8 @@ for _side, _s in (("left", 1.0), ("right", -1.0)):
     KEYPOINT_SOURCES[f"{_side}_small_toe"] = (JOINT_INDEX[f"{_side}_foot"], (0.035 * _s, 0.0, 0.035))
     KEYPOINT_SOURCES[f"{_side}_heel"] = (JOINT_INDEX[f"{_side}_ankle"], (0.0, -0.05, -0.06))
 
-_KP_JOINT = np.array([KEYPOINT_SOURCES[n][0] for n in sorted(KEYPOINT_INDEX, key=KEYPOINT_INDEX.get)])
-_KP_OFFSET = np.array([KEYPOINT_SOURCES[n][1] for n in sorted(KEYPOINT_INDEX, key=KEYPOINT_INDEX.get)])
+_KP_JOINT = np.array([KEYPOINT_SOURCES[n][0] for n in HALPE26])
+_KP_OFFSET = np.array([KEYPOINT_SOURCES[n][1] for n in HALPE26])
 
 # COCO OKS sigmas for the 17 COCO points; head/neck/hip/feet take their nearest COCO point's sigma.
 _OKS = [0.026, 0.025, 0.025, 0.035, 0.035, 0.079, 0.079, 0.072, 0.072, 0.062, 0.062, 0.107, 0.107, 0.087, 0.087,
@@ -266,8 +266,8 @@ def detector_noise(
     """(B, T, 26, 2) clean pixels -> (B, T, 26, 3) noisy pixels with confidence (see the module docstring)."""
     b, t, k, _ = px.shape
     height = np.ptp(px[..., 1], axis=-1).mean(-1) + 1.0  # (B,) person height in pixels
-    level = rng.uniform(0.5, 2.5, size=(b, 1, 1, 1)) if level is None else np.full((b, 1, 1, 1), level)
-    sigma = level * OKS_SIGMAS[None, None, :, None] * height[:, None, None, None]
+    scale = rng.uniform(0.5, 2.5, size=(b, 1, 1, 1)) if level is None else np.full((b, 1, 1, 1), level)
+    sigma = scale * OKS_SIGMAS[None, None, :, None] * height[:, None, None, None]
     white = rng.normal(size=px.shape)
     walk = np.cumsum(rng.normal(size=px.shape), axis=1)
     win = max(1, int(0.3 * fps))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -35,7 +36,7 @@ class Uplifter:
         self.arrays, self.config = load_weights(self.weights_path)
         self.notes: list[str] = []
         self.backend, self.device = self._pick_backend(backend, device)
-        self._torch_model = None
+        self._torch_model: Any = None
 
     def _pick_backend(self, backend: str, device: str) -> tuple[str, str]:
         if backend not in ("auto", "torch", "numpy") or device not in ("auto", "cpu", "cuda"):

@@ -5,8 +5,8 @@
 Keys: ``uplift_fps_torch_cpu``, ``uplift_fps_numpy`` (and ``uplift_fps_torch_cuda`` when a GPU is present): frames
 per second of the whole uplift (resampling, overlapping windows, blending, root motion) on a clip of ``--frames``
 frames; ``ik_fps`` and ``speedup_vs_ik``: the IK baseline of scripts/evaluate.py on 20 frames; ``peak_memory_mb_100k``
-and ``peak_memory_mb_10k``: the peak resident memory growth while uplifting 100,000 and 10,000 frames (torch CPU,
-each in a fresh process). Timings are single runs on this machine, not averages over machines.
+and ``peak_memory_mb_10k``: the peak resident memory of a fresh process (Python, torch, the model and the clip)
+that uplifts 100,000 and 10,000 frames on the torch CPU backend. Timings are single runs on this machine, not averages over machines.
 """
 
 from __future__ import annotations
@@ -38,9 +38,8 @@ from model.readers import read_keypoints
 from model.uplift import Uplifter
 up = Uplifter({weights!r}, backend="torch", device="cpu")
 base = np.resize(read_keypoints({sample!r}).points, ({frames}, 26, 3))
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 up(Keypoints2D(base, fps=30.0))
-print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 """
 
 

@@ -29,25 +29,8 @@ from model.keypoints import Keypoints2D  # noqa: E402
 from model.kinematics import forward_kinematics  # noqa: E402
 from model.network import WeightsError  # noqa: E402
 from model.rotations import quat_to_matrix  # noqa: E402
-from model.synthesis import Camera, _axis_matrix, detector_noise, gravity_frame, keypoints_3d  # noqa: E402
+from model.synthesis import detector_noise, gravity_frame, keypoints_3d  # noqa: E402
 from model.uplift import Uplifter  # noqa: E402
-
-
-def fixed_cameras(target: np.ndarray) -> list[Camera]:
-    cams = []
-    for az in (0.0, 90.0, 180.0, 270.0):
-        a = np.radians(az)
-        centre = target + np.array([5 * np.sin(a), 0.0, 5 * np.cos(a)])
-        centre[1] = 1.2
-        fwd = np.array([target[0], 1.0, target[2]]) - centre
-        fwd /= np.linalg.norm(fwd)
-        right = np.cross(fwd, [0.0, 1.0, 0.0])
-        right /= np.linalg.norm(right)
-        down = np.cross(fwd, right)
-        rot = np.stack([right, down, fwd])[None]
-        focal = np.array([1920 / 2 / np.tan(np.radians(30))])
-        cams.append(Camera(_axis_matrix("z", np.zeros(1)) @ rot, centre[None], focal, np.array([[1920.0, 1080.0]])))
-    return cams
 
 
 def evaluate_bvh(path: str, weights: str | None, ik_every: int, max_frames: int | None, seed: int = 0) -> dict:
@@ -59,7 +42,7 @@ def evaluate_bvh(path: str, weights: str | None, ik_every: int, max_frames: int 
     uplifter = Uplifter(weights, backend="auto")
     results, baseline_rows, t_model = [], [], 0.0
     sub = np.arange(0, frames, ik_every)
-    for k, cam in enumerate(fixed_cameras(root.mean(0))):
+    for k, cam in enumerate(E.fixed_cameras(root.mean(0))):
         px, _ = cam.project(kp3d)
         noisy = detector_noise(np.random.default_rng(seed + k), px, ref.fps, level=1.0)[0]
         kps = Keypoints2D(noisy, fps=ref.fps, image_size=(1920, 1080), source_format="semi-synthetic")

@@ -41,8 +41,8 @@ def read_coco_annotations(doc: dict, path: Path) -> Detections:
     frame_of: dict[Any, int] = {}
     by_name = [frame_number_from_name(str(im.get("file_name", ""))) if isinstance(im, dict) else None for im in images]
     for n, im in enumerate(images):
-        if not isinstance(im, dict) or "id" not in im:
-            raise KeypointFileError(path, f"image entry {n} has no 'id'")
+        if not isinstance(im, dict) or not isinstance(im.get("id"), (int, str)) or isinstance(im.get("id"), bool):
+            raise KeypointFileError(path, f"image entry {n} has no 'id' (a number or a name)")
         if "frame_id" in im and isinstance(im["frame_id"], int):
             frame_of[im["id"]] = im["frame_id"]
         elif all(b is not None for b in by_name) and len(set(by_name)) == len(by_name):
@@ -60,7 +60,8 @@ def read_coco_annotations(doc: dict, path: Path) -> Detections:
     for n, ann in enumerate(anns):
         if not isinstance(ann, dict) or "keypoints" not in ann:
             raise KeypointFileError(path, f"annotation {n} has no 'keypoints'")
-        if ann.get("image_id") not in frame_of:
+        image_id = ann.get("image_id")
+        if not isinstance(image_id, (int, str)) or image_id not in frame_of:
             raise KeypointFileError(
                 path, f"annotation {n} refers to image {ann.get('image_id')!r}, which is not listed"
             )
