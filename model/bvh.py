@@ -18,7 +18,7 @@ import numpy as np
 
 from .kinematics import forward_kinematics
 from .motion import Motion
-from .rotations import matrix_to_quat, quat_continuity
+from .rotations import elementary_rotation, matrix_to_quat, quat_continuity, rotation_between
 from .skeleton import JOINT_INDEX, JOINT_NAMES, NUM_JOINTS, PARENTS, Skeleton
 
 
@@ -49,17 +49,6 @@ class BVHClip:
     def world(self) -> tuple[np.ndarray, np.ndarray]:
         """Positions (T, J, 3) in file units and global rotations (T, J, 3, 3)."""
         return forward_kinematics(self.local_rotations, self.offsets, self.root_translation, tuple(self.parents))
-
-
-def _axis_rotation(axis: str, angle: np.ndarray) -> np.ndarray:
-    c, s = np.cos(angle), np.sin(angle)
-    z, o = np.zeros_like(angle), np.ones_like(angle)
-    rows = {
-        "X": [[o, z, z], [z, c, -s], [z, s, c]],
-        "Y": [[c, z, s], [z, o, z], [-s, z, c]],
-        "Z": [[c, -s, z], [s, c, z], [z, z, o]],
-    }[axis]
-    return np.stack([np.stack(r, -1) for r in rows], -2)
 
 
 def read_bvh(path: str | Path) -> BVHClip:
@@ -125,7 +114,7 @@ def read_bvh(path: str | Path) -> BVHClip:
             v = data[:, col]
             col += 1
             if ch.endswith("rotation"):
-                r = r @ _axis_rotation(ch[0].upper(), np.radians(v))
+                r = r @ elementary_rotation(ch[0], np.radians(v))
             elif ch.endswith("position") and j == 0:
                 root[:, "XYZ".index(ch[0].upper())] = v
         rot[:, j] = r
@@ -217,7 +206,7 @@ def retarget_bvh(
             if np.linalg.norm(d_bvh) < 1e-6:  # e.g. CMU's Neck sits on Spine1: look one joint further
                 d_bvh = rest[idx[child]] + _first_offset(clip, children, idx[child]) - rest[idx[j]]
         if np.linalg.norm(d_bvh) > 1e-6:
-            align[j] = _rotation_between(d_can, d_bvh)
+            align[j] = rotation_between(d_can, d_bvh)
 
     # bone lengths: the limbs from the clip, the torso the canonical proportions scaled to the clip's legs
     def seg(a: str, b: str, table: np.ndarray, index: list[int] | None = None) -> float:
@@ -261,17 +250,3 @@ def _primary_child(j: int) -> int | None:
         return JOINT_INDEX[preferred[name]]
     kids = [k for k, p in enumerate(PARENTS) if p == j]
     return kids[0] if kids else None
-
-
-def _rotation_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The smallest rotation taking direction a onto direction b."""
-    a = a / np.linalg.norm(a)
-    b = b / np.linalg.norm(b)
-    v = np.cross(a, b)
-    c = float(np.dot(a, b))
-    if c < -1 + 1e-9:
-        axis = np.cross(a, [1.0, 0, 0]) if abs(a[0]) < 0.9 else np.cross(a, [0, 1.0, 0])
-        axis /= np.linalg.norm(axis)
-        return 2 * np.outer(axis, axis) - np.eye(3)
-    vx = np.array([[0, -v[2], v[1]], [v[2], 0, -v[0]], [-v[1], v[0], 0]])
-    return np.eye(3) + vx + vx @ vx / (1 + c)

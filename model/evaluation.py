@@ -21,9 +21,9 @@ import time
 import numpy as np
 
 from .kinematics import forward_kinematics
-from .rotations import geodesic_angle, matrix_to_sixd, quat_to_matrix
+from .rotations import elementary_rotation, geodesic_angle, matrix_to_sixd, quat_to_matrix, rotation_between
 from .skeleton import JOINT_INDEX, NUM_JOINTS, PARENTS, Skeleton
-from .synthesis import Camera, _axis_matrix
+from .synthesis import Camera
 
 
 def mpjpe(pred: np.ndarray, ref: np.ndarray) -> float:
@@ -82,7 +82,9 @@ def fixed_cameras(target: np.ndarray) -> list[Camera]:
         down = np.cross(fwd, right)
         rot = np.stack([right, down, fwd])[None]
         focal = np.array([1920 / 2 / np.tan(np.radians(30))])
-        cams.append(Camera(_axis_matrix("z", np.zeros(1)) @ rot, centre[None], focal, np.array([[1920.0, 1080.0]])))
+        cams.append(
+            Camera(elementary_rotation("z", np.zeros(1)) @ rot, centre[None], focal, np.array([[1920.0, 1080.0]]))
+        )
     return cams
 
 
@@ -111,7 +113,7 @@ def bone_direction_rotations(positions: np.ndarray, skeleton: Skeleton) -> np.nd
         seen = positions[:, c] - positions[:, j]
         # in the parent's frame, the swing from the rest direction to the seen direction
         local_seen = np.einsum("tji,tj->ti", glob[:, p], seen)
-        glob[:, j] = glob[:, p] @ _swing(rest_dir, local_seen)
+        glob[:, j] = glob[:, p] @ rotation_between(rest_dir, local_seen)
     local = glob.copy()
     for j in range(1, NUM_JOINTS):
         local[:, j] = np.swapaxes(glob[:, PARENTS[j]], -1, -2) @ glob[:, j]
@@ -127,18 +129,6 @@ def _root_frame(pos: np.ndarray) -> np.ndarray:
     z /= np.linalg.norm(z, axis=-1, keepdims=True)
     y = np.cross(z, x)
     return np.stack([x, y, z], -1)
-
-
-def _swing(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(T, 3, 3) smallest rotations taking direction a (3,) to directions b (T, 3)."""
-    a = a / np.linalg.norm(a)
-    b = b / np.maximum(np.linalg.norm(b, axis=-1, keepdims=True), 1e-12)
-    v = np.cross(a, b)
-    c = (b @ a)[:, None, None]
-    vx = np.zeros((len(b), 3, 3))
-    vx[:, 0, 1], vx[:, 0, 2], vx[:, 1, 2] = -v[:, 2], v[:, 1], -v[:, 0]
-    vx[:, 1, 0], vx[:, 2, 0], vx[:, 2, 1] = v[:, 2], -v[:, 1], v[:, 0]
-    return np.eye(3) + vx + vx @ vx / np.maximum(1 + c, 1e-6)
 
 
 def ik_rotations(positions: np.ndarray, skeleton: Skeleton, iterations: int = 100) -> tuple[np.ndarray, float]:

@@ -322,6 +322,45 @@ def mirror_axis_angle(aa: Array) -> Array:
     return _cat([aa[..., :1], -aa[..., 1:]], -1, aa)
 
 
+def elementary_rotation(axis: str, angle: np.ndarray) -> np.ndarray:
+    """Rotation matrices (..., 3, 3) about the x, y or z axis (either case) by ``angle`` radians (numpy)."""
+    angle = np.asarray(angle, dtype=np.float64)
+    c, s = np.cos(angle), np.sin(angle)
+    z, o = np.zeros_like(angle), np.ones_like(angle)
+    rows = {
+        "x": [[o, z, z], [z, c, -s], [z, s, c]],
+        "y": [[c, z, s], [z, o, z], [-s, z, c]],
+        "z": [[c, -s, z], [s, c, z], [z, z, o]],
+    }[axis.lower()]
+    return np.stack([np.stack(r, -1) for r in rows], -2)
+
+
+def rotation_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The smallest rotations (..., 3, 3) taking directions ``a`` onto directions ``b`` (numpy, broadcasting).
+
+    Opposite directions turn 180 degrees about an axis perpendicular to ``a``.
+    """
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    a = a / np.maximum(np.linalg.norm(a, axis=-1, keepdims=True), 1e-12)
+    b = b / np.maximum(np.linalg.norm(b, axis=-1, keepdims=True), 1e-12)
+    a, b = np.broadcast_arrays(a, b)
+    v = np.cross(a, b)
+    c = (a * b).sum(-1)[..., None, None]
+    vx = np.zeros(v.shape[:-1] + (3, 3))
+    vx[..., 0, 1], vx[..., 0, 2], vx[..., 1, 2] = -v[..., 2], v[..., 1], -v[..., 0]
+    vx[..., 1, 0], vx[..., 2, 0], vx[..., 2, 1] = v[..., 2], -v[..., 1], v[..., 0]
+    out = np.eye(3) + vx + vx @ vx / np.maximum(1 + c, 1e-12)
+    opposite = c[..., 0, 0] < -1 + 1e-9
+    if opposite.any():
+        helper = np.where(np.abs(a[..., :1]) < 0.9, [1.0, 0.0, 0.0], [0.0, 1.0, 0.0])
+        axis = np.cross(a, helper)
+        axis /= np.linalg.norm(axis, axis=-1, keepdims=True)
+        flip = 2 * axis[..., :, None] * axis[..., None, :] - np.eye(3)
+        out = np.where(opposite[..., None, None], flip, out)
+    return out
+
+
 def identity_quat(shape: tuple = (), like: Array | None = None) -> Array:
     """Identity quaternions of the given batch shape (numpy, or torch when ``like`` is a tensor)."""
     q = np.zeros(tuple(shape) + (4,))
@@ -336,6 +375,7 @@ def identity_quat(shape: tuple = (), like: Array | None = None) -> Array:
 __all__ = [
     "axis_angle_to_matrix",
     "axis_angle_to_quat",
+    "elementary_rotation",
     "geodesic_angle",
     "identity_quat",
     "matrix_orthogonalize",
@@ -352,5 +392,6 @@ __all__ = [
     "quat_rotate",
     "quat_to_axis_angle",
     "quat_to_matrix",
+    "rotation_between",
     "sixd_to_matrix",
 ]

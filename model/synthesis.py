@@ -38,7 +38,7 @@ import numpy as np
 
 from .keypoints import HALPE26, KEYPOINT_INDEX, NUM_KEYPOINTS
 from .kinematics import forward_kinematics
-from .rotations import matrix_to_quat, quat_continuity
+from .rotations import elementary_rotation, matrix_to_quat, quat_continuity
 from .skeleton import JOINT_INDEX, JOINT_NAMES, MIRROR, NUM_JOINTS, SEGMENT_GROUPS, Skeleton
 
 # (axis order applied left to right: R = R_0(a0) R_1(a1) R_2(a2)), then (lo, hi) degrees per angle in that order.
@@ -107,21 +107,10 @@ _SWAP_PAIRS = [(KEYPOINT_INDEX[f"left_{p}"], KEYPOINT_INDEX[f"right_{p}"]) for p
                ("eye", "ear", "shoulder", "elbow", "wrist", "hip", "knee", "ankle", "big_toe", "small_toe", "heel")]  # fmt: skip
 
 
-def _axis_matrix(axis: str, angle: np.ndarray) -> np.ndarray:
-    c, s = np.cos(angle), np.sin(angle)
-    z, o = np.zeros_like(angle), np.ones_like(angle)
-    rows = {
-        "x": [[o, z, z], [z, c, -s], [z, s, c]],
-        "y": [[c, z, s], [z, o, z], [-s, z, c]],
-        "z": [[c, -s, z], [s, c, z], [z, z, o]],
-    }[axis]
-    return np.stack([np.stack(r, -1) for r in rows], -2)
-
-
 def euler_to_matrix(order: str, angles: np.ndarray) -> np.ndarray:
     """(..., 3) angles applied as ``R_order[0] @ R_order[1] @ R_order[2]``."""
-    r = _axis_matrix(order[0], angles[..., 0])
-    return r @ _axis_matrix(order[1], angles[..., 1]) @ _axis_matrix(order[2], angles[..., 2])
+    r = elementary_rotation(order[0], angles[..., 0])
+    return r @ elementary_rotation(order[1], angles[..., 1]) @ elementary_rotation(order[2], angles[..., 2])
 
 
 def random_skeleton(rng: np.random.Generator) -> Skeleton:
@@ -252,7 +241,7 @@ def random_cameras(rng: np.random.Generator, target: np.ndarray) -> Camera:
     down = np.cross(fwd, right)
     rot = np.stack([right, down, fwd], 1)  # rows: camera axes in world coordinates -> world->camera
     roll = np.radians(rng.uniform(-10, 10, b))
-    rot = _axis_matrix("z", roll) @ rot
+    rot = elementary_rotation("z", roll) @ rot
     portrait = rng.random(b) < 0.2
     image = np.where(portrait[:, None], [1080.0, 1920.0], [1920.0, 1080.0])
     fov = np.radians(rng.uniform(35, 95, b))

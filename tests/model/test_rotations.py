@@ -192,3 +192,20 @@ def test_torch_gradients_are_finite_at_edge_cases():
     loss = loss + R.quat_to_axis_angle(q).sum() + R.sixd_to_matrix(R.matrix_to_sixd(R.quat_to_matrix(q))).sum()
     loss.backward()
     assert torch.isfinite(q.grad).all()
+
+
+def test_rotation_between_and_elementary_rotations(mathutils):
+    rng = np.random.default_rng(12)
+    a, b = rng.normal(size=(1000, 3)), rng.normal(size=(1000, 3))
+    r = R.rotation_between(a, b)
+    unit = lambda v: v / np.linalg.norm(v, axis=-1, keepdims=True)  # noqa: E731
+    assert np.allclose((r @ unit(a)[..., None])[..., 0], unit(b), atol=1e-9)
+    assert np.allclose(np.linalg.det(r), 1.0)
+    # no twist: the axis is perpendicular to both, so the smallest angle is the angle between them
+    angle = np.degrees(R.geodesic_angle(r, np.eye(3)))
+    assert np.allclose(angle, np.degrees(np.arccos(np.clip((unit(a) * unit(b)).sum(-1), -1, 1))), atol=1e-6)
+    flip = R.rotation_between(np.array([0.0, 1, 0]), np.array([0.0, -1, 0]))
+    assert np.allclose(flip @ [0, 1, 0], [0, -1, 0]) and np.isclose(np.linalg.det(flip), 1.0)
+    for axis in "xyz":
+        expected = np.array(mathutils.Matrix.Rotation(0.7, 3, axis.upper()))
+        assert np.abs(R.elementary_rotation(axis, np.array(0.7)) - expected).max() < 1e-6
