@@ -231,7 +231,7 @@ def retarget_bvh(
             local[:, j] = np.swapaxes(g[:, p], -1, -2) @ g[:, j]
     root = pos_bvh[:, idx[0]] * unit_scale
     quats = quat_continuity(matrix_to_quat(local), axis=0)
-    motion = Motion.from_rotations(quats, root, Skeleton(offsets, canon.leaf_ends), fps=clip.fps)
+    motion = Motion(quats, root, Skeleton(offsets, canon.leaf_ends), fps=clip.fps)
     return motion.grounded()
 
 

@@ -21,7 +21,7 @@ import time
 import numpy as np
 
 from .kinematics import forward_kinematics
-from .rotations import elementary_rotation, geodesic_angle, matrix_to_sixd, quat_to_matrix, rotation_between
+from .rotations import elementary_rotation, geodesic_angle, matrix_to_sixd, rotation_between
 from .skeleton import JOINT_INDEX, NUM_JOINTS, PARENTS, Skeleton
 from .synthesis import Camera
 
@@ -158,7 +158,3 @@ def ik_rotations(positions: np.ndarray, skeleton: Skeleton, iterations: int = 10
         current = x.detach()
         out[f] = sixd_to_matrix(current).numpy()
     return out, (time.perf_counter() - start) / max(len(positions), 1)
-
-
-def rotations_from_quats(q: np.ndarray) -> np.ndarray:
-    return quat_to_matrix(q)

@@ -50,12 +50,6 @@ class Motion:
             pos, _ = forward_kinematics(self.rotations, self.skeleton.offsets, np.zeros_like(root))
             self.joint_positions = pos
 
-    @classmethod
-    def from_rotations(
-        cls, rotations: np.ndarray, root_translation: np.ndarray, skeleton: Skeleton, fps: float
-    ) -> Motion:
-        return cls(rotations, root_translation, skeleton, fps)
-
     @property
     def num_frames(self) -> int:
         return int(self.rotations.shape[0])

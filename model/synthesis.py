@@ -36,10 +36,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .keypoints import HALPE26, KEYPOINT_INDEX, NUM_KEYPOINTS
+from .keypoints import HALPE26, KEYPOINT_INDEX
 from .kinematics import forward_kinematics
 from .rotations import elementary_rotation, matrix_to_quat, quat_continuity
-from .skeleton import JOINT_INDEX, JOINT_NAMES, MIRROR, NUM_JOINTS, SEGMENT_GROUPS, Skeleton
+from .skeleton import JOINT_INDEX, MIRROR, NUM_JOINTS, SEGMENT_GROUPS, Skeleton
 
 # (axis order applied left to right: R = R_0(a0) R_1(a1) R_2(a2)), then (lo, hi) degrees per angle in that order.
 _LEFT_AND_CENTRE: dict[str, tuple[str, tuple[tuple[float, float], ...]]] = {
@@ -292,9 +292,6 @@ def gravity_frame(camera: Camera) -> np.ndarray:
     up = np.tile([0.0, 1.0, 0.0], (len(fwd), 1))
     x = np.cross(up, fwd)
     return np.stack([x, up, fwd], 1)
-
-
-__all__ = ["JOINT_NAMES", "NUM_KEYPOINTS"]
 
 
 def real_clip_crops(rng: np.random.Generator, clips: list[Clip], batch: int, frames: int) -> Clip:
