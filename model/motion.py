@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .body_points import FOOT_POINTS, keypoints_3d
 from .kinematics import forward_kinematics
 from .rotations import quat_continuity, quat_normalize
 from .skeleton import NUM_JOINTS, Skeleton
@@ -61,10 +62,8 @@ class Motion:
 
     def foot_points(self) -> np.ndarray:
         """(T, 6, 3) world positions of the heels, big toes and small toes (the keypoint model's foot points)."""
-        from .synthesis import _FOOT_POINTS, keypoints_3d
-
         kp, _ = keypoints_3d(self.rotations, self.skeleton.offsets, self.root_translation)
-        return kp[:, _FOOT_POINTS]
+        return kp[:, FOOT_POINTS]
 
     def grounded(self, percentile: float = 5.0) -> Motion:
         """A copy lifted or lowered so that the feet's low points (a low percentile over the clip) touch y = 0."""

@@ -156,10 +156,7 @@ class Skeleton:
     @property
     def rest_positions(self) -> np.ndarray:
         """(22, 3) rest joint positions, floor at y = 0."""
-        pos = np.zeros((NUM_JOINTS, 3))
-        for j, p in enumerate(PARENTS):
-            pos[j] = self.offsets[j] + (pos[p] if p >= 0 else 0.0)
-        return pos
+        return _positions(self.offsets)
 
     @property
     def height(self) -> float:
@@ -209,9 +206,15 @@ class Skeleton:
         return Skeleton(offsets, leaf_ends)
 
 
-def _lowest_point(offsets: np.ndarray, leaf_ends: dict[int, np.ndarray]) -> float:
+def _positions(offsets: np.ndarray) -> np.ndarray:
+    """(22, 3) rest positions from offsets, parents first."""
     pos = np.zeros((NUM_JOINTS, 3))
     for j, p in enumerate(PARENTS):
         pos[j] = offsets[j] + (pos[p] if p >= 0 else 0.0)
+    return pos
+
+
+def _lowest_point(offsets: np.ndarray, leaf_ends: dict[int, np.ndarray]) -> float:
+    pos = _positions(offsets)
     ends = [pos[j] + v for j, v in leaf_ends.items()]
     return float(min(pos[:, 1].min(), min(e[1] for e in ends)))

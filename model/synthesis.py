@@ -13,8 +13,7 @@ Motion model
     point on y = 0), with occasional jumps. Body proportions are varied per sample (``random_skeleton``).
 
 Keypoint model
-    The 26 Halpe points are joints of the canonical skeleton, or fixed offsets in a joint's frame (nose, eyes, ears
-    and head top in the head's frame; toes in the foot's; heels in the ankle's): ``KEYPOINT_SOURCES``.
+    :mod:`.body_points`: the 26 Halpe points as joints or offsets in a joint's frame.
 
 Camera model
     A static pinhole camera: horizontal field of view 35 to 95 degrees, distance 2.5 to 12 m, height 0.3 to 2.8 m,
@@ -36,8 +35,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .keypoints import HALPE26, KEYPOINT_INDEX
-from .kinematics import forward_kinematics
+from .body_points import keypoints_3d, lowest_foot_height
+from .keypoints import KEYPOINT_INDEX
 from .rotations import elementary_rotation, matrix_to_quat, quat_continuity
 from .skeleton import JOINT_INDEX, MIRROR, NUM_JOINTS, SEGMENT_GROUPS, Skeleton
 
@@ -74,28 +73,6 @@ def _ranges() -> dict[int, tuple[str, np.ndarray]]:
 
 
 JOINT_RANGES = _ranges()
-
-# Halpe point -> (joint, offset in that joint's frame, metres for the 1.66 m canonical body; scaled with the body)
-_HEAD = JOINT_INDEX["head"]
-KEYPOINT_SOURCES: dict[str, tuple[int, tuple[float, float, float]]] = {
-    "nose": (_HEAD, (0.0, 0.045, 0.105)),
-    "left_eye": (_HEAD, (0.032, 0.075, 0.085)),
-    "right_eye": (_HEAD, (-0.032, 0.075, 0.085)),
-    "left_ear": (_HEAD, (0.075, 0.05, -0.005)),
-    "right_ear": (_HEAD, (-0.075, 0.05, -0.005)),
-    "head": (_HEAD, (0.0, 0.148, -0.007)),
-    "neck": (JOINT_INDEX["neck"], (0.0, 0.0, 0.0)),
-    "hip": (JOINT_INDEX["pelvis"], (0.0, 0.0, 0.0)),
-}
-for _side, _s in (("left", 1.0), ("right", -1.0)):
-    for _part in ("shoulder", "elbow", "wrist", "hip", "knee", "ankle"):
-        KEYPOINT_SOURCES[f"{_side}_{_part}"] = (JOINT_INDEX[f"{_side}_{_part}"], (0.0, 0.0, 0.0))
-    KEYPOINT_SOURCES[f"{_side}_big_toe"] = (JOINT_INDEX[f"{_side}_foot"], (-0.01 * _s, 0.0, 0.07))
-    KEYPOINT_SOURCES[f"{_side}_small_toe"] = (JOINT_INDEX[f"{_side}_foot"], (0.035 * _s, 0.0, 0.035))
-    KEYPOINT_SOURCES[f"{_side}_heel"] = (JOINT_INDEX[f"{_side}_ankle"], (0.0, -0.05, -0.06))
-
-_KP_JOINT = np.array([KEYPOINT_SOURCES[n][0] for n in HALPE26])
-_KP_OFFSET = np.array([KEYPOINT_SOURCES[n][1] for n in HALPE26])
 
 # COCO OKS sigmas for the 17 COCO points; head/neck/hip/feet take their nearest COCO point's sigma.
 _OKS = [0.026, 0.025, 0.025, 0.035, 0.035, 0.079, 0.079, 0.072, 0.072, 0.062, 0.062, 0.107, 0.107, 0.087, 0.087,
@@ -165,7 +142,7 @@ def synthetic_motion(rng: np.random.Generator, batch: int, frames: int, fps: flo
     )
     vel = speed[..., None] * np.stack([np.sin(direction), np.zeros_like(direction), np.cos(direction)], -1)
     root = np.cumsum(vel / fps, axis=1)
-    root[..., 1] = -_lowest_points(mats, offsets)  # grounded: the lowest heel or toe point on the floor
+    root[..., 1] = -lowest_foot_height(mats, offsets)  # grounded: the lowest heel or toe point on the floor
     jump = rng.random(batch) < 0.15
     if jump.any():
         centre = rng.uniform(0, frames / fps, size=batch)
@@ -175,29 +152,6 @@ def synthetic_motion(rng: np.random.Generator, batch: int, frames: int, fps: flo
         root[..., 1] += bump * jump[:, None]
     quats = quat_continuity(matrix_to_quat(mats), axis=1)
     return Clip(quats, root, offsets, [s.leaf_ends for s in skeletons])
-
-
-_FOOT_POINTS = [
-    KEYPOINT_INDEX[f"{side}_{part}"] for side in ("left", "right") for part in ("heel", "big_toe", "small_toe")
-]
-
-
-def _lowest_points(rotations: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """(B, T) height of the lowest heel or toe point relative to the root (root at the origin)."""
-    kp, _ = keypoints_3d(rotations, offsets, np.zeros(rotations.shape[:-3] + (3,)))
-    return kp[..., _FOOT_POINTS, 1].min(-1)
-
-
-def keypoints_3d(rotations: np.ndarray, offsets: np.ndarray, root: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """World positions of the 26 Halpe points (..., T, 26, 3) and of the 22 joints (..., T, 22, 3)."""
-    pos, glob = forward_kinematics(rotations, offsets[..., None, :, :], root)
-    scale = (
-        np.linalg.norm(offsets[..., 1:, :], axis=-1).sum(-1)
-        / np.linalg.norm(Skeleton.default().offsets[1:], axis=-1).sum()
-    )
-    off = _KP_OFFSET * scale[..., None, None, None]  # (..., 1, 26, 3)
-    kp = pos[..., _KP_JOINT, :] + (glob[..., _KP_JOINT, :, :] @ off[..., None])[..., 0]
-    return kp, pos
 
 
 @dataclass

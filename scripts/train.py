@@ -28,6 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from model import rotations as R  # noqa: E402
+from model.bvh import read_bvh, retarget_bvh  # noqa: E402
+from model.motion import Motion  # noqa: E402
 from model.network import (  # noqa: E402
     NetworkConfig,
     build_torch,
@@ -144,12 +146,8 @@ def main(argv: list[str] | None = None) -> int:
 
     real = []
     for path in args.real:
-        from model.bvh import read_bvh, retarget_bvh
-
         motion = retarget_bvh(read_bvh(path), path=str(path))
         keep = max(1, int(round(motion.fps / cfg.fps)))
-        from model.motion import Motion
-
         sub = Motion(motion.rotations[::keep], motion.root_translation[::keep], motion.skeleton, motion.fps / keep)
         real.append(clip_from_motion(sub))
     rng = np.random.default_rng(args.seed * 1000 + rank + step)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from model.body_points import keypoints_3d
 from model.keypoints import KEYPOINT_INDEX
 from model.rotations import quat_to_matrix
 from model.skeleton import JOINT_INDEX, MIRROR
@@ -12,7 +13,6 @@ from model.synthesis import (
     OKS_SIGMAS,
     detector_noise,
     gravity_frame,
-    keypoints_3d,
     make_batch,
     random_cameras,
     synthetic_motion,

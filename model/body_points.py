@@ -1,0 +1,59 @@
+"""The keypoint model: where the 26 Halpe detector points sit on the canonical skeleton.
+
+Each point is a joint, or a fixed offset in a joint's frame (nose, eyes, ears and head top in the head's frame;
+toes in the foot's; heels in the ankle's), given for the 1.66 m canonical body and scaled with the body's size.
+Training data, grounding (feet on the floor) and evaluation all use this one model.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .keypoints import HALPE26, KEYPOINT_INDEX
+from .kinematics import forward_kinematics
+from .skeleton import JOINT_INDEX, Skeleton
+
+# Halpe point -> (joint, offset in that joint's frame, metres for the 1.66 m canonical body; scaled with the body)
+_HEAD = JOINT_INDEX["head"]
+KEYPOINT_SOURCES: dict[str, tuple[int, tuple[float, float, float]]] = {
+    "nose": (_HEAD, (0.0, 0.045, 0.105)),
+    "left_eye": (_HEAD, (0.032, 0.075, 0.085)),
+    "right_eye": (_HEAD, (-0.032, 0.075, 0.085)),
+    "left_ear": (_HEAD, (0.075, 0.05, -0.005)),
+    "right_ear": (_HEAD, (-0.075, 0.05, -0.005)),
+    "head": (_HEAD, (0.0, 0.148, -0.007)),
+    "neck": (JOINT_INDEX["neck"], (0.0, 0.0, 0.0)),
+    "hip": (JOINT_INDEX["pelvis"], (0.0, 0.0, 0.0)),
+}
+for _side, _s in (("left", 1.0), ("right", -1.0)):
+    for _part in ("shoulder", "elbow", "wrist", "hip", "knee", "ankle"):
+        KEYPOINT_SOURCES[f"{_side}_{_part}"] = (JOINT_INDEX[f"{_side}_{_part}"], (0.0, 0.0, 0.0))
+    KEYPOINT_SOURCES[f"{_side}_big_toe"] = (JOINT_INDEX[f"{_side}_foot"], (-0.01 * _s, 0.0, 0.07))
+    KEYPOINT_SOURCES[f"{_side}_small_toe"] = (JOINT_INDEX[f"{_side}_foot"], (0.035 * _s, 0.0, 0.035))
+    KEYPOINT_SOURCES[f"{_side}_heel"] = (JOINT_INDEX[f"{_side}_ankle"], (0.0, -0.05, -0.06))
+
+_KP_JOINT = np.array([KEYPOINT_SOURCES[n][0] for n in HALPE26])
+_KP_OFFSET = np.array([KEYPOINT_SOURCES[n][1] for n in HALPE26])
+
+
+FOOT_POINTS = [
+    KEYPOINT_INDEX[f"{side}_{part}"] for side in ("left", "right") for part in ("heel", "big_toe", "small_toe")
+]
+
+
+def lowest_foot_height(rotations: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """(B, T) height of the lowest heel or toe point relative to the root (root at the origin)."""
+    kp, _ = keypoints_3d(rotations, offsets, np.zeros(rotations.shape[:-3] + (3,)))
+    return kp[..., FOOT_POINTS, 1].min(-1)
+
+
+def keypoints_3d(rotations: np.ndarray, offsets: np.ndarray, root: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """World positions of the 26 Halpe points (..., T, 26, 3) and of the 22 joints (..., T, 22, 3)."""
+    pos, glob = forward_kinematics(rotations, offsets[..., None, :, :], root)
+    scale = (
+        np.linalg.norm(offsets[..., 1:, :], axis=-1).sum(-1)
+        / np.linalg.norm(Skeleton.default().offsets[1:], axis=-1).sum()
+    )
+    off = _KP_OFFSET * scale[..., None, None, None]  # (..., 1, 26, 3)
+    kp = pos[..., _KP_JOINT, :] + (glob[..., _KP_JOINT, :, :] @ off[..., None])[..., 0]
+    return kp, pos
