@@ -4,7 +4,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-stubs.txt | cksum | cut -d' ' -f1)
 
-.PHONY: demo test check build validate venv clean
+.PHONY: demo test test-compat check build validate venv clean
+
+# Blender LTS versions the keyframe-writing and apply tests also run on (their bpy wheels, numpy backend)
+COMPAT_BPY := 4.2.23 4.5.15
+COMPAT_TESTS := tests/addon/test_uplift_apply.py
 
 $(STAMP): requirements.txt requirements-stubs.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,6 +30,15 @@ check: $(STAMP)
 
 test: check
 	$(PY) -m pytest -q
+	$(MAKE) test-compat
+
+$(VENV)-bpy%/.installed: requirements-compat.txt
+	test -x $(VENV)-bpy$*/bin/python || $(PYTHON) -m venv $(VENV)-bpy$*
+	$(VENV)-bpy$*/bin/python -m pip install --quiet --disable-pip-version-check bpy==$* -r requirements-compat.txt
+	touch $@
+
+test-compat: $(foreach v,$(COMPAT_BPY),$(VENV)-bpy$(v)/.installed)
+	for v in $(COMPAT_BPY); do $(VENV)-bpy$$v/bin/python -m pytest -q -p no:cacheprovider $(COMPAT_TESTS) || exit 1; done
 
 build: $(STAMP)
 	$(PY) scripts/build_extension.py --out dist
@@ -37,4 +50,4 @@ demo: $(STAMP)
 	$(PY) scripts/demo.py
 
 clean:
-	rm -rf dist out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf dist out .pytest_cache .mypy_cache .ruff_cache $(VENV)-bpy*

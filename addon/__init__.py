@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import bpy
 
-from . import operators, panels, preferences, properties
+from . import installer, operators, panels, preferences, properties
 
 _CLASSES: tuple[type, ...] = (
     preferences.POSE_UPLIFT_AP_preferences,
     properties.POSE_UPLIFT_PG_settings,
     operators.POSE_UPLIFT_OT_import_keypoints,
+    operators.POSE_UPLIFT_OT_uplift,
+    operators.POSE_UPLIFT_OT_install_torch,
     panels.VIEW3D_PT_pose_uplift,
 )
 
@@ -26,6 +28,7 @@ def register() -> None:
         bpy.utils.register_class(cls)
     bpy.types.Scene.pose_uplift = bpy.props.PointerProperty(type=properties.POSE_UPLIFT_PG_settings)  # type: ignore[attr-defined,func-returns-value]
     bpy.types.TOPBAR_MT_file_import.append(_menu_import)
+    installer.add_site_dir()  # PyTorch installed by the preferences button, if any (a path, no import)
 
 
 def unregister() -> None:

@@ -2,39 +2,284 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import threading
+from typing import Any
+
 import bpy
 from bpy_extras.io_utils import ImportHelper
 
+from .preferences import addon_preferences
 from .properties import OperatorReturn, scene_settings
+
+FILE_FILTER = "*.json;*.csv;*.trc;*.npy;*.npz"
+_LOG = logging.getLogger(__name__)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 class POSE_UPLIFT_OT_import_keypoints(bpy.types.Operator, ImportHelper):  # type: ignore[misc]
-    """Read a 2D keypoint file (OpenPose, COCO, AlphaPose, MMPose, MediaPipe, TRC, DeepLabCut, arrays)"""
+    """Read a 2D keypoint file or an OpenPose JSON folder (OpenPose, COCO, AlphaPose, MMPose, MediaPipe, TRC,
+    DeepLabCut, CSV, arrays) and, by default, uplift it onto a new armature"""
 
     bl_idname = "pose_uplift.import_keypoints"
     bl_label = "Import 2D Keypoints"
     bl_options = {"REGISTER", "UNDO"}
 
-    filepath: bpy.props.StringProperty(subtype="FILE_PATH", options={"SKIP_SAVE"})  # type: ignore[valid-type]
-    filter_glob: bpy.props.StringProperty(default="*.json;*.csv;*.trc;*.npy;*.npz", options={"HIDDEN"})  # type: ignore[valid-type]
+    filepath: bpy.props.StringProperty(subtype="FILE_PATH", options={"SKIP_SAVE"})
+    directory: bpy.props.StringProperty(subtype="DIR_PATH", options={"SKIP_SAVE", "HIDDEN"})
+    filter_glob: bpy.props.StringProperty(default=FILE_FILTER, options={"HIDDEN"})
     use_filter_folder = True
+
+    uplift: bpy.props.BoolProperty(
+        name="Uplift and Apply", default=False, description="Run the network and key a new armature right after reading"
+    )
+    person: bpy.props.IntProperty(
+        name="Person", min=0, default=0, description="Which person (track) of the file, from 0"
+    )
+    confidence: bpy.props.FloatProperty(name="Confidence Threshold", min=0.0, max=1.0, default=0.0)
+    fps_override: bpy.props.FloatProperty(
+        name="FPS Override", min=0.0, max=1000.0, default=0.0, description="0 uses the file's frame rate"
+    )
+    frame_start: bpy.props.IntProperty(name="Start Frame", default=1)
+    update_scene: bpy.props.BoolProperty(name="Update Scene FPS and Range", default=True)
+    scale: bpy.props.FloatProperty(name="Scale", min=0.0001, max=1000.0, default=1.0)
 
     def execute(self, context: bpy.types.Context) -> set[OperatorReturn]:
         from ..model.readers import KeypointFileError, read_tracks
 
+        path = self.filepath
+        if (not path or os.path.isdir(path) or path.endswith(os.sep)) and self.directory:
+            path = self.directory  # a folder of OpenPose JSON files
         try:
-            tracks = read_tracks(self.filepath)
+            tracks = read_tracks(path.rstrip(os.sep) or path)
         except KeypointFileError as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
-        main = tracks[0]
+        if self.person >= len(tracks):
+            self.report({"ERROR"}, f"{path}: person {self.person} asked for, the file has {len(tracks)}")
+            return {"CANCELLED"}
+        main = tracks[self.person]
         settings = scene_settings(context)
-        settings.filepath = self.filepath
+        settings.filepath = path
         settings.source_format = main.source_format
         settings.source_layout = main.source_layout
         settings.frames = main.num_frames
         settings.fps = main.fps or 0.0
         settings.people = len(tracks)
         settings.confident_fraction = main.confident_fraction()
+        for name in ("person", "confidence", "fps_override", "frame_start", "update_scene", "scale"):
+            setattr(settings, name, getattr(self, name))
         self.report({"INFO"}, f"{main.source_format}: {main.num_frames} frames, {len(tracks)} people")
+        if self.uplift:
+            mode = "EXEC_DEFAULT" if bpy.app.background else "INVOKE_DEFAULT"
+            return bpy.ops.pose_uplift.uplift(mode)  # type: ignore[attr-defined,no-any-return]
+        return {"FINISHED"}
+
+
+class POSE_UPLIFT_OT_uplift(bpy.types.Operator):
+    """Lift the imported 2D keypoints to 3D with the bundled network and key joint rotations and root motion onto a
+    new armature (or retarget onto the chosen rig). Esc cancels and leaves the scene as it was"""
+
+    bl_idname = "pose_uplift.uplift"
+    bl_label = "Uplift and Apply"
+    bl_options = {"REGISTER", "UNDO"}
+
+    filepath: bpy.props.StringProperty(
+        subtype="FILE_PATH", options={"SKIP_SAVE"}, description="Keypoint file; empty: the imported one"
+    )
+
+    _thread: threading.Thread | None = None
+    _timer: Any = None
+
+    @classmethod
+    def poll(cls, context: bpy.types.Context) -> bool:
+        settings = scene_settings(context)
+        if not settings.filepath:
+            cls.poll_message_set("Import a 2D keypoint file first")
+            return False
+        if context.mode != "OBJECT":
+            cls.poll_message_set("Switch to Object Mode")
+            return False
+        if settings.target == "RIG" and (settings.rig is None or settings.rig.type != "ARMATURE"):
+            cls.poll_message_set("Choose the character rig (an armature) to retarget onto")
+            return False
+        return True
+
+    # -- the work, shared by execute() and the modal path ------------------------------------------------------------
+    def _prepare(self, context: bpy.types.Context) -> bool:
+        from ..model.readers import KeypointFileError
+        from .pipeline import read_person
+
+        settings = scene_settings(context)
+        prefs = addon_preferences(context)
+        self._options = settings.options(prefs.backend.lower(), prefs.device.lower())
+        self._path = self.filepath or settings.filepath
+        try:
+            self._keypoints = read_person(self._path, self._options)
+        except KeypointFileError as exc:
+            self.report({"ERROR"}, str(exc))
+            return False
+        self._result: tuple | None = None
+        self._error: str | None = None
+        self._cancel = False
+        self._progress = 0.0
+        return True
+
+    def _compute(self) -> None:
+        from ..model.network import WeightsError
+        from ..model.uplift import UpliftCancelled
+        from .pipeline import compute_motion
+
+        def progress(value: float) -> None:
+            self._progress = value
+
+        try:
+            self._result = compute_motion(self._keypoints, self._options, progress, lambda: self._cancel)
+        except UpliftCancelled:
+            self._error = "cancelled"
+        except (WeightsError, ValueError, RuntimeError, MemoryError) as exc:
+            self._error = f"{self._path}: {_first_line(exc)}"
+        except Exception as exc:  # a bug: still one line for the user, the traceback in the log
+            _LOG.exception("uplift failed")
+            self._error = f"{self._path}: internal error: {_first_line(exc)}"
+
+    def _finish(self, context: bpy.types.Context) -> set[OperatorReturn]:
+        if self._error == "cancelled":
+            self.report({"WARNING"}, "Uplift cancelled; nothing was changed")
+            return {"CANCELLED"}
+        if self._error or self._result is None:
+            self.report({"ERROR"}, self._error or f"{self._path}: uplift failed")
+            return {"CANCELLED"}
+        motion, notes = self._result
+        for note in notes:
+            self.report({"WARNING"}, note)
+        settings = scene_settings(context)
+        try:
+            if settings.target == "RIG":
+                from .retarget import RetargetError, retarget_onto_rig
+
+                try:
+                    obj, action = retarget_onto_rig(context, motion, self._keypoints, self._options,
+                                                    settings.rig, settings.preset)  # fmt: skip
+                except RetargetError as exc:
+                    self.report({"ERROR"}, str(exc))
+                    return {"CANCELLED"}
+            else:
+                from .pipeline import apply_to_new_armature
+
+                obj, action = apply_to_new_armature(context, motion, self._keypoints, self._options)
+        except Exception as exc:  # one line for the user, the traceback in the log
+            _LOG.exception("applying the motion failed")
+            self.report({"ERROR"}, f"{self._path}: {_first_line(exc)}")
+            return {"CANCELLED"}
+        self.report({"INFO"}, f"{obj.name}: {motion.num_frames} frames at {motion.fps:g} fps in action {action.name}")
+        return {"FINISHED"}
+
+    # -- synchronous (background mode, scripts) ----------------------------------------------------------------------
+    def execute(self, context: bpy.types.Context) -> set[OperatorReturn]:
+        if not self._prepare(context):
+            return {"CANCELLED"}
+        self._compute()
+        return self._finish(context)
+
+    # -- modal (UI): the network in a worker thread, progress, Esc to cancel ------------------------------------------
+    def invoke(self, context: bpy.types.Context, event: bpy.types.Event) -> set[OperatorReturn]:
+        if bpy.app.background or context.window is None:
+            return self.execute(context)
+        if not self._prepare(context):
+            return {"CANCELLED"}
+        self._thread = threading.Thread(target=self._compute, daemon=True)
+        self._thread.start()
+        wm = context.window_manager
+        self._timer = wm.event_timer_add(0.1, window=context.window)
+        wm.progress_begin(0, 100)
+        wm.modal_handler_add(self)
+        return {"RUNNING_MODAL"}
+
+    def _end_modal(self, context: bpy.types.Context) -> None:
+        wm = context.window_manager
+        wm.progress_end()
+        if self._timer is not None:
+            wm.event_timer_remove(self._timer)
+        if context.workspace is not None:
+            context.workspace.status_text_set(None)
+
+    def modal(self, context: bpy.types.Context, event: bpy.types.Event) -> set[OperatorReturn]:
+        if event.type == "ESC":
+            self._cancel = True
+        if event.type != "TIMER":
+            return {"RUNNING_MODAL"} if event.type in {"ESC", "MOUSEMOVE"} else {"PASS_THROUGH"}
+        thread = self._thread
+        if thread is not None and thread.is_alive():
+            context.window_manager.progress_update(int(100 * self._progress))
+            if context.workspace is not None:
+                text = "cancelling..." if self._cancel else f"{100 * self._progress:.0f}% (Esc to cancel)"
+                context.workspace.status_text_set(f"Pose Uplift: {text}")
+            return {"RUNNING_MODAL"}
+        self._end_modal(context)
+        return self._finish(context)
+
+
+class POSE_UPLIFT_OT_install_torch(bpy.types.Operator):
+    """Install PyTorch into this extension's own user directory with pip (in a separate process), so the network can
+    use the torch backend (and a GPU). Needs online access, or a folder of wheel files"""
+
+    bl_idname = "pose_uplift.install_torch"
+    bl_label = "Install PyTorch"
+    bl_options = {"REGISTER", "INTERNAL"}
+
+    variant: bpy.props.EnumProperty(
+        name="Variant",
+        items=(("CPU", "CPU", "The CPU build (about 200 MB)"), ("CUDA", "CUDA", "The CUDA build (several GB)")),
+        default="CPU",
+    )
+    wheel_dir: bpy.props.StringProperty(
+        name="Wheel Folder", subtype="DIR_PATH", description="Install offline from this folder of wheel files"
+    )
+
+    _proc: Any = None
+
+    def execute(self, context: bpy.types.Context) -> set[OperatorReturn]:
+        from .installer import InstallError, install_torch
+
+        try:
+            version, log = install_torch(self.variant.lower(), self.wheel_dir or None)
+        except InstallError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        self.report({"INFO"}, f"PyTorch {version} installed (log: {log})")
+        return {"FINISHED"}
+
+    def invoke(self, context: bpy.types.Context, event: bpy.types.Event) -> set[OperatorReturn]:
+        if bpy.app.background or context.window is None:
+            return self.execute(context)
+        from .installer import InstallError, start_install
+
+        try:
+            self._proc, self._log = start_install(self.variant.lower(), self.wheel_dir or None)
+        except InstallError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        self._timer = context.window_manager.event_timer_add(0.5, window=context.window)
+        context.window_manager.modal_handler_add(self)
+        self.report({"INFO"}, f"Installing PyTorch ({self.variant}); log: {self._log}")
+        return {"RUNNING_MODAL"}
+
+    def modal(self, context: bpy.types.Context, event: bpy.types.Event) -> set[OperatorReturn]:
+        if event.type != "TIMER" or self._proc.poll() is None:
+            return {"PASS_THROUGH"}
+        from .installer import InstallError, check_install
+
+        context.window_manager.event_timer_remove(self._timer)
+        try:
+            version = check_install(self._proc.returncode, self._log)
+        except InstallError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        self.report({"INFO"}, f"PyTorch {version} installed")
         return {"FINISHED"}

@@ -1,9 +1,10 @@
-"""The "Uplift" tab of the 3D viewport sidebar."""
+"""The "Uplift" tab of the 3D viewport sidebar: file, what was read, backend/device, options, target, the button."""
 
 from __future__ import annotations
 
 import bpy
 
+from .preferences import addon_preferences
 from .properties import scene_settings
 
 
@@ -18,8 +19,28 @@ class VIEW3D_PT_pose_uplift(bpy.types.Panel):
         settings = scene_settings(context)
         layout.operator("pose_uplift.import_keypoints", icon="IMPORT")
         if settings.frames:
-            col = layout.column(align=True)
+            box = layout.box()
+            col = box.column(align=True)
+            col.label(text=bpy.path.basename(settings.filepath.rstrip("/\\")) or settings.filepath, icon="FILE")
             col.label(text=f"{settings.source_format} ({settings.source_layout})")
-            fps = f"{settings.fps:g} fps" if settings.fps else "fps unknown"
+            fps = f"{settings.fps:g} fps" if settings.fps else "fps unknown (30 assumed)"
             col.label(text=f"{settings.frames} frames, {fps}, {settings.people} people")
             col.label(text=f"{100 * settings.confident_fraction:.0f}% points confident")
+        prefs = addon_preferences(context)
+        layout.label(text=f"Backend: {prefs.backend.lower()}, device: {prefs.device.lower()}", icon="PREFERENCES")
+
+        col = layout.column(align=True)
+        col.use_property_split = True
+        col.use_property_decorate = False
+        col.prop(settings, "person")
+        col.prop(settings, "confidence")
+        col.prop(settings, "fps_override")
+        col.prop(settings, "frame_start")
+        col.prop(settings, "update_scene")
+        col.prop(settings, "scale")
+        col.prop(settings, "smooth")
+        layout.prop(settings, "target", expand=True)
+        if settings.target == "RIG":
+            layout.prop(settings, "rig")
+            layout.prop(settings, "preset")
+        layout.operator("pose_uplift.uplift", icon="ARMATURE_DATA")

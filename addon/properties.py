@@ -1,22 +1,79 @@
-"""Per-scene settings and what the last import read, shown in the side panel."""
+"""Per-scene settings: what the last import read, and the options of the next uplift (shown in the side panel)."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import bpy
+
+if TYPE_CHECKING:
+    from .pipeline import UpliftOptions
 
 OperatorReturn = Literal["RUNNING_MODAL", "CANCELLED", "FINISHED", "PASS_THROUGH", "INTERFACE"]
 
 
+def _armature_poll(self: bpy.types.PropertyGroup, obj: bpy.types.Object) -> bool:
+    return obj.type == "ARMATURE"
+
+
 class POSE_UPLIFT_PG_settings(bpy.types.PropertyGroup):
-    filepath: bpy.props.StringProperty(name="Keypoints", subtype="FILE_PATH")  # type: ignore[valid-type]
-    source_format: bpy.props.StringProperty(name="Format")  # type: ignore[valid-type]
-    source_layout: bpy.props.StringProperty(name="Layout")  # type: ignore[valid-type]
-    frames: bpy.props.IntProperty(name="Frames", min=0)  # type: ignore[valid-type]
-    fps: bpy.props.FloatProperty(name="FPS", min=0.0)  # type: ignore[valid-type]
-    people: bpy.props.IntProperty(name="People", min=0)  # type: ignore[valid-type]
-    confident_fraction: bpy.props.FloatProperty(name="Confident points", subtype="FACTOR", min=0.0, max=1.0)  # type: ignore[valid-type]
+    # what the last import read
+    filepath: bpy.props.StringProperty(name="Keypoints", subtype="FILE_PATH")
+    source_format: bpy.props.StringProperty(name="Format")
+    source_layout: bpy.props.StringProperty(name="Layout")
+    frames: bpy.props.IntProperty(name="Frames", min=0)
+    fps: bpy.props.FloatProperty(name="FPS", min=0.0)
+    people: bpy.props.IntProperty(name="People", min=0)
+    confident_fraction: bpy.props.FloatProperty(name="Confident points", subtype="FACTOR", min=0.0, max=1.0)
+    # options of the next uplift (the import operator sets them too)
+    person: bpy.props.IntProperty(name="Person", min=0, description="Which person (track) of the file, from 0")
+    confidence: bpy.props.FloatProperty(
+        name="Confidence Threshold",
+        min=0.0,
+        max=1.0,
+        default=0.0,
+        description="Points below this confidence count as missing",
+    )
+    fps_override: bpy.props.FloatProperty(
+        name="FPS Override",
+        min=0.0,
+        max=1000.0,
+        default=0.0,
+        description="Frame rate of the clip; 0 uses the file's (30 when it has none)",
+    )
+    frame_start: bpy.props.IntProperty(name="Start Frame", default=1)
+    update_scene: bpy.props.BoolProperty(
+        name="Update Scene FPS and Range",
+        default=True,
+        description="Set the scene's frame rate and frame range to the clip's",
+    )
+    scale: bpy.props.FloatProperty(name="Scale", min=0.0001, max=1000.0, default=1.0)
+    smooth: bpy.props.FloatProperty(
+        name="Smoothing",
+        min=0.0,
+        max=1.0,
+        default=0.0,
+        subtype="FACTOR",
+        description="Temporal smoothing of rotations and root path (Savitzky-Golay on the rotation manifold); 0 is off",
+    )
+    target: bpy.props.EnumProperty(
+        name="Target",
+        items=(
+            ("NEW", "New Armature", "Create the canonical armature and key it"),
+            ("RIG", "Character Rig", "Retarget onto an existing armature (the rig below)"),
+        ),
+        default="NEW",
+    )
+    rig: bpy.props.PointerProperty(name="Rig", type=bpy.types.Object, poll=_armature_poll)
+    preset: bpy.props.StringProperty(name="Preset", default="auto", description="Retarget preset name, or auto")
+
+    def options(self, backend: str = "auto", device: str = "auto") -> UpliftOptions:
+        from .pipeline import UpliftOptions
+
+        return UpliftOptions(
+            person=self.person, confidence=self.confidence, fps=self.fps_override, frame_start=self.frame_start,
+            update_scene=self.update_scene, smooth=self.smooth, scale=self.scale, backend=backend, device=device,
+        )  # fmt: skip
 
 
 def scene_settings(context: bpy.types.Context) -> POSE_UPLIFT_PG_settings:

@@ -42,7 +42,7 @@ def evaluate_bvh(path: str, weights: str | None, ik_every: int, max_frames: int 
     kp3d, _ = keypoints_3d(ref.rotations[None, :frames], ref.skeleton.offsets[None], root[None])
     uplifter = Uplifter(weights, backend="auto")
     results, baseline_rows, t_model = [], [], 0.0
-    sub = np.arange(0, frames, ik_every)
+    sub = np.arange(0, frames, ik_every) if ik_every > 0 else np.arange(0)
     for k, cam in enumerate(E.fixed_cameras(root.mean(0))):
         px, _ = cam.project(kp3d)
         noisy = detector_noise(np.random.default_rng(seed + k), px, ref.fps, level=1.0)[0]
@@ -59,6 +59,8 @@ def evaluate_bvh(path: str, weights: str | None, ik_every: int, max_frames: int 
         row["mpjae_deg"] = E.mpjae(pred_rot, ref_rot)
         row["up_error_deg"] = E.angle_between(motion.up_in_camera, np.repeat(cam.up_in_camera(), frames, 0))
         results.append(row)
+        if not len(sub):
+            continue
         # baselines from the model's own joints, on the subsampled frames
         joints = motion.joint_positions[sub]
         ik, ik_seconds = E.ik_rotations(joints, motion.skeleton)
@@ -79,10 +81,11 @@ def evaluate_bvh(path: str, weights: str | None, ik_every: int, max_frames: int 
     out["frames"] = frames
     out["cameras"] = 4
     out["model_seconds_per_frame"] = t_model / (4 * frames)
-    out["baselines"] = {
-        name: mean([r[name] for r in baseline_rows]) | {"frames": len(sub)} for name in ("ik", "bone_direction")
-    }
-    out["model_on_baseline_frames"] = mean([r["model"] for r in baseline_rows]) | {"frames": len(sub)}
+    if baseline_rows:
+        out["baselines"] = {
+            name: mean([r[name] for r in baseline_rows]) | {"frames": len(sub)} for name in ("ik", "bone_direction")
+        }
+        out["model_on_baseline_frames"] = mean([r["model"] for r in baseline_rows]) | {"frames": len(sub)}
     out["clip"] = Path(path).name
     out["weights"] = str(uplifter.weights_path.name)
     out["backend"] = f"{uplifter.backend}-{uplifter.device}"
@@ -94,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bvh", required=True)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--weights")
-    parser.add_argument("--ik-every", type=int, default=10)
+    parser.add_argument("--ik-every", type=int, default=10, help="baselines on every Nth frame; 0 skips them")
     parser.add_argument("--max-frames", type=int)
     args = parser.parse_args(argv)
     try:

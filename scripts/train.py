@@ -155,8 +155,9 @@ def main(argv: list[str] | None = None) -> int:
     log = open(args.out / "train.log", "a")
     start, t0 = step, time.time()
     to_t = lambda b: {k: torch.as_tensor(v, device=device) for k, v in b.items()}  # noqa: E731
+    warmup = min(500, max(1, args.steps // 5))  # steps of linear warm-up before the cosine decay
     while step < args.steps:
-        lr = args.lr * min(1.0, (step + 1) / 500) * 0.5 * (1 + math.cos(math.pi * min(step / args.steps, 1.0)))
+        lr = args.lr * min(1.0, (step + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(step / args.steps, 1.0)))
         for group in opt.param_groups:
             group["lr"] = lr
         batch = to_t(make_batch(rng, args.batch, cfg.window, cfg.fps, real or None))

@@ -1,0 +1,90 @@
+"""Bulk keyframe writing, one compatibility function for Blender 4.2 (``action.fcurves``), 4.4/4.5 (slotted actions,
+layers and strips) and 5.0+ (channelbags only).
+
+    action = new_action(obj, "walk")                            # a new Action, assigned, never an existing one
+    write_channels(action, obj, [Channel(path, index, group, values), ...], frames)
+
+``keyframe_points.add`` + ``foreach_set("co", ...)`` per F-curve: thousands of keys in one call instead of one
+``keyframe_insert`` each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import bpy
+import numpy as np
+
+
+@dataclass
+class Channel:
+    data_path: str
+    index: int
+    group: str
+    values: np.ndarray  # (T,)
+
+
+def new_action(obj: bpy.types.Object, name: str) -> bpy.types.Action:
+    """A new Action named ``name`` (Blender adds .001 on a clash: nothing is overwritten), assigned to ``obj`` with
+    its own slot where the Blender version has slots. The object's previous action stays in the file (fake user)."""
+    if obj.animation_data is None:
+        obj.animation_data_create()
+    previous = obj.animation_data.action
+    if previous is not None:
+        previous.use_fake_user = True  # kept, even with no user left
+    action = bpy.data.actions.new(name)
+    obj.animation_data.action = action
+    if hasattr(action, "slots"):  # 4.4+
+        slot = obj.animation_data.action_slot
+        if slot is None:
+            slot = action.slots.new(id_type="OBJECT", name=obj.name)
+            obj.animation_data.action_slot = slot
+    return action
+
+
+def _fcurve_collection(action: Any, obj: bpy.types.Object) -> tuple[Any, Any]:
+    """(fcurves, groups) of the action's channels for ``obj``, whichever data model this Blender has (``Any``: the
+    stubs know only one Blender version)."""
+    if not hasattr(action, "slots"):  # 4.2, 4.3
+        return action.fcurves, action.groups
+    slot = obj.animation_data.action_slot
+    try:
+        from bpy_extras import anim_utils
+
+        ensure: Any = anim_utils.action_ensure_channelbag_for_slot  # 5.0+ (the stubs say it returns None)
+        bag = ensure(action, slot)
+    except AttributeError:  # 4.4, 4.5
+        layer = action.layers[0] if action.layers else action.layers.new("Layer")
+        strip = layer.strips[0] if layer.strips else layer.strips.new(type="KEYFRAME")
+        bag = strip.channelbag(slot, ensure=True)
+    return bag.fcurves, bag.groups
+
+
+def write_channels(
+    action: bpy.types.Action, obj: bpy.types.Object, channels: Sequence[Channel], frames: np.ndarray
+) -> int:
+    """Write one keyframe per frame for every channel (existing curves of the same path are replaced in this new
+    action only). Returns the number of keys written."""
+    fcurves, groups = _fcurve_collection(action, obj)
+    frames = np.asarray(frames, dtype=np.float32)
+    co = np.empty((len(frames), 2), dtype=np.float32)
+    co[:, 0] = frames
+    made_groups: dict[str, Any] = {g.name: g for g in groups}
+    written = 0
+    for ch in channels:
+        old = fcurves.find(ch.data_path, index=ch.index)
+        if old is not None:
+            fcurves.remove(old)
+        fc = fcurves.new(ch.data_path, index=ch.index)
+        if ch.group:
+            group = made_groups.get(ch.group) or groups.new(ch.group)
+            made_groups[ch.group] = group
+            fc.group = group
+        co[:, 1] = ch.values
+        fc.keyframe_points.add(len(frames))
+        fc.keyframe_points.foreach_set("co", co.ravel())
+        fc.update()
+        written += len(frames)
+    return written

@@ -1,0 +1,96 @@
+"""Installing PyTorch into the extension's own user directory, with pip in a separate process.
+
+Target: ``bpy.utils.extension_path_user(PACKAGE, path="site-packages", create=True)``, added to ``sys.path`` at
+register time when it exists, so nothing outside the extension's user directory is touched and uninstalling the
+extension's user data removes it. The pip output goes to ``.../logs/install_torch.log``. The result is test-imported
+in a fresh process before it is used. ``bpy.app.online_access`` is honoured: with online access off, only a local
+folder of wheels (``--no-index --find-links``) is used.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import bpy
+
+from .preferences import PACKAGE
+
+TORCH_VERSION = "2.13.0"
+INDEX = {"cpu": "https://download.pytorch.org/whl/cpu", "cuda": "https://download.pytorch.org/whl/cu128"}
+
+
+class InstallError(Exception):
+    """One line for the user."""
+
+
+def site_dir(create: bool = False) -> Path:
+    return Path(bpy.utils.extension_path_user(PACKAGE, path="site-packages", create=create))
+
+
+def add_site_dir() -> None:
+    """Make packages installed by the button importable (called at register; cheap, no import)."""
+    try:
+        path = str(site_dir())
+    except (ValueError, RuntimeError):  # not running as an extension (tests importing the module directly)
+        return
+    if os.path.isdir(path) and path not in sys.path:
+        sys.path.insert(0, path)
+
+
+def python_executable() -> str:
+    """Blender's Python (``sys.executable`` is it, in Blender 2.91+ and in the bpy module)."""
+    return sys.executable
+
+
+def pip_command(variant: str, target: Path, wheel_dir: str | None) -> list[str]:
+    if variant not in INDEX:
+        raise InstallError(f"unknown PyTorch variant {variant!r}; use cpu or cuda")
+    cmd = [python_executable(), "-m", "pip", "install", "--disable-pip-version-check", "--no-input",
+           "--upgrade", "--target", str(target), f"torch=={TORCH_VERSION}"]  # fmt: skip
+    if wheel_dir:
+        if not os.path.isdir(wheel_dir):
+            raise InstallError(f"{wheel_dir}: wheel folder not found")
+        return cmd + ["--no-index", "--find-links", wheel_dir]
+    if not bpy.app.online_access:
+        raise InstallError(
+            "online access is off (Preferences > System > Network); allow it or choose a folder of wheel files"
+        )
+    return cmd + ["--index-url", INDEX[variant], "--extra-index-url", "https://pypi.org/simple"]
+
+
+def start_install(variant: str, wheel_dir: str | None = None) -> tuple[subprocess.Popen, Path]:
+    """Start pip (non-blocking); returns the process and its log file."""
+    target = site_dir(create=True)
+    cmd = pip_command(variant, target, wheel_dir)
+    log = Path(bpy.utils.extension_path_user(PACKAGE, path="logs", create=True)) / "install_torch.log"
+    handle = open(log, "w")
+    handle.write(" ".join(cmd) + "\n")
+    handle.flush()
+    env = dict(os.environ, PYTHONNOUSERSITE="1")
+    proc = subprocess.Popen(cmd, stdout=handle, stderr=subprocess.STDOUT, env=env)
+    handle.close()
+    return proc, log
+
+
+def check_install(returncode: int, log: Path) -> str:
+    """After pip: test-import torch from the target in a fresh process; returns its version or raises InstallError."""
+    if returncode != 0:
+        tail = [line for line in log.read_text(errors="replace").splitlines() if line.strip()][-1:] or ["?"]
+        raise InstallError(f"pip failed (exit {returncode}): {tail[0][:200]} (log: {log})")
+    target = str(site_dir())
+    code = f"import sys; sys.path.insert(0, {target!r}); import torch; print(torch.__version__)"
+    done = subprocess.run([python_executable(), "-c", code], capture_output=True, text=True, timeout=600)
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["?"])[-1]
+        raise InstallError(f"PyTorch installed but does not import: {last[:200]} (log: {log})")
+    add_site_dir()
+    return done.stdout.strip()
+
+
+def install_torch(variant: str = "cpu", wheel_dir: str | None = None) -> tuple[str, Path]:
+    """Blocking install (background mode, scripts): (version, log path)."""
+    proc, log = start_install(variant, wheel_dir)
+    return check_install(proc.wait(), log), log

@@ -1,0 +1,223 @@
+"""Uplift and apply inside headless Blender, on the installed extension: the posed bones land on the model's own
+forward kinematics, the keys are the model's quaternions after the documented change of basis, the clip keeps its
+length, rate and start frame, stands on the floor upright, and nothing the user had is overwritten.
+
+Runs on bpy 5.0.1 (make test) and on the 4.2 / 4.5 LTS wheels (make test-compat)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts"))
+import build_extension  # noqa: E402
+
+bpy = pytest.importorskip("bpy")
+
+MODULE = "bl_ext.user_default.pose_uplift"
+SAMPLE = ROOT / "model" / "samples" / "sample_mediapipe.json"
+
+
+@pytest.fixture(scope="module")
+def ext(tmp_path_factory):
+    """The built extension installed into the throwaway user directory; the installed package's modules."""
+    bpy.ops.wm.read_homefile(use_empty=True)
+    zip_path = build_extension.build(tmp_path_factory.mktemp("dist"))
+    assert bpy.ops.extensions.package_install_files(filepath=str(zip_path), repo="user_default", enable_on_install=True) == {"FINISHED"}  # fmt: skip
+    try:
+        yield sys.modules[MODULE]
+    finally:
+        bpy.ops.preferences.addon_disable(module=MODULE)
+        # bpy 4.2's package_uninstall makes the interpreter crash at exit; there the throwaway user directory is
+        # simply deleted at the end of the session (conftest)
+        if bpy.app.version >= (4, 3):
+            repos = [r.module for r in bpy.context.preferences.extensions.repos]
+            bpy.ops.extensions.package_uninstall(repo_index=repos.index("user_default"), pkg_id="pose_uplift")
+
+
+def _fresh_scene():
+    bpy.ops.wm.read_homefile(use_empty=True)
+    # read_factory_settings resets preferences: the extension must still be enabled afterwards
+    if MODULE not in {a.module for a in bpy.context.preferences.addons}:
+        bpy.ops.preferences.addon_enable(module=MODULE)
+
+
+def _uplift(path: Path, **settings) -> bpy.types.Object:
+    before = set(bpy.data.objects)
+    s = bpy.context.scene.pose_uplift
+    s.filepath = str(path)
+    for key, value in settings.items():
+        setattr(s, key, value)
+    assert bpy.ops.pose_uplift.uplift() == {"FINISHED"}
+    (obj,) = set(bpy.data.objects) - before
+    return obj
+
+
+@pytest.fixture(scope="module")
+def applied(ext):
+    """The sample uplifted from the panel's settings (start frame 10), and the motion the same options produce."""
+    _fresh_scene()
+    obj = _uplift(SAMPLE, frame_start=10, smooth=0.0)
+    pipeline = ext.addon.pipeline
+    options = bpy.context.scene.pose_uplift.options()
+    motion, _ = pipeline.compute_motion(pipeline.read_person(SAMPLE, options), options)
+    return obj, motion
+
+
+def _action_fcurves(obj):
+    action = obj.animation_data.action
+    if hasattr(action, "slots"):  # 4.4+
+        from bpy_extras.anim_utils import action_get_channelbag_for_slot
+
+        return list(action_get_channelbag_for_slot(action, obj.animation_data.action_slot).fcurves)
+    return list(action.fcurves)
+
+
+def test_frames_fps_and_start_frame(applied, ext):
+    obj, motion = applied
+    scene = bpy.context.scene
+    assert motion.num_frames == 230 and motion.fps == pytest.approx(30.0)
+    assert (scene.frame_start, scene.frame_end) == (10, 10 + 230 - 1)
+    assert scene.render.fps / scene.render.fps_base == pytest.approx(30.0)
+    curves = _action_fcurves(obj)
+    assert len(curves) == 22 * 4 + 3
+    for fc in curves:
+        frames = np.empty(2 * len(fc.keyframe_points))
+        fc.keyframe_points.foreach_get("co", frames)
+        assert np.array_equal(frames[0::2], 10 + np.arange(230))
+    assert obj["pose_uplift_frames"] == 230 and obj["pose_uplift_source_file"] == str(SAMPLE)
+    assert {b.name for b in obj.data.collections[0].bones} == {b.name for b in obj.data.bones}
+
+
+def test_keys_are_the_models_quaternions_after_the_change_of_basis(applied, ext):
+    obj, motion = applied
+    arm = ext.addon.armature
+    rest = np.array([np.array(obj.data.bones[n].matrix_local.to_3x3()) for n in arm.JOINT_NAMES])
+    expected = arm.bone_quaternions(motion, rest)  # (T, 22, 4)
+    # and independently with mathutils: Q = K^-1 R K, K = C^T B
+    from mathutils import Matrix, Quaternion
+
+    c = Matrix(arm.MODEL_TO_BLENDER.tolist())
+    for j, name in enumerate(arm.JOINT_NAMES):
+        k = (c.transposed() @ obj.data.bones[name].matrix_local.to_3x3()).to_quaternion()
+        for t in (0, 77, 229):
+            q = k.inverted() @ Quaternion(motion.rotations[t, j].tolist()) @ k
+            assert abs(abs(q.dot(Quaternion(expected[t, j].tolist()))) - 1) < 1e-6
+    keyed = np.empty((230, 22, 4))
+    for fc in _action_fcurves(obj):
+        name = fc.data_path.split('"')[1]
+        if fc.data_path.endswith("rotation_quaternion"):
+            co = np.empty(2 * 230)
+            fc.keyframe_points.foreach_get("co", co)
+            keyed[:, arm.JOINT_NAMES.index(name), fc.array_index] = co[1::2]
+    assert np.abs(keyed - expected).max() < 1e-5
+    # one hemisphere frame to frame
+    assert (np.einsum("tjc,tjc->tj", keyed[1:], keyed[:-1]) > 0).all()
+
+
+def test_posed_heads_follow_the_models_forward_kinematics(applied, ext):
+    obj, motion = applied
+    arm = ext.addon.armature
+    scene = bpy.context.scene
+    world = motion.world_positions() @ arm.MODEL_TO_BLENDER.T  # (T, 22, 3), Blender axes
+    worst = 0.0
+    for t in range(motion.num_frames):
+        scene.frame_set(10 + t)
+        heads = np.array([np.array(obj.matrix_world @ obj.pose.bones[n].head) for n in arm.JOINT_NAMES])
+        worst = max(worst, float(np.linalg.norm(heads - world[t], axis=-1).max()))
+    assert worst < 1e-3, f"{worst * 1000:.3f} mm"
+
+
+@pytest.fixture(scope="module")
+def cmu_keypoints(tmp_path_factory, fixtures) -> Path:
+    """Real motion (CMU 01_01, first 120 frames: standing, then jumping forward) seen by a camera rolled by 8
+    degrees and pitched down, through the keypoint and detector-noise models: a clip whose truth is known."""
+    sys.path.insert(0, str(ROOT))
+    from model import evaluation as E
+    from model.body_points import keypoints_3d
+    from model.bvh import read_bvh, retarget_bvh
+    from model.rotations import elementary_rotation
+    from model.synthesis import detector_noise
+
+    ref = retarget_bvh(read_bvh(fixtures / "bvh" / "cmu_01_01_first120.bvh"))
+    kp3d, _ = keypoints_3d(ref.rotations[None], ref.skeleton.offsets[None], ref.root_translation[None])
+    cam = E.fixed_cameras(ref.root_translation.mean(0))[0]
+    cam.rotation = (
+        elementary_rotation("z", np.radians([8.0])) @ elementary_rotation("x", np.radians([-10.0])) @ cam.rotation
+    )
+    px, _ = cam.project(kp3d)
+    points = detector_noise(np.random.default_rng(0), px, ref.fps, level=1.0)[0]
+    path = tmp_path_factory.mktemp("clips") / "cmu_01_01_tilted.npz"
+    np.savez(path, keypoints=points, fps=ref.fps, image_size=np.array([1920, 1080]), layout="Halpe-26")
+    return path
+
+
+def test_upright_and_on_the_floor(ext, cmu_keypoints):
+    _fresh_scene()
+    obj = _uplift(cmu_keypoints, frame_start=1, smooth=0.0)
+    scene = bpy.context.scene
+    assert scene.frame_end - scene.frame_start + 1 == 120 and scene.render.fps / scene.render.fps_base == 120
+    lowest, ups = [], []
+    for t in range(0, 120, 2):
+        scene.frame_set(1 + t)
+        pb = obj.pose.bones
+        feet = [obj.matrix_world @ pb[n].tail for n in ("left_foot", "right_foot")]
+        feet += [obj.matrix_world @ pb[n].head for n in ("left_ankle", "right_ankle")]
+        lowest.append(min(v.z for v in feet))
+        spine = np.array(obj.matrix_world @ pb["neck"].head) - np.array(obj.matrix_world @ pb["pelvis"].head)
+        ups.append(np.degrees(np.arccos(spine[2] / np.linalg.norm(spine))))
+    assert abs(min(lowest)) < 0.03, min(lowest)
+    assert np.mean(ups) < 10.0, np.mean(ups)
+
+
+def test_nothing_existing_is_overwritten_and_smoothing_changes_little(ext):
+    _fresh_scene()
+    obj = _uplift(SAMPLE, frame_start=10, smooth=0.0)
+    first_action = obj.animation_data.action
+    second = _uplift(SAMPLE, frame_start=1, smooth=0.5)
+    assert second != obj and second.name != obj.name
+    assert second.animation_data.action != first_action and first_action.name in bpy.data.actions
+    assert obj.animation_data.action == first_action  # the first armature keeps its action
+    # smoothing is gentle: the smoothed clip stays close to the raw one, and is smoother
+    bpy.context.scene.frame_set(50 + 9)
+    a = np.array([list(pb.rotation_quaternion) for pb in obj.pose.bones])
+    bpy.context.scene.frame_set(50)
+    b = np.array([list(pb.rotation_quaternion) for pb in second.pose.bones])
+    angle = np.degrees(2 * np.arccos(np.clip(np.abs((a * b).sum(-1)), 0, 1)))
+    assert np.median(angle) < 10.0
+
+
+def test_bad_file_reports_one_line_and_leaves_the_scene(ext, fixtures):
+    _fresh_scene()
+    s = bpy.context.scene.pose_uplift
+    s.filepath = str(fixtures / "broken" / "truncated_keypoints.json")
+    objects, actions = len(bpy.data.objects), len(bpy.data.actions)
+    with pytest.raises(RuntimeError) as info:
+        bpy.ops.pose_uplift.uplift()
+    message = str(info.value).strip()
+    assert "truncated_keypoints.json" in message and message.count("\n") == 0 and "Traceback" not in message
+    assert (len(bpy.data.objects), len(bpy.data.actions)) == (objects, actions)
+
+
+def test_poll_says_why(ext):
+    _fresh_scene()
+    bpy.context.scene.pose_uplift.filepath = ""
+    assert not bpy.ops.pose_uplift.uplift.poll()
+
+
+def test_numpy_backend_in_blender_matches(ext):
+    """A stock Blender has no PyTorch: the numpy backend gives the same motion."""
+    pipeline = ext.addon.pipeline
+    opts = pipeline.UpliftOptions(backend="numpy")
+    kp = pipeline.read_person(SAMPLE, opts)
+    m_np, _ = pipeline.compute_motion(kp, opts)
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        pytest.skip("PyTorch is not installed in this Blender")
+    m_t, _ = pipeline.compute_motion(kp, pipeline.UpliftOptions(backend="torch", device="cpu"))
+    assert np.abs(m_np.world_positions() - m_t.world_positions()).max() < 1e-3
