@@ -25,10 +25,9 @@ import numpy as np
 
 from ..model.motion import Motion
 from ..model.rotations import matrix_to_quat, quat_conjugate, quat_continuity, quat_multiply
-from ..model.skeleton import JOINT_NAMES, NUM_JOINTS, PARENTS, Skeleton
+from ..model.skeleton import JOINT_NAMES, MODEL_TO_BLENDER, NUM_JOINTS, PARENTS, Skeleton
 from .animation import Channel, new_action, write_channels
 
-MODEL_TO_BLENDER = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
 BONE_COLLECTION = "Pose Uplift"
 #: For joints with several children, the one the bone points at.
 MAIN_CHILD = {0: 3, 9: 12}

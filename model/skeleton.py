@@ -48,6 +48,10 @@ JOINT_NAMES: tuple[str, ...] = (
 NUM_JOINTS = len(JOINT_NAMES)
 JOINT_INDEX: dict[str, int] = {n: i for i, n in enumerate(JOINT_NAMES)}
 
+#: The one transform from the model's world frame (x left, y up, z forward) to Blender's (Z up, facing -Y): a
+#: rotation of +90 degrees about X, ``p_blender = MODEL_TO_BLENDER @ p_model``.
+MODEL_TO_BLENDER = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
+
 PARENTS: tuple[int, ...] = (-1, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 9, 12, 13, 14, 16, 17, 18, 19)
 
 

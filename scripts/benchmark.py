@@ -6,7 +6,8 @@ Keys: ``uplift_fps_torch_cpu``, ``uplift_fps_numpy`` (and ``uplift_fps_torch_cud
 per second of the whole uplift (resampling, overlapping windows, blending, root motion) on a clip of ``--frames``
 frames; ``ik_fps`` and ``speedup_vs_ik``: the IK baseline of scripts/evaluate.py on 20 frames; ``peak_memory_mb_100k``
 and ``peak_memory_mb_10k``: the peak resident memory of a fresh process (Python, torch, the model and the clip)
-that uplifts 100,000 and 10,000 frames on the torch CPU backend. Timings are single runs on this machine, not averages over machines.
+that uplifts 100,000 and 10,000 frames on the torch CPU backend; then scripts/benchmark_blender.py's keys
+(``apply_seconds_10k``, ``keyframe_insert_seconds_10k``, ``end_to_end_seconds_10k``, ``retarget_seconds_10k``). Timings are single runs on this machine, not averages over machines.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--weights")
     parser.add_argument("--frames", type=int, default=3000)
+    parser.add_argument("--no-blender", action="store_true", help="skip the Blender-side timings")
     args = parser.parse_args(argv)
     import torch
 
@@ -79,6 +81,10 @@ def main(argv: list[str] | None = None) -> int:
         code = _MEMORY.format(root=str(ROOT), weights=args.weights, sample=str(SAMPLE), frames=frames)
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
         result[f"peak_memory_mb_{frames // 1000}k"] = round(float(out.stdout.strip().splitlines()[-1]), 1)
+    if not args.no_blender:  # Blender-side timings in a fresh bpy process (about 12 minutes: the naive loop is slow)
+        out = subprocess.run([sys.executable, str(ROOT / "scripts" / "benchmark_blender.py")], capture_output=True,
+                             text=True, check=True)  # fmt: skip
+        result.update(json.loads(out.stdout.strip().splitlines()[-1]))
     text = json.dumps(result, indent=2)
     if args.json:
         args.json.write_text(text + "\n")

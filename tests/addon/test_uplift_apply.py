@@ -13,37 +13,13 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "scripts"))
-import build_extension  # noqa: E402
-
 bpy = pytest.importorskip("bpy")
 
 MODULE = "bl_ext.user_default.pose_uplift"
 SAMPLE = ROOT / "model" / "samples" / "sample_mediapipe.json"
 
 
-@pytest.fixture(scope="module")
-def ext(tmp_path_factory):
-    """The built extension installed into the throwaway user directory; the installed package's modules."""
-    bpy.ops.wm.read_homefile(use_empty=True)
-    zip_path = build_extension.build(tmp_path_factory.mktemp("dist"))
-    assert bpy.ops.extensions.package_install_files(filepath=str(zip_path), repo="user_default", enable_on_install=True) == {"FINISHED"}  # fmt: skip
-    try:
-        yield sys.modules[MODULE]
-    finally:
-        bpy.ops.preferences.addon_disable(module=MODULE)
-        # bpy 4.2's package_uninstall makes the interpreter crash at exit; there the throwaway user directory is
-        # simply deleted at the end of the session (conftest)
-        if bpy.app.version >= (4, 3):
-            repos = [r.module for r in bpy.context.preferences.extensions.repos]
-            bpy.ops.extensions.package_uninstall(repo_index=repos.index("user_default"), pkg_id="pose_uplift")
-
-
-def _fresh_scene():
-    bpy.ops.wm.read_homefile(use_empty=True)
-    # read_factory_settings resets preferences: the extension must still be enabled afterwards
-    if MODULE not in {a.module for a in bpy.context.preferences.addons}:
-        bpy.ops.preferences.addon_enable(module=MODULE)
+from .conftest import fresh_scene as _fresh_scene  # noqa: E402
 
 
 def _uplift(path: Path, **settings) -> bpy.types.Object:

@@ -1,0 +1,153 @@
+"""Retargeting onto a character rig in Blender: read the rig, map it (preset, auto-detection or a mapping file), key
+its bones in bulk. The math is ``model.retarget``; nothing on the rig changes unless the whole transfer succeeded.
+
+    obj, action = retarget_onto_rig(context, motion, keypoints, options, rig_object, "auto")
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import bpy
+import numpy as np
+
+from ..model.motion import Motion
+from ..model.retarget import (
+    RetargetError,
+    Rig,
+    check_mapping,
+    detect_preset,
+    list_presets,
+    load_preset,
+    map_bones,
+    retarget,
+)
+from .animation import Channel, new_action, write_channels
+
+__all__ = ["RetargetError", "retarget_onto_rig", "retarget_motion", "resolve_mapping", "build_rig", "save_mapping"]
+
+
+def rig_from_object(obj: bpy.types.Object) -> Rig:
+    bones = list(obj.data.bones)
+    order = sorted(range(len(bones)), key=lambda i: _depth(bones[i]))  # parents first
+    names = [bones[i].name for i in order]
+    pos = {n: k for k, n in enumerate(names)}
+    parents = [pos[bones[i].parent.name] if bones[i].parent else -1 for i in order]
+    rest = np.array([np.array(bones[i].matrix_local) for i in order])
+    tails = np.array([np.array(bones[i].tail_local) for i in order])
+    return Rig(names, parents, rest, tails, np.array(obj.matrix_world))
+
+
+def _depth(bone: Any) -> int:
+    d = 0
+    while bone.parent is not None:
+        bone, d = bone.parent, d + 1
+    return d
+
+
+def resolve_mapping(obj: Any, preset: str = "auto") -> tuple[str, dict[str, str], list[str]]:
+    """(preset name, joint -> bone, unmapped joints) for this rig; RetargetError when it cannot be mapped."""
+    if obj is None or getattr(obj, "type", None) != "ARMATURE":
+        name = getattr(obj, "name", "nothing")
+        raise RetargetError(f"{name}: the retarget target must be an armature")
+    names = [b.name for b in obj.data.bones]
+    if preset in ("", "auto"):
+        found, score, mapping = detect_preset(names)
+        if not found or "pelvis" not in mapping or len(mapping) < 12:
+            raise RetargetError(
+                f"{obj.name}: no preset matches its bone names (best: {found or 'none'}, {100 * score:.0f}% of "
+                f"the joints); choose a preset or load a mapping file"
+            )
+        source = f"{obj.name} (auto-detected {found})"
+    else:
+        data = load_preset(preset)
+        found = data["name"]
+        mapping = map_bones(data, names)
+        if Path(preset).suffix:  # a user mapping file must name existing bones
+            named = {j: v[0] for j, v in data["bones"].items()}
+            check_mapping(named, names, source=preset)
+        source = f"{obj.name} ({found})"
+    unmapped = check_mapping(mapping, names, source=source)
+    return found, mapping, unmapped
+
+
+def save_mapping(path: str | Path, mapping: dict[str, str], preset: str = "custom") -> None:
+    """Write a mapping file (``{"bones": {joint: bone}}``), loadable as a preset."""
+    data = {"format": "pose_uplift.preset/1", "name": preset, "bones": mapping}
+    Path(path).write_text(json.dumps(data, indent=1) + "\n")
+
+
+def retarget_motion(
+    obj: bpy.types.Object, motion: Motion, preset: str = "auto", frame_start: int = 1, action_name: str = "Pose Uplift",
+    frame_step: float = 1.0,
+) -> tuple[bpy.types.Action, list[str]]:  # fmt: skip
+    """Key ``motion`` onto the rig ``obj`` in a new Action; returns (action, unmapped joints). The rig is left
+    untouched when this raises."""
+    preset_name, mapping, unmapped = resolve_mapping(obj, preset)
+    rig = rig_from_object(obj)
+    quats, root_bone, locations = retarget(rig, mapping, motion)  # everything computed before the rig is touched
+    data = load_preset(preset_name) if preset_name in list_presets() else {}
+    for switch in data.get("fk_switches", []):  # Rigify: IK/FK sliders to FK, limbs following their parents
+        pb = obj.pose.bones.get(switch)
+        for key, value in data.get("switch_properties", {}).items():
+            if pb is not None and key in pb.keys():
+                pb[key] = value
+    channels: list[Channel] = []
+    for bone, q in quats.items():
+        obj.pose.bones[bone].rotation_mode = "QUATERNION"
+        path = f'pose.bones["{bpy.utils.escape_identifier(bone)}"].'
+        if bone == root_bone:
+            channels += [Channel(path + "location", i, bone, locations[:, i]) for i in range(3)]
+        channels += [Channel(path + "rotation_quaternion", i, bone, q[:, i]) for i in range(4)]
+    action = new_action(obj, action_name)
+    frames = frame_start + np.arange(motion.num_frames) * frame_step
+    write_channels(action, obj, channels, frames)
+    obj["pose_uplift_preset"] = preset_name
+    return action, unmapped
+
+
+def retarget_onto_rig(context: Any, motion: Motion, keypoints: Any, options: Any, rig: Any, preset: str) -> tuple:
+    """The panel's and batch's entry: key the rig with the clip (named after the input); returns (rig, action)."""
+    from .armature import set_scene_timing
+    from .pipeline import clip_name
+
+    scene = context.scene
+    step = 1.0 if options.update_scene else (scene.render.fps / scene.render.fps_base) / motion.fps
+    action, unmapped = retarget_motion(rig, motion, preset, options.frame_start, clip_name(keypoints), step)
+    if options.update_scene:
+        set_scene_timing(scene, motion.fps, options.frame_start, motion.num_frames)
+    rig["pose_uplift_source_file"] = keypoints.source_path
+    rig["pose_uplift_unmapped"] = ", ".join(unmapped)
+    return rig, action
+
+
+def build_rig(collection: Any, path: str | Path, name: str | None = None, scale: float = 1.0) -> bpy.types.Object:
+    """An armature from a rig description (``{"bones": {name: {head, tail, roll, parent, use_connect}}}``, the
+    MPFB2 rig files' fields), standing on z = 0; ``scale`` < 1 builds it like an FBX import (object scale, bones in
+    larger units), e.g. 0.01 for Mixamo."""
+    bones = json.loads(Path(path).read_text())["bones"]
+    floor = min(min(b["head"][2], b["tail"][2]) for b in bones.values())
+    data = bpy.data.armatures.new(name or Path(path).stem)
+    obj = bpy.data.objects.new(name or Path(path).stem, data)
+    collection.objects.link(obj)
+    view_layer = bpy.context.view_layer
+    view_layer.objects.active = obj
+    bpy.ops.object.mode_set(mode="EDIT")
+    try:
+        made = {}
+        for bone_name, b in bones.items():
+            eb = data.edit_bones.new(bone_name)
+            eb.head = ((np.array(b["head"]) - [0, 0, floor]) / scale).tolist()
+            eb.tail = ((np.array(b["tail"]) - [0, 0, floor]) / scale).tolist()
+            eb.roll = b["roll"]
+            made[bone_name] = eb
+        for bone_name, b in bones.items():
+            if b.get("parent"):
+                made[bone_name].parent = made[b["parent"]]
+                made[bone_name].use_connect = bool(b.get("use_connect"))
+    finally:
+        bpy.ops.object.mode_set(mode="OBJECT")
+    obj.scale = (scale, scale, scale)
+    return obj

@@ -1,0 +1,246 @@
+"""Retargeting a Motion onto a character rig without IK: the math (numpy; the Blender side is ``addon.retarget``).
+
+A rig is described by its bones' names, parents and rest matrices (Blender's ``bone.matrix_local``, armature space)
+and the armature object's world matrix (``Rig``). Presets (``model/presets/*.json``, one per rig family) name, for
+each of the 22 canonical joints, the candidate bone names of that family; one generic mapper reads them all. Names
+are compared without a ``namespace:`` prefix (``mixamorig:Hips`` and ``Hips`` are the same bone).
+
+Transfer (rotational and direct, any bone roll, T- or A-pose rest), all in Blender world axes:
+
+- ``D_j(t) = C G_j(t) C^T``: joint j's rest-relative world rotation (``G_j`` global model rotation, ``C`` the
+  model-to-Blender transform). The canonical segment of joint j points along ``s_j`` at rest.
+- The target bone b mapped to j has rest orientation ``T_b`` (world) and direction ``d_b``. Its rest is first aligned
+  to the canonical T-pose by the smallest rotation ``A_b`` taking ``d_b`` onto ``s_j`` (this is where A-pose rigs
+  are handled), then moved like the source: ``W_b(t) = D_j(t) A_b T_b``. So the bone points where the source
+  segment points, and turns about its own axis as the source does (twist), whatever its roll.
+- Unmapped bones keep their rest pose relative to their parent. A bone's pose quaternion is
+  ``Q_b = T_b^T T_p W_p^T W_b`` (``p`` its parent; ``Q_b = T_b^T W_b`` for a root bone): identity for unmapped bones.
+- Root motion: the bone mapped to the pelvis follows the source's root path scaled by the ratio of leg lengths
+  (target / source), then the whole path is lifted or lowered so that the rig's feet touch its rest-pose floor
+  (their rest height) at their low points; the location is written in that bone's local rest frame, in armature
+  units, so object scale (Mixamo's 0.01) and rotation are handled.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .kinematics import forward_kinematics
+from .motion import Motion
+from .rotations import matrix_to_quat, quat_continuity, quat_to_matrix, rotation_between
+from .skeleton import JOINT_INDEX, JOINT_NAMES, MODEL_TO_BLENDER, PARENTS
+
+PRESET_DIR = Path(__file__).resolve().parent / "presets"
+#: Joints whose mapped bones decide the leg length and the floor.
+_LEG = ("left_hip", "left_knee", "left_ankle")
+_FEET = ("left_ankle", "right_ankle", "left_foot", "right_foot")
+#: Fewer mapped joints than this, or no pelvis: the rig does not match the preset.
+MIN_MAPPED = 12
+
+
+class RetargetError(Exception):
+    """One line for the user."""
+
+
+@dataclass
+class Rig:
+    names: list[str]
+    parents: list[int]  # -1 for root bones; parents come before children
+    rest: np.ndarray  # (B, 4, 4) armature-space rest matrices (bone.matrix_local)
+    tails: np.ndarray  # (B, 3) armature-space rest tails
+    world: np.ndarray  # (4, 4) the armature object's world matrix
+
+    def index(self) -> dict[str, int]:
+        return {n: i for i, n in enumerate(self.names)}
+
+
+def bare(name: str) -> str:
+    """A bone name without its namespace prefix (``mixamorig:Hips`` -> ``Hips``)."""
+    return name.rpartition(":")[2]
+
+
+def list_presets() -> list[str]:
+    return sorted(p.stem for p in PRESET_DIR.glob("*.json"))
+
+
+def load_preset(name_or_path: str | Path) -> dict:
+    """A preset by name (``mixamo``) or a mapping file; a user mapping file is ``{"bones": {joint: bone}}``."""
+    path = Path(name_or_path)
+    if not path.suffix:
+        path = PRESET_DIR / f"{name_or_path}.json"
+        if not path.is_file():
+            raise RetargetError(f"unknown preset {name_or_path!r}; presets: {', '.join(list_presets())}")
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise RetargetError(f"{path}: cannot read the mapping ({exc})") from None
+    bones = data.get("bones") if isinstance(data, dict) else None
+    if not isinstance(bones, dict):
+        raise RetargetError(f"{path}: no 'bones' object (joint name -> bone name)")
+    unknown = sorted(set(bones) - set(JOINT_NAMES))
+    if unknown:
+        raise RetargetError(f"{path}: unknown joint names {', '.join(unknown)}")
+    data["bones"] = {j: [v] if isinstance(v, str) else list(v) for j, v in bones.items()}
+    data.setdefault("name", path.stem)
+    data.setdefault("path", str(path))
+    return data
+
+
+def map_bones(preset: dict, bone_names: list[str]) -> dict[str, str]:
+    """joint -> bone of this rig, for the joints whose candidates the rig has."""
+    by_bare: dict[str, str] = {}
+    for name in bone_names:
+        by_bare.setdefault(bare(name), name)
+    exact = set(bone_names)
+    mapping = {}
+    for joint, candidates in preset["bones"].items():
+        for cand in candidates:
+            found = cand if cand in exact else by_bare.get(bare(cand))
+            if found is not None:
+                mapping[joint] = found
+                break
+    return mapping
+
+
+def detect_preset(bone_names: list[str]) -> tuple[str, float, dict[str, str]]:
+    """The preset that maps most joints of this rig: (name, score = mapped fraction, mapping)."""
+    best: tuple[str, float, dict[str, str]] = ("", 0.0, {})
+    for name in list_presets():
+        mapping = map_bones(load_preset(name), bone_names)
+        score = len(mapping) / len(JOINT_NAMES)
+        if score > best[1]:
+            best = (name, score, mapping)
+    return best
+
+
+def check_mapping(mapping: dict[str, str], bone_names: list[str], source: str = "mapping") -> list[str]:
+    """Raise RetargetError when the mapping names bones the rig lacks or maps too little; returns the unmapped
+    joints (for a warning)."""
+    missing = sorted(b for b in mapping.values() if b not in set(bone_names))
+    if missing:
+        raise RetargetError(f"{source}: bones not in the rig: {', '.join(missing)}")
+    if "pelvis" not in mapping or len(mapping) < MIN_MAPPED:
+        raise RetargetError(
+            f"{source}: only {len(mapping)} of {len(JOINT_NAMES)} joints map onto the rig's bones"
+            + ("" if "pelvis" in mapping else ", and no pelvis/hips bone")
+        )
+    return [j for j in JOINT_NAMES if j not in mapping]
+
+
+def _rotation_scale(world: np.ndarray) -> tuple[np.ndarray, float]:
+    m = world[:3, :3]
+    scale = float(np.cbrt(abs(np.linalg.det(m))))
+    return m / scale, scale
+
+
+def _global_rotations(motion: Motion) -> np.ndarray:
+    local = quat_to_matrix(motion.rotations)
+    g = np.empty_like(local)
+    for j, p in enumerate(PARENTS):
+        g[:, j] = local[:, j] if p < 0 else g[:, p] @ local[:, j]
+    return g
+
+
+def retarget(rig: Rig, mapping: dict[str, str], motion: Motion) -> tuple[dict[str, np.ndarray], str, np.ndarray]:
+    """Pose quaternions for the mapped bones ``{bone: (T, 4)}``, the root motion bone and its (T, 3) locations."""
+    c = MODEL_TO_BLENDER
+    index = rig.index()
+    rot_world, obj_scale = _rotation_scale(rig.world)
+    rest_rot = rig.rest[:, :3, :3]
+    t_world = rot_world @ rest_rot  # (B, 3, 3) rest orientations in world axes
+    g = _global_rotations(motion)
+    d = np.einsum("ij,tnjk,lk->tnil", c, g, c)  # (T, 22, 3, 3) rest-relative world rotations
+    rest_pos = motion.skeleton.rest_positions
+    joint_of = {index[b]: JOINT_INDEX[j] for j, b in mapping.items()}
+    n_frames = motion.num_frames
+    w = np.empty((n_frames, len(rig.names), 3, 3))
+    quats: dict[str, np.ndarray] = {}
+    for b, name in enumerate(rig.names):
+        p = rig.parents[b]
+        if b in joint_of:
+            j = joint_of[b]
+            child = _main_child(j)
+            seg = (rest_pos[child] - rest_pos[j]) if child is not None else motion.skeleton.leaf_ends[j]
+            s = c @ seg
+            align = rotation_between(t_world[b][:, 1], s)
+            w[:, b] = d[:, j] @ (align @ t_world[b])
+            rel = w[:, b] if p < 0 else np.einsum("tji,tjk->tik", w[:, p], w[:, b])  # W_p^T W_b
+            base = t_world[b].T if p < 0 else t_world[b].T @ t_world[p]
+            quats[name] = quat_continuity(matrix_to_quat(base @ rel), axis=0)
+        else:
+            w[:, b] = t_world[b] if p < 0 else w[:, p] @ (t_world[p].T @ t_world[b])
+    root_bone = mapping["pelvis"]
+    locations = _root_locations(rig, mapping, motion, quats, root_bone, rot_world, obj_scale)
+    return quats, root_bone, locations
+
+
+def _main_child(joint: int) -> int | None:
+    if joint == 0:
+        return JOINT_INDEX["spine1"]
+    if joint == JOINT_INDEX["spine3"]:
+        return JOINT_INDEX["neck"]
+    children = [k for k, p in enumerate(PARENTS) if p == joint]
+    return children[0] if children else None
+
+
+def pose_heads_tails(rig: Rig, quats: dict[str, np.ndarray], root_bone: str, locations: np.ndarray):  # noqa: ANN201
+    """(T, B, 3) world heads and tails of the posed rig (Blender's pose evaluation, for the floor and the tests)."""
+    n = len(next(iter(quats.values()))) if quats else len(locations)
+    index = rig.index()
+    eye = np.eye(4)
+    posed = np.empty((n, len(rig.names), 4, 4))
+    tail_local = np.einsum("bij,bj->bi", np.linalg.inv(rig.rest), np.c_[rig.tails, np.ones(len(rig.names))])
+    for b, name in enumerate(rig.names):
+        basis = np.tile(eye, (n, 1, 1))
+        if name in quats:
+            basis[:, :3, :3] = quat_to_matrix(quats[name])
+        if b == index[root_bone]:
+            basis[:, :3, 3] = locations
+        p = rig.parents[b]
+        local = rig.rest[b] if p < 0 else np.linalg.inv(rig.rest[p]) @ rig.rest[b]
+        posed[:, b] = (local @ basis) if p < 0 else posed[:, p] @ local @ basis
+    world = rig.world @ posed
+    heads = world[..., :3, 3]
+    tails = np.einsum("tbij,bj->tbi", world, tail_local)[..., :3]
+    return heads, tails
+
+
+def _root_locations(rig, mapping, motion, quats, root_bone, rot_world, obj_scale):  # noqa: ANN001, ANN202
+    index = rig.index()
+    c = MODEL_TO_BLENDER
+    heads_rest = (rig.world @ np.c_[rig.rest[:, :3, 3], np.ones(len(rig.names))].T).T[:, :3]
+    leg = [heads_rest[index[mapping[j]]] for j in _LEG if j in mapping]
+    sk = motion.skeleton
+    src_leg = float(np.linalg.norm(sk.offsets[JOINT_INDEX["left_knee"]]) + np.linalg.norm(sk.offsets[JOINT_INDEX["left_ankle"]]))  # fmt: skip
+    scale = (float(np.linalg.norm(leg[1] - leg[0]) + np.linalg.norm(leg[2] - leg[1])) / src_leg) if len(leg) == 3 else obj_scale  # fmt: skip
+    src_rest_root = c @ sk.rest_positions[0]
+    b0 = index[root_bone]
+    path = heads_rest[b0] + scale * (motion.root_translation @ c.T - src_rest_root)  # (T, 3) world
+    rest_arm = rig.rest[b0]
+    world_inv = np.linalg.inv(rig.world)
+
+    def to_local(world_path: np.ndarray) -> np.ndarray:
+        arm = (world_inv @ np.c_[world_path, np.ones(len(world_path))].T).T[:, :3]
+        return (arm - rest_arm[:3, 3]) @ rest_arm[:3, :3]  # R^T (p - h), row vectors
+
+    feet = [index[mapping[j]] for j in _FEET if j in mapping]
+    if feet:
+        floor = min(heads_rest[feet, 2].min(), _rest_tails_world(rig)[feet, 2].min())
+        heads, tails = pose_heads_tails(rig, quats, root_bone, to_local(path))
+        low = np.minimum(heads[:, feet, 2].min(1), tails[:, feet, 2].min(1))
+        path[:, 2] += floor - float(np.percentile(low, 5.0))
+    return to_local(path)
+
+
+def _rest_tails_world(rig: Rig) -> np.ndarray:
+    return (rig.world @ np.c_[rig.tails, np.ones(len(rig.names))].T).T[:, :3]
+
+
+def canonical_positions(motion: Motion) -> np.ndarray:
+    """(T, 22, 3) the source's world joint positions in Blender axes (for checks)."""
+    pos, _ = forward_kinematics(motion.rotations, motion.skeleton.offsets, motion.root_translation)
+    return pos @ MODEL_TO_BLENDER.T
