@@ -1,0 +1,99 @@
+"""The batch script (python + bpy): a broken clip among good ones, atomic outputs, no overwriting, and the exported
+BVH and FBX re-imported with Blender's own importers give back the same motion."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+bpy = pytest.importorskip("bpy")
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "scripts" / "uplift_batch.py"
+SAMPLE = ROOT / "model" / "samples" / "sample_mediapipe.json"
+
+
+def _batch(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def batch_out(tmp_path_factory, fixtures):
+    out = tmp_path_factory.mktemp("batch")
+    proc = _batch(str(SAMPLE), str(fixtures / "openpose_body25"), str(fixtures / "broken" / "truncated_keypoints.json"),
+                  "--out", str(out), "--export", "blend,fbx,bvh,glb", "--angles")  # fmt: skip
+    return out, proc
+
+
+def test_three_clips_one_broken(batch_out):
+    out, proc = batch_out
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    names = sorted(p.name for p in out.iterdir())
+    expected = [f"{s}{e}" for s in ("openpose_body25", "sample_mediapipe") for e in (".blend", ".bvh", ".fbx", ".glb", "_angles.csv")]  # fmt: skip
+    assert names == sorted(expected)  # two sets of outputs, no partial files
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "truncated_keypoints.json" in errors[0]
+    assert "2 of 3 clips done, 1 failed" in proc.stdout
+    header = (out / "sample_mediapipe_angles.csv").read_text().splitlines()[0].split(",")
+    assert header[:2] == ["frame", "time_s"] and "knee_flexion_l" in header and "elbow_flexion_r" in header
+    assert len((out / "sample_mediapipe_angles.csv").read_text().splitlines()) == 231
+
+
+def test_existing_outputs_are_not_overwritten(batch_out):
+    out, _ = batch_out
+    before = (out / "sample_mediapipe.bvh").stat().st_mtime_ns
+    proc = _batch(str(SAMPLE), "--out", str(out), "--export", "bvh")
+    assert proc.returncode == 1 and "use --overwrite" in proc.stdout
+    assert (out / "sample_mediapipe.bvh").stat().st_mtime_ns == before
+
+
+def test_bad_arguments_one_line(tmp_path):
+    proc = _batch(str(tmp_path / "missing.json"), "--out", str(tmp_path))
+    assert proc.returncode == 1 and "missing.json: no such file or folder" in proc.stderr
+    proc = _batch(str(SAMPLE), "--export", "obj")
+    assert proc.returncode == 2 and "unknown format obj" in proc.stderr
+
+
+def _heads(obj, frames) -> np.ndarray:
+    scene = bpy.context.scene
+    out = []
+    for f in frames:
+        scene.frame_set(f)
+        out.append([np.array(obj.matrix_world @ pb.head) for pb in obj.pose.bones])
+    return np.array(out)
+
+
+def test_bvh_and_fbx_round_trip(batch_out):
+    out, _ = batch_out
+    bpy.ops.wm.open_mainfile(filepath=str(out / "sample_mediapipe.blend"))
+    (arm,) = [o for o in bpy.data.objects if o.type == "ARMATURE"]
+    names = [pb.name for pb in arm.pose.bones]
+    frames = list(range(bpy.context.scene.frame_start, bpy.context.scene.frame_end + 1))
+    assert len(frames) == 230
+    ref = _heads(arm, frames)
+
+    # Blender's BVH exporter writes its own axes (Z up): re-import with forward Y, up Z
+    bpy.ops.import_anim.bvh(filepath=str(out / "sample_mediapipe.bvh"), rotate_mode="NATIVE", update_scene_fps=False,
+                            axis_forward="Y", axis_up="Z")  # fmt: skip
+    bvh = bpy.context.active_object
+    assert bvh != arm and [pb.name for pb in bvh.pose.bones] == names
+    got = _heads(bvh, frames)
+    assert np.abs(got - ref).max() < 1e-3, np.abs(got - ref).max()
+
+    before = set(bpy.data.objects)
+    bpy.ops.import_scene.fbx(filepath=str(out / "sample_mediapipe.fbx"), anim_offset=0.0)  # keys at their own frames
+    (fbx,) = [o for o in set(bpy.data.objects) - before if o.type == "ARMATURE"]
+    assert len(fbx.data.bones) == len(arm.data.bones)
+    action = fbx.animation_data.action
+    assert (round(action.frame_range[0]), round(action.frame_range[1])) == (frames[0], frames[-1])
+    sampled = frames[::23]
+    by_name = {pb.name: pb for pb in fbx.pose.bones}
+    got = []
+    for f in sampled:
+        bpy.context.scene.frame_set(f)
+        got.append([np.array(fbx.matrix_world @ by_name[n].head) for n in names])
+    assert np.abs(np.array(got) - ref[::23]).max() < 1e-3
