@@ -11,10 +11,14 @@ from . import installer, operators, panels, preferences, properties
 
 _CLASSES: tuple[type, ...] = (
     preferences.POSE_UPLIFT_AP_preferences,
+    properties.POSE_UPLIFT_PG_bone_map,
     properties.POSE_UPLIFT_PG_settings,
     operators.POSE_UPLIFT_OT_import_keypoints,
     operators.POSE_UPLIFT_OT_uplift,
     operators.POSE_UPLIFT_OT_install_torch,
+    operators.POSE_UPLIFT_OT_detect_mapping,
+    operators.POSE_UPLIFT_OT_save_mapping,
+    operators.POSE_UPLIFT_OT_load_mapping,
     panels.VIEW3D_PT_pose_uplift,
 )
 

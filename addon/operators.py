@@ -8,7 +8,7 @@ import threading
 from typing import Any
 
 import bpy
-from bpy_extras.io_utils import ImportHelper
+from bpy_extras.io_utils import ExportHelper, ImportHelper
 
 from .preferences import addon_preferences
 from .properties import OperatorReturn, scene_settings
@@ -164,8 +164,8 @@ class POSE_UPLIFT_OT_uplift(bpy.types.Operator):
                 from .retarget import RetargetError, retarget_onto_rig
 
                 try:
-                    obj, action = retarget_onto_rig(context, motion, self._keypoints, self._options,
-                                                    settings.rig, settings.preset)  # fmt: skip
+                    obj, action = retarget_onto_rig(context, motion, self._keypoints, self._options, settings.rig,
+                                                    settings.preset, settings.custom_mapping())  # fmt: skip
                 except RetargetError as exc:
                     self.report({"ERROR"}, str(exc))
                     return {"CANCELLED"}
@@ -282,4 +282,91 @@ class POSE_UPLIFT_OT_install_torch(bpy.types.Operator):
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
         self.report({"INFO"}, f"PyTorch {version} installed")
+        return {"FINISHED"}
+
+
+class POSE_UPLIFT_OT_detect_mapping(bpy.types.Operator):
+    """Map the rig's bones to the 22 joints (the preset, or auto-detection) and show the mapping to edit"""
+
+    bl_idname = "pose_uplift.detect_mapping"
+    bl_label = "Detect Mapping"
+    bl_options = {"REGISTER", "UNDO"}
+
+    @classmethod
+    def poll(cls, context: bpy.types.Context) -> bool:
+        rig = scene_settings(context).rig
+        if rig is None or rig.type != "ARMATURE":
+            cls.poll_message_set("Choose the character rig (an armature)")
+            return False
+        return True
+
+    def execute(self, context: bpy.types.Context) -> set[OperatorReturn]:
+        from ..model.skeleton import JOINT_NAMES
+        from .retarget import RetargetError, resolve_mapping
+
+        settings = scene_settings(context)
+        try:
+            found, mapping, unmapped = resolve_mapping(settings.rig, settings.preset)
+        except RetargetError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        fill_mapping(settings, mapping)
+        note = f"; unmapped: {', '.join(unmapped)}" if unmapped else ""
+        self.report({"INFO"}, f"{settings.rig.name}: {found}, {len(mapping)} of {len(JOINT_NAMES)} joints{note}")
+        return {"FINISHED"}
+
+
+def fill_mapping(settings: Any, mapping: dict[str, str]) -> None:
+    from ..model.skeleton import JOINT_NAMES
+
+    settings.mapping.clear()
+    for joint in JOINT_NAMES:
+        row = settings.mapping.add()
+        row.joint, row.bone = joint, mapping.get(joint, "")
+
+
+class POSE_UPLIFT_OT_save_mapping(bpy.types.Operator, ExportHelper):  # type: ignore[misc]
+    """Save the mapping shown in the panel as a JSON file (loadable later, or usable as a preset file)"""
+
+    bl_idname = "pose_uplift.save_mapping"
+    bl_label = "Save Mapping"
+    filename_ext = ".json"
+    filepath: bpy.props.StringProperty(subtype="FILE_PATH", options={"SKIP_SAVE"})
+    filter_glob: bpy.props.StringProperty(default="*.json", options={"HIDDEN"})
+
+    @classmethod
+    def poll(cls, context: bpy.types.Context) -> bool:
+        if not scene_settings(context).custom_mapping():
+            cls.poll_message_set("Detect or load a mapping first")
+            return False
+        return True
+
+    def execute(self, context: bpy.types.Context) -> set[OperatorReturn]:
+        from .retarget import save_mapping
+
+        try:
+            save_mapping(self.filepath, scene_settings(context).custom_mapping() or {})
+        except OSError as exc:
+            self.report({"ERROR"}, f"{self.filepath}: {exc.strerror or exc}")
+            return {"CANCELLED"}
+        return {"FINISHED"}
+
+
+class POSE_UPLIFT_OT_load_mapping(bpy.types.Operator, ImportHelper):  # type: ignore[misc]
+    """Load a mapping JSON file (joint -> bone) into the panel"""
+
+    bl_idname = "pose_uplift.load_mapping"
+    bl_label = "Load Mapping"
+    filepath: bpy.props.StringProperty(subtype="FILE_PATH", options={"SKIP_SAVE"})
+    filter_glob: bpy.props.StringProperty(default="*.json", options={"HIDDEN"})
+
+    def execute(self, context: bpy.types.Context) -> set[OperatorReturn]:
+        from ..model.retarget import RetargetError, load_preset
+
+        try:
+            data = load_preset(self.filepath)
+        except RetargetError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        fill_mapping(scene_settings(context), {j: v[0] for j, v in data["bones"].items()})
         return {"FINISHED"}

@@ -43,4 +43,14 @@ class VIEW3D_PT_pose_uplift(bpy.types.Panel):
         if settings.target == "RIG":
             layout.prop(settings, "rig")
             layout.prop(settings, "preset")
+            row = layout.row(align=True)
+            row.operator("pose_uplift.detect_mapping", icon="BONE_DATA")
+            row.operator("pose_uplift.load_mapping", text="", icon="FILEBROWSER")
+            row.operator("pose_uplift.save_mapping", text="", icon="FILE_TICK")
+            if settings.rig is not None and settings.rig.type == "ARMATURE" and len(settings.mapping):
+                col = layout.column(align=True)
+                for item in settings.mapping:
+                    split = col.split(factor=0.4, align=True)
+                    split.label(text=item.joint)
+                    split.prop_search(item, "bone", settings.rig.data, "bones", text="")
         layout.operator("pose_uplift.uplift", icon="ARMATURE_DATA")

@@ -16,6 +16,13 @@ def _armature_poll(self: bpy.types.PropertyGroup, obj: bpy.types.Object) -> bool
     return obj.type == "ARMATURE"
 
 
+class POSE_UPLIFT_PG_bone_map(bpy.types.PropertyGroup):
+    """One row of the retarget mapping shown in the panel: a canonical joint and the rig's bone it drives."""
+
+    joint: bpy.props.StringProperty(name="Joint")
+    bone: bpy.props.StringProperty(name="Bone", description="The rig's bone driven by this joint; empty: stays at rest")
+
+
 class POSE_UPLIFT_PG_settings(bpy.types.PropertyGroup):
     # what the last import read
     filepath: bpy.props.StringProperty(name="Keypoints", subtype="FILE_PATH")
@@ -65,7 +72,18 @@ class POSE_UPLIFT_PG_settings(bpy.types.PropertyGroup):
         default="NEW",
     )
     rig: bpy.props.PointerProperty(name="Rig", type=bpy.types.Object, poll=_armature_poll)
-    preset: bpy.props.StringProperty(name="Preset", default="auto", description="Retarget preset name, or auto")
+    preset: bpy.props.StringProperty(
+        name="Preset",
+        default="auto",
+        description="Retarget preset name (mixamo, unreal, mpfb_default, rigify, rigify_deform, cmu, canonical), a mapping JSON file, or auto",
+    )
+    mapping: bpy.props.CollectionProperty(type=POSE_UPLIFT_PG_bone_map)
+    mapping_index: bpy.props.IntProperty()
+
+    def custom_mapping(self) -> dict[str, str] | None:
+        """The mapping edited in the panel (joint -> bone), or None when the panel holds none."""
+        rows = {row.joint: row.bone for row in self.mapping if row.bone}
+        return rows or None
 
     def options(self, backend: str = "auto", device: str = "auto") -> UpliftOptions:
         from .pipeline import UpliftOptions

@@ -24,6 +24,7 @@ from ..model.retarget import (
     map_bones,
     retarget,
 )
+from ..model.skeleton import JOINT_NAMES
 from .animation import Channel, new_action, write_channels
 
 __all__ = ["RetargetError", "retarget_onto_rig", "retarget_motion", "resolve_mapping", "build_rig", "save_mapping"]
@@ -47,12 +48,20 @@ def _depth(bone: Any) -> int:
     return d
 
 
-def resolve_mapping(obj: Any, preset: str = "auto") -> tuple[str, dict[str, str], list[str]]:
-    """(preset name, joint -> bone, unmapped joints) for this rig; RetargetError when it cannot be mapped."""
+def resolve_mapping(
+    obj: Any, preset: str = "auto", custom: dict[str, str] | None = None
+) -> tuple[str, dict[str, str], list[str]]:
+    """(preset name, joint -> bone, unmapped joints) for this rig; RetargetError when it cannot be mapped.
+    ``custom`` (the panel's edited mapping) wins over ``preset``."""
     if obj is None or getattr(obj, "type", None) != "ARMATURE":
         name = getattr(obj, "name", "nothing")
         raise RetargetError(f"{name}: the retarget target must be an armature")
     names = [b.name for b in obj.data.bones]
+    if custom:
+        unknown = sorted(set(custom) - set(JOINT_NAMES))
+        if unknown:
+            raise RetargetError(f"{obj.name}: unknown joints in the mapping: {', '.join(unknown)}")
+        return "custom", dict(custom), check_mapping(custom, names, source=f"{obj.name} (edited mapping)")
     if preset in ("", "auto"):
         found, score, mapping = detect_preset(names)
         if not found or "pelvis" not in mapping or len(mapping) < 12:
@@ -81,11 +90,11 @@ def save_mapping(path: str | Path, mapping: dict[str, str], preset: str = "custo
 
 def retarget_motion(
     obj: bpy.types.Object, motion: Motion, preset: str = "auto", frame_start: int = 1, action_name: str = "Pose Uplift",
-    frame_step: float = 1.0,
+    frame_step: float = 1.0, custom: dict[str, str] | None = None,
 ) -> tuple[bpy.types.Action, list[str]]:  # fmt: skip
     """Key ``motion`` onto the rig ``obj`` in a new Action; returns (action, unmapped joints). The rig is left
     untouched when this raises."""
-    preset_name, mapping, unmapped = resolve_mapping(obj, preset)
+    preset_name, mapping, unmapped = resolve_mapping(obj, preset, custom)
     rig = rig_from_object(obj)
     quats, root_bone, locations = retarget(rig, mapping, motion)  # everything computed before the rig is touched
     data = load_preset(preset_name) if preset_name in list_presets() else {}
@@ -108,14 +117,17 @@ def retarget_motion(
     return action, unmapped
 
 
-def retarget_onto_rig(context: Any, motion: Motion, keypoints: Any, options: Any, rig: Any, preset: str) -> tuple:
+def retarget_onto_rig(
+    context: Any, motion: Motion, keypoints: Any, options: Any, rig: Any, preset: str,
+    custom: dict[str, str] | None = None,
+) -> tuple:  # fmt: skip
     """The panel's and batch's entry: key the rig with the clip (named after the input); returns (rig, action)."""
     from .armature import set_scene_timing
     from .pipeline import clip_name
 
     scene = context.scene
     step = 1.0 if options.update_scene else (scene.render.fps / scene.render.fps_base) / motion.fps
-    action, unmapped = retarget_motion(rig, motion, preset, options.frame_start, clip_name(keypoints), step)
+    action, unmapped = retarget_motion(rig, motion, preset, options.frame_start, clip_name(keypoints), step, custom)
     if options.update_scene:
         set_scene_timing(scene, motion.fps, options.frame_start, motion.num_frames)
     rig["pose_uplift_source_file"] = keypoints.source_path

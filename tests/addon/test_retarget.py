@@ -203,3 +203,35 @@ def test_uplift_operator_onto_a_rig_and_bad_targets(ext, motion, tmp_path):
     good = tmp_path / "good.json"
     rt.save_mapping(good, rt.resolve_mapping(rig)[1])
     assert rt.resolve_mapping(rig, str(good))[1] == rt.resolve_mapping(rig)[1]
+
+
+def test_panel_mapping_detect_edit_save_load(ext, tmp_path):
+    """The side panel's mapping: detected, one bone fixed by the user, saved and loaded as JSON, and used."""
+    fresh_scene()
+    rt = ext.addon.retarget
+    rig = rt.build_rig(bpy.context.scene.collection, RIGS / "mpfb_game_engine.json")
+    s = bpy.context.scene.pose_uplift
+    s.filepath, s.target, s.rig, s.preset = str(SAMPLE), "RIG", rig, "auto"
+    assert bpy.ops.pose_uplift.detect_mapping() == {"FINISHED"}
+    rows = {row.joint: row for row in s.mapping}
+    assert len(rows) == 22 and rows["left_knee"].bone == "calf_l"
+    rows["left_wrist"].bone = ""  # the user leaves the left hand at rest
+    path = tmp_path / "mine.json"
+    assert bpy.ops.pose_uplift.save_mapping(filepath=str(path)) == {"FINISHED"}
+    s.mapping.clear()
+    assert bpy.ops.pose_uplift.load_mapping(filepath=str(path)) == {"FINISHED"}
+    assert {row.joint: row.bone for row in s.mapping if row.bone}.get("left_wrist") is None
+    assert bpy.ops.pose_uplift.uplift() == {"FINISHED"}
+    paths = {fc.data_path for fc in _fcurves(rig)}
+    assert 'pose.bones["hand_r"].rotation_quaternion' in paths
+    assert 'pose.bones["hand_l"].rotation_quaternion' not in paths
+    assert rig["pose_uplift_preset"] == "custom"
+
+
+def _fcurves(obj):
+    action = obj.animation_data.action
+    if hasattr(action, "slots"):
+        from bpy_extras.anim_utils import action_get_channelbag_for_slot
+
+        return list(action_get_channelbag_for_slot(action, obj.animation_data.action_slot).fcurves)
+    return list(action.fcurves)
