@@ -264,17 +264,22 @@ def summary(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def _worker_command(clip: Path, args: argparse.Namespace, result: Path) -> list[str]:
-    import bpy
+def _worker_prefix() -> list[str]:
+    """How to start a worker like this process: Blender in background mode, or Python with the bpy module."""
+    import bpy  # in the main thread (importing bpy from a worker thread crashes the interpreter at exit)
 
+    if bpy.app.binary_path and Path(bpy.app.binary_path).name.startswith("blender"):
+        return [bpy.app.binary_path, "-b", "--factory-startup", "--python-exit-code", "1", "-P", __file__, "--"]
+    return [sys.executable, __file__]
+
+
+def _worker_command(prefix: list[str], clip: Path, args: argparse.Namespace, result: Path) -> list[str]:
     rest = [str(clip), "--out", str(args.out), "--export", ",".join(args.formats), "--preset", args.preset,
             "--device", args.device, "--backend", args.backend, "--fps", str(args.fps), "--smooth", str(args.smooth),
             "--person", str(args.person), "--result-json", str(result)]  # fmt: skip
     rest += (["--rig", args.rig] if args.rig else []) + (["--angles"] if args.angles else [])
     rest += ["--overwrite"] if args.overwrite else []
-    if bpy.app.binary_path and Path(bpy.app.binary_path).name.startswith("blender"):
-        return [bpy.app.binary_path, "-b", "--factory-startup", "--python-exit-code", "1", "-P", __file__, "--", *rest]
-    return [sys.executable, __file__, *rest]
+    return [*prefix, *rest]
 
 
 def main(argv: list[str]) -> int:
@@ -285,11 +290,12 @@ def main(argv: list[str]) -> int:
         print(f"error: {r['error']}", file=sys.stderr)
     if args.jobs > 1 and len(clips) > 1:
         tmp = Path(tempfile.mkdtemp(prefix="pose_uplift_jobs_"))
+        prefix = _worker_prefix()
 
         def one(k_clip: tuple[int, Path]) -> dict:
             k, clip = k_clip
             result = tmp / f"{k}.json"
-            proc = subprocess.run(_worker_command(clip, args, result), capture_output=True, text=True)
+            proc = subprocess.run(_worker_command(prefix, clip, args, result), capture_output=True, text=True)
             if result.exists():
                 return json.loads(result.read_text())[0]
             last = (proc.stderr.strip().splitlines() or ["worker failed"])[-1]

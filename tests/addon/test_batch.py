@@ -97,3 +97,12 @@ def test_bvh_and_fbx_round_trip(batch_out):
         bpy.context.scene.frame_set(f)
         got.append([np.array(fbx.matrix_world @ by_name[n].head) for n in names])
     assert np.abs(np.array(got) - ref[::23]).max() < 1e-3
+
+
+def test_parallel_jobs(tmp_path, fixtures):
+    proc = _batch(
+        str(SAMPLE), str(fixtures / "openpose_body25"), "--out", str(tmp_path), "--export", "bvh", "--jobs", "2"
+    )
+    assert proc.returncode == 0, proc.stdout[-1000:]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["openpose_body25.bvh", "sample_mediapipe.bvh"]
+    assert "2 of 2 clips done" in proc.stdout
