@@ -65,8 +65,8 @@ def _fcurve_collection(action: Any, obj: bpy.types.Object) -> tuple[Any, Any]:
 def write_channels(
     action: bpy.types.Action, obj: bpy.types.Object, channels: Sequence[Channel], frames: np.ndarray
 ) -> int:
-    """Write one keyframe per frame for every channel (existing curves of the same path are replaced in this new
-    action only). Returns the number of keys written."""
+    """Write one keyframe per frame for every channel into ``action`` (a new one: see ``new_action``). Returns the
+    number of keys written."""
     fcurves, groups = _fcurve_collection(action, obj)
     frames = np.asarray(frames, dtype=np.float32)
     co = np.empty((len(frames), 2), dtype=np.float32)
@@ -74,9 +74,6 @@ def write_channels(
     made_groups: dict[str, Any] = {g.name: g for g in groups}
     written = 0
     for ch in channels:
-        old = fcurves.find(ch.data_path, index=ch.index)
-        if old is not None:
-            fcurves.remove(old)
         fc = fcurves.new(ch.data_path, index=ch.index)
         if ch.group:
             group = made_groups.get(ch.group) or groups.new(ch.group)
@@ -88,3 +85,21 @@ def write_channels(
         fc.update()
         written += len(frames)
     return written
+
+
+def key_pose(
+    obj: bpy.types.Object, action_name: str, rotations: dict[str, np.ndarray], root_bone: str,
+    locations: np.ndarray, frames: np.ndarray,
+) -> bpy.types.Action:  # fmt: skip
+    """A new Action on the armature ``obj`` keying ``rotation_quaternion`` of each bone in ``rotations``
+    ({bone: (T, 4)}, which are switched to quaternion rotation) and ``location`` (T, 3) of ``root_bone``."""
+    channels: list[Channel] = []
+    for bone, q in rotations.items():
+        obj.pose.bones[bone].rotation_mode = "QUATERNION"
+        path = f'pose.bones["{bpy.utils.escape_identifier(bone)}"].'
+        if bone == root_bone:
+            channels += [Channel(path + "location", i, bone, locations[:, i]) for i in range(3)]
+        channels += [Channel(path + "rotation_quaternion", i, bone, q[:, i]) for i in range(4)]
+    action = new_action(obj, action_name)
+    write_channels(action, obj, channels, frames)
+    return action

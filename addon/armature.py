@@ -25,31 +25,15 @@ import numpy as np
 
 from ..model.motion import Motion
 from ..model.rotations import matrix_to_quat, quat_conjugate, quat_continuity, quat_multiply
-from ..model.skeleton import JOINT_NAMES, MODEL_TO_BLENDER, NUM_JOINTS, PARENTS, Skeleton
-from .animation import Channel, new_action, write_channels
+from ..model.skeleton import JOINT_NAMES, MODEL_TO_BLENDER, PARENTS, Skeleton, main_child
+from .animation import key_pose
 
 BONE_COLLECTION = "Pose Uplift"
-#: For joints with several children, the one the bone points at.
-MAIN_CHILD = {0: 3, 9: 12}
-
-
-def main_child(joint: int) -> int | None:
-    if joint in MAIN_CHILD:
-        return MAIN_CHILD[joint]
-    children = [c for c, p in enumerate(PARENTS) if p == joint]
-    return children[0] if children else None
 
 
 def bone_ends(skeleton: Skeleton) -> tuple[np.ndarray, np.ndarray]:
     """(22, 3) heads and (22, 3) tails of the canonical bones in Blender axes (rest pose, metres)."""
-    rest = skeleton.rest_positions
-    heads = rest @ MODEL_TO_BLENDER.T
-    tails = np.empty_like(heads)
-    for j in range(NUM_JOINTS):
-        child = main_child(j)
-        end = rest[child] if child is not None else rest[j] + skeleton.leaf_ends[j]
-        tails[j] = end @ MODEL_TO_BLENDER.T
-    return heads, tails
+    return skeleton.rest_positions @ MODEL_TO_BLENDER.T, skeleton.segment_ends @ MODEL_TO_BLENDER.T
 
 
 def roll_axis(head: np.ndarray, tail: np.ndarray) -> np.ndarray:
@@ -92,8 +76,6 @@ def create_armature(
                 coll.assign(bone)
     finally:
         bpy.ops.object.mode_set(mode="OBJECT")
-    for pose_bone in obj.pose.bones:
-        pose_bone.rotation_mode = "QUATERNION"
     data.display_type = "OCTAHEDRAL"
     obj.show_in_front = True
     for key, value in (properties or {}).items():
@@ -130,15 +112,9 @@ def apply_motion(
     head = np.array(obj.data.bones[JOINT_NAMES[0]].head_local)
     quats = bone_quaternions(motion, rest)
     loc = root_locations(motion, rest, head)
-    channels: list[Channel] = []
-    for j, joint in enumerate(JOINT_NAMES):
-        path = f'pose.bones["{joint}"].'
-        if j == 0:
-            channels += [Channel(path + "location", i, joint, loc[:, i]) for i in range(3)]
-        channels += [Channel(path + "rotation_quaternion", i, joint, quats[:, j, i]) for i in range(4)]
-    action = new_action(obj, action_name)
     frames = frame_start + np.arange(motion.num_frames) * frame_step
-    write_channels(action, obj, channels, frames)
+    rotations = {joint: quats[:, j] for j, joint in enumerate(JOINT_NAMES)}
+    action = key_pose(obj, action_name, rotations, JOINT_NAMES[0], loc, frames)
     action.frame_range = (float(frames[0]), float(max(frames[-1], frames[0] + 1)))
     if hasattr(action, "use_frame_range"):
         action.use_frame_range = True

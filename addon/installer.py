@@ -1,4 +1,5 @@
-"""Installing PyTorch into the extension's own user directory, with pip in a separate process.
+"""Installing PyTorch into the extension's own user directory, with pip in a separate process
+(Blender's own Python: ``sys.executable``, in Blender and in the bpy module).
 
 Target: ``bpy.utils.extension_path_user(PACKAGE, path="site-packages", create=True)``, added to ``sys.path`` at
 register time when it exists, so nothing outside the extension's user directory is touched and uninstalling the
@@ -40,15 +41,10 @@ def add_site_dir() -> None:
         sys.path.insert(0, path)
 
 
-def python_executable() -> str:
-    """Blender's Python (``sys.executable`` is it, in Blender 2.91+ and in the bpy module)."""
-    return sys.executable
-
-
 def pip_command(variant: str, target: Path, wheel_dir: str | None) -> list[str]:
     if variant not in INDEX:
         raise InstallError(f"unknown PyTorch variant {variant!r}; use cpu or cuda")
-    cmd = [python_executable(), "-m", "pip", "install", "--disable-pip-version-check", "--no-input",
+    cmd = [sys.executable, "-m", "pip", "install", "--disable-pip-version-check", "--no-input",
            "--upgrade", "--target", str(target), f"torch=={TORCH_VERSION}"]  # fmt: skip
     if wheel_dir:
         if not os.path.isdir(wheel_dir):
@@ -82,7 +78,7 @@ def check_install(returncode: int, log: Path) -> str:
         raise InstallError(f"pip failed (exit {returncode}): {tail[0][:200]} (log: {log})")
     target = str(site_dir())
     code = f"import sys; sys.path.insert(0, {target!r}); import torch; print(torch.__version__)"
-    done = subprocess.run([python_executable(), "-c", code], capture_output=True, text=True, timeout=600)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["?"])[-1]
         raise InstallError(f"PyTorch installed but does not import: {last[:200]} (log: {log})")

@@ -10,7 +10,7 @@ from typing import Any
 import bpy
 from bpy_extras.io_utils import ExportHelper, ImportHelper
 
-from .preferences import addon_preferences
+from .preferences import TORCH_VARIANTS, addon_preferences
 from .properties import OperatorReturn, scene_settings
 
 FILE_FILTER = "*.json;*.csv;*.trc;*.npy;*.npz"
@@ -161,11 +161,12 @@ class POSE_UPLIFT_OT_uplift(bpy.types.Operator):
         settings = scene_settings(context)
         try:
             if settings.target == "RIG":
-                from .retarget import RetargetError, retarget_onto_rig
+                from .pipeline import apply_to_rig
+                from .retarget import RetargetError
 
                 try:
-                    obj, action = retarget_onto_rig(context, motion, self._keypoints, self._options, settings.rig,
-                                                    settings.preset, settings.custom_mapping())  # fmt: skip
+                    obj, action = apply_to_rig(context, motion, self._keypoints, self._options, settings.rig,
+                                               settings.preset, settings.custom_mapping())  # fmt: skip
                 except RetargetError as exc:
                     self.report({"ERROR"}, str(exc))
                     return {"CANCELLED"}
@@ -233,11 +234,7 @@ class POSE_UPLIFT_OT_install_torch(bpy.types.Operator):
     bl_label = "Install PyTorch"
     bl_options = {"REGISTER", "INTERNAL"}
 
-    variant: bpy.props.EnumProperty(
-        name="Variant",
-        items=(("CPU", "CPU", "The CPU build (about 200 MB)"), ("CUDA", "CUDA", "The CUDA build (several GB)")),
-        default="CPU",
-    )
+    variant: bpy.props.EnumProperty(name="Variant", items=TORCH_VARIANTS, default="CPU")
     wheel_dir: bpy.props.StringProperty(
         name="Wheel Folder", subtype="DIR_PATH", description="Install offline from this folder of wheel files"
     )

@@ -4,7 +4,7 @@ Motion -> keyframed armature (main thread). The UI's modal operator and ``blende
     options = UpliftOptions(person=0, smooth=0.2)
     keypoints = read_person(path, options)                     # KeypointFileError with a one-line message
     motion, notes = compute_motion(keypoints, options)         # the network; progress / cancel callbacks
-    obj, action = apply_to_new_armature(context, motion, keypoints, options)
+    obj, action = apply_to_new_armature(context, motion, keypoints, options)   # or apply_to_rig(..., rig)
 """
 
 from __future__ import annotations
@@ -105,9 +105,21 @@ def clip_name(keypoints: Keypoints2D) -> str:
     return stem or "keypoints"
 
 
+def _frame_step(scene: Any, options: UpliftOptions, motion: Motion) -> float:
+    """1 when the scene takes the clip's rate; otherwise keys spaced so that the clip plays in real time."""
+    return 1.0 if options.update_scene else (scene.render.fps / scene.render.fps_base) / motion.fps
+
+
+def _update_scene(scene: Any, options: UpliftOptions, motion: Motion) -> None:
+    from .armature import set_scene_timing
+
+    if options.update_scene:
+        set_scene_timing(scene, motion.fps, options.frame_start, motion.num_frames)
+
+
 def apply_to_new_armature(context: Any, motion: Motion, keypoints: Keypoints2D, options: UpliftOptions) -> tuple:
     """A new canonical armature in the active collection, keyed with ``motion``; returns (object, action)."""
-    from .armature import apply_motion, create_armature, set_scene_timing
+    from .armature import apply_motion, create_armature
 
     name = clip_name(keypoints)
     props = {
@@ -121,11 +133,22 @@ def apply_to_new_armature(context: Any, motion: Motion, keypoints: Keypoints2D, 
         "settings": str({k: v for k, v in asdict(options).items() if k not in ("backend", "device")}),
     }
     obj = create_armature(context.collection or context.scene.collection, motion.skeleton, name, props)
-    scene = context.scene
-    if options.update_scene:
-        set_scene_timing(scene, motion.fps, options.frame_start, motion.num_frames)
-        step = 1.0
-    else:  # keep the scene's rate: keys spaced so that the clip plays in real time
-        step = (scene.render.fps / scene.render.fps_base) / motion.fps
-    action = apply_motion(obj, motion, options.frame_start, name, step)
+    action = apply_motion(obj, motion, options.frame_start, name, _frame_step(context.scene, options, motion))
+    _update_scene(context.scene, options, motion)
     return obj, action
+
+
+def apply_to_rig(
+    context: Any, motion: Motion, keypoints: Keypoints2D, options: UpliftOptions, rig: Any, preset: str = "auto",
+    custom: dict[str, str] | None = None,
+) -> tuple:  # fmt: skip
+    """Key a character rig with the clip (retargeted, named after the input); returns (rig, action). Raises
+    RetargetError, with the rig and scene untouched, when the rig cannot be mapped."""
+    from .retarget import retarget_motion
+
+    step = _frame_step(context.scene, options, motion)
+    action, unmapped = retarget_motion(rig, motion, preset, options.frame_start, clip_name(keypoints), step, custom)
+    _update_scene(context.scene, options, motion)
+    rig["pose_uplift_source_file"] = keypoints.source_path
+    rig["pose_uplift_unmapped"] = ", ".join(unmapped)
+    return rig, action

@@ -10,6 +10,10 @@ import bpy
 PACKAGE = __package__.rpartition(".")[0] if __package__ else "pose_uplift"
 
 
+#: The PyTorch builds the Install PyTorch button offers (preferences and operator).
+TORCH_VARIANTS = (("CPU", "CPU", "About 200 MB"), ("CUDA", "CUDA", "Several GB; for NVIDIA GPUs"))
+
+
 class POSE_UPLIFT_AP_preferences(bpy.types.AddonPreferences):
     bl_idname = PACKAGE
 
@@ -33,11 +37,7 @@ class POSE_UPLIFT_AP_preferences(bpy.types.AddonPreferences):
         ),
         default="AUTO",
     )
-    torch_variant: bpy.props.EnumProperty(
-        name="PyTorch Build",
-        items=(("CPU", "CPU", "About 200 MB"), ("CUDA", "CUDA", "Several GB; for NVIDIA GPUs")),
-        default="CPU",
-    )
+    torch_variant: bpy.props.EnumProperty(name="PyTorch Build", items=TORCH_VARIANTS, default="CPU")
     wheel_dir: bpy.props.StringProperty(
         name="Wheel Folder", subtype="DIR_PATH", description="Optional: install offline from a folder of wheel files"
     )

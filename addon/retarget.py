@@ -1,7 +1,7 @@
 """Retargeting onto a character rig in Blender: read the rig, map it (preset, auto-detection or a mapping file), key
 its bones in bulk. The math is ``model.retarget``; nothing on the rig changes unless the whole transfer succeeded.
 
-    obj, action = retarget_onto_rig(context, motion, keypoints, options, rig_object, "auto")
+    action, unmapped = retarget_motion(rig_object, motion, "auto", frame_start=1, action_name="walk")
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import numpy as np
 
 from ..model.motion import Motion
 from ..model.retarget import (
+    MIN_MAPPED,
     RetargetError,
     Rig,
     check_mapping,
@@ -25,9 +26,9 @@ from ..model.retarget import (
     retarget,
 )
 from ..model.skeleton import JOINT_NAMES
-from .animation import Channel, new_action, write_channels
+from .animation import key_pose
 
-__all__ = ["RetargetError", "retarget_onto_rig", "retarget_motion", "resolve_mapping", "build_rig", "save_mapping"]
+__all__ = ["RetargetError", "retarget_motion", "resolve_mapping", "build_rig", "save_mapping"]
 
 
 def rig_from_object(obj: bpy.types.Object) -> Rig:
@@ -64,7 +65,7 @@ def resolve_mapping(
         return "custom", dict(custom), check_mapping(custom, names, source=f"{obj.name} (edited mapping)")
     if preset in ("", "auto"):
         found, score, mapping = detect_preset(names)
-        if not found or "pelvis" not in mapping or len(mapping) < 12:
+        if not found or "pelvis" not in mapping or len(mapping) < MIN_MAPPED:
             raise RetargetError(
                 f"{obj.name}: no preset matches its bone names (best: {found or 'none'}, {100 * score:.0f}% of "
                 f"the joints); choose a preset or load a mapping file"
@@ -103,36 +104,10 @@ def retarget_motion(
         for key, value in data.get("switch_properties", {}).items():
             if pb is not None and key in pb.keys():
                 pb[key] = value
-    channels: list[Channel] = []
-    for bone, q in quats.items():
-        obj.pose.bones[bone].rotation_mode = "QUATERNION"
-        path = f'pose.bones["{bpy.utils.escape_identifier(bone)}"].'
-        if bone == root_bone:
-            channels += [Channel(path + "location", i, bone, locations[:, i]) for i in range(3)]
-        channels += [Channel(path + "rotation_quaternion", i, bone, q[:, i]) for i in range(4)]
-    action = new_action(obj, action_name)
     frames = frame_start + np.arange(motion.num_frames) * frame_step
-    write_channels(action, obj, channels, frames)
+    action = key_pose(obj, action_name, quats, root_bone, locations, frames)
     obj["pose_uplift_preset"] = preset_name
     return action, unmapped
-
-
-def retarget_onto_rig(
-    context: Any, motion: Motion, keypoints: Any, options: Any, rig: Any, preset: str,
-    custom: dict[str, str] | None = None,
-) -> tuple:  # fmt: skip
-    """The panel's and batch's entry: key the rig with the clip (named after the input); returns (rig, action)."""
-    from .armature import set_scene_timing
-    from .pipeline import clip_name
-
-    scene = context.scene
-    step = 1.0 if options.update_scene else (scene.render.fps / scene.render.fps_base) / motion.fps
-    action, unmapped = retarget_motion(rig, motion, preset, options.frame_start, clip_name(keypoints), step, custom)
-    if options.update_scene:
-        set_scene_timing(scene, motion.fps, options.frame_start, motion.num_frames)
-    rig["pose_uplift_source_file"] = keypoints.source_path
-    rig["pose_uplift_unmapped"] = ", ".join(unmapped)
-    return rig, action
 
 
 def build_rig(collection: Any, path: str | Path, name: str | None = None, scale: float = 1.0) -> bpy.types.Object:

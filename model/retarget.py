@@ -32,7 +32,7 @@ import numpy as np
 from .kinematics import forward_kinematics
 from .motion import Motion
 from .rotations import matrix_to_quat, quat_continuity, quat_to_matrix, rotation_between
-from .skeleton import JOINT_INDEX, JOINT_NAMES, MODEL_TO_BLENDER, PARENTS
+from .skeleton import JOINT_INDEX, JOINT_NAMES, MODEL_TO_BLENDER
 
 PRESET_DIR = Path(__file__).resolve().parent / "presets"
 #: Joints whose mapped bones decide the leg length and the floor.
@@ -137,24 +137,27 @@ def _rotation_scale(world: np.ndarray) -> tuple[np.ndarray, float]:
     return m / scale, scale
 
 
-def _global_rotations(motion: Motion) -> np.ndarray:
-    local = quat_to_matrix(motion.rotations)
-    g = np.empty_like(local)
-    for j, p in enumerate(PARENTS):
-        g[:, j] = local[:, j] if p < 0 else g[:, p] @ local[:, j]
-    return g
+def rest_relative_rotations(motion: Motion) -> np.ndarray:
+    """(T, 22, 3, 3) ``D_j = C G_j C^T``: each joint's global rotation in Blender world axes."""
+    _, g = forward_kinematics(motion.rotations, motion.skeleton.offsets)
+    c = MODEL_TO_BLENDER
+    return np.einsum("ij,tnjk,lk->tnil", c, g, c)
+
+
+def segment_directions(motion: Motion) -> np.ndarray:
+    """(22, 3) unit rest direction ``s_j`` of each joint's segment in Blender axes."""
+    sk = motion.skeleton
+    seg = (sk.segment_ends - sk.rest_positions) @ MODEL_TO_BLENDER.T
+    return seg / np.linalg.norm(seg, axis=-1, keepdims=True)
 
 
 def retarget(rig: Rig, mapping: dict[str, str], motion: Motion) -> tuple[dict[str, np.ndarray], str, np.ndarray]:
     """Pose quaternions for the mapped bones ``{bone: (T, 4)}``, the root motion bone and its (T, 3) locations."""
-    c = MODEL_TO_BLENDER
     index = rig.index()
     rot_world, obj_scale = _rotation_scale(rig.world)
-    rest_rot = rig.rest[:, :3, :3]
-    t_world = rot_world @ rest_rot  # (B, 3, 3) rest orientations in world axes
-    g = _global_rotations(motion)
-    d = np.einsum("ij,tnjk,lk->tnil", c, g, c)  # (T, 22, 3, 3) rest-relative world rotations
-    rest_pos = motion.skeleton.rest_positions
+    t_world = rot_world @ rig.rest[:, :3, :3]  # (B, 3, 3) rest orientations in world axes
+    d = rest_relative_rotations(motion)
+    seg = segment_directions(motion)
     joint_of = {index[b]: JOINT_INDEX[j] for j, b in mapping.items()}
     n_frames = motion.num_frames
     w = np.empty((n_frames, len(rig.names), 3, 3))
@@ -163,10 +166,7 @@ def retarget(rig: Rig, mapping: dict[str, str], motion: Motion) -> tuple[dict[st
         p = rig.parents[b]
         if b in joint_of:
             j = joint_of[b]
-            child = _main_child(j)
-            seg = (rest_pos[child] - rest_pos[j]) if child is not None else motion.skeleton.leaf_ends[j]
-            s = c @ seg
-            align = rotation_between(t_world[b][:, 1], s)
+            align = rotation_between(t_world[b][:, 1], seg[j])
             w[:, b] = d[:, j] @ (align @ t_world[b])
             rel = w[:, b] if p < 0 else np.einsum("tji,tjk->tik", w[:, p], w[:, b])  # W_p^T W_b
             base = t_world[b].T if p < 0 else t_world[b].T @ t_world[p]
@@ -174,17 +174,8 @@ def retarget(rig: Rig, mapping: dict[str, str], motion: Motion) -> tuple[dict[st
         else:
             w[:, b] = t_world[b] if p < 0 else w[:, p] @ (t_world[p].T @ t_world[b])
     root_bone = mapping["pelvis"]
-    locations = _root_locations(rig, mapping, motion, quats, root_bone, rot_world, obj_scale)
+    locations = _root_locations(rig, mapping, motion, quats, root_bone, obj_scale)
     return quats, root_bone, locations
-
-
-def _main_child(joint: int) -> int | None:
-    if joint == 0:
-        return JOINT_INDEX["spine1"]
-    if joint == JOINT_INDEX["spine3"]:
-        return JOINT_INDEX["neck"]
-    children = [k for k, p in enumerate(PARENTS) if p == joint]
-    return children[0] if children else None
 
 
 def pose_heads_tails(rig: Rig, quats: dict[str, np.ndarray], root_bone: str, locations: np.ndarray):  # noqa: ANN201
@@ -209,38 +200,31 @@ def pose_heads_tails(rig: Rig, quats: dict[str, np.ndarray], root_bone: str, loc
     return heads, tails
 
 
-def _root_locations(rig, mapping, motion, quats, root_bone, rot_world, obj_scale):  # noqa: ANN001, ANN202
+def _transform(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """(N, 3) points through a 4x4 matrix."""
+    return points @ matrix[:3, :3].T + matrix[:3, 3]
+
+
+def _root_locations(rig, mapping, motion, quats, root_bone, obj_scale):  # noqa: ANN001, ANN202
     index = rig.index()
     c = MODEL_TO_BLENDER
-    heads_rest = (rig.world @ np.c_[rig.rest[:, :3, 3], np.ones(len(rig.names))].T).T[:, :3]
+    heads_rest = _transform(rig.world, rig.rest[:, :3, 3])
     leg = [heads_rest[index[mapping[j]]] for j in _LEG if j in mapping]
     sk = motion.skeleton
-    src_leg = float(np.linalg.norm(sk.offsets[JOINT_INDEX["left_knee"]]) + np.linalg.norm(sk.offsets[JOINT_INDEX["left_ankle"]]))  # fmt: skip
-    scale = (float(np.linalg.norm(leg[1] - leg[0]) + np.linalg.norm(leg[2] - leg[1])) / src_leg) if len(leg) == 3 else obj_scale  # fmt: skip
-    src_rest_root = c @ sk.rest_positions[0]
+    src_leg = float(sk.bone_lengths()[[JOINT_INDEX["left_knee"], JOINT_INDEX["left_ankle"]]].sum())
+    scale = float(np.linalg.norm(np.diff(leg, axis=0), axis=-1).sum()) / src_leg if len(leg) == 3 else obj_scale
     b0 = index[root_bone]
-    path = heads_rest[b0] + scale * (motion.root_translation @ c.T - src_rest_root)  # (T, 3) world
+    path = heads_rest[b0] + scale * (motion.root_translation - sk.rest_positions[0]) @ c.T  # (T, 3) world
     rest_arm = rig.rest[b0]
     world_inv = np.linalg.inv(rig.world)
 
     def to_local(world_path: np.ndarray) -> np.ndarray:
-        arm = (world_inv @ np.c_[world_path, np.ones(len(world_path))].T).T[:, :3]
-        return (arm - rest_arm[:3, 3]) @ rest_arm[:3, :3]  # R^T (p - h), row vectors
+        return (_transform(world_inv, world_path) - rest_arm[:3, 3]) @ rest_arm[:3, :3]  # R^T (p - h), row vectors
 
     feet = [index[mapping[j]] for j in _FEET if j in mapping]
     if feet:
-        floor = min(heads_rest[feet, 2].min(), _rest_tails_world(rig)[feet, 2].min())
+        floor = min(heads_rest[feet, 2].min(), _transform(rig.world, rig.tails)[feet, 2].min())
         heads, tails = pose_heads_tails(rig, quats, root_bone, to_local(path))
         low = np.minimum(heads[:, feet, 2].min(1), tails[:, feet, 2].min(1))
         path[:, 2] += floor - float(np.percentile(low, 5.0))
     return to_local(path)
-
-
-def _rest_tails_world(rig: Rig) -> np.ndarray:
-    return (rig.world @ np.c_[rig.tails, np.ones(len(rig.names))].T).T[:, :3]
-
-
-def canonical_positions(motion: Motion) -> np.ndarray:
-    """(T, 22, 3) the source's world joint positions in Blender axes (for checks)."""
-    pos, _ = forward_kinematics(motion.rotations, motion.skeleton.offsets, motion.root_translation)
-    return pos @ MODEL_TO_BLENDER.T

@@ -125,6 +125,17 @@ def _leaf_ends() -> dict[int, np.ndarray]:
     return ends
 
 
+#: For joints with several children (pelvis, spine3), the child their segment (and bone) points at.
+MAIN_CHILD: dict[int, int] = {JOINT_INDEX["pelvis"]: JOINT_INDEX["spine1"], JOINT_INDEX["spine3"]: JOINT_INDEX["neck"]}
+
+
+def main_child(joint: int) -> int | None:
+    """The child joint that ``joint``'s segment points at, or None for a leaf (head, feet, wrists)."""
+    if joint in MAIN_CHILD:
+        return MAIN_CHILD[joint]
+    return next((c for c, p in enumerate(PARENTS) if p == joint), None)
+
+
 def positions_to_offsets(positions: np.ndarray, parents: tuple[int, ...] = PARENTS) -> np.ndarray:
     """Joint positions (..., J, 3) -> offsets from the parent (root keeps its position)."""
     positions = np.asarray(positions, dtype=np.float64)
@@ -161,6 +172,16 @@ class Skeleton:
     def rest_positions(self) -> np.ndarray:
         """(22, 3) rest joint positions, floor at y = 0."""
         return _positions(self.offsets)
+
+    @property
+    def segment_ends(self) -> np.ndarray:
+        """(22, 3) rest position of the end of each joint's segment: its main child, or the leaf end."""
+        rest = self.rest_positions
+        ends = np.empty_like(rest)
+        for j in range(NUM_JOINTS):
+            child = main_child(j)
+            ends[j] = rest[child] if child is not None else rest[j] + self.leaf_ends[j]
+        return ends
 
     @property
     def height(self) -> float:

@@ -47,6 +47,16 @@ def ext(tmp_path_factory):
             bpy.ops.extensions.package_uninstall(repo_index=repos.index("user_default"), pkg_id="pose_uplift")
 
 
+def action_fcurves(obj) -> list:  # noqa: ANN001
+    """The F-curves of the object's action for its slot (4.4+) or of the action itself (4.2)."""
+    action = obj.animation_data.action
+    if hasattr(action, "slots"):
+        from bpy_extras.anim_utils import action_get_channelbag_for_slot
+
+        return list(action_get_channelbag_for_slot(action, obj.animation_data.action_slot).fcurves)
+    return list(action.fcurves)
+
+
 def fresh_scene() -> None:
     """An empty scene, the extension still enabled."""
     import bpy

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from .conftest import fresh_scene
+from .conftest import action_fcurves, fresh_scene
 
 bpy = pytest.importorskip("bpy")
 
@@ -28,19 +28,9 @@ def motion(ext):
 
 
 def _source_frames(ext, motion):
-    """Per frame and joint: the source segment's world direction and rest-relative world rotation (Blender axes)."""
-    sk = ext.model.skeleton
+    """Per joint and frame: the source's rest-relative world rotation, and each segment's rest direction."""
     rt = ext.model.retarget
-    c = sk.MODEL_TO_BLENDER
-    g = rt._global_rotations(motion)
-    d = np.einsum("ij,tnjk,lk->tnil", c, g, c)
-    rest = motion.skeleton.rest_positions
-    seg = np.empty((22, 3))
-    for j in range(22):
-        child = rt._main_child(j)
-        seg[j] = c @ ((rest[child] - rest[j]) if child is not None else motion.skeleton.leaf_ends[j])
-    seg /= np.linalg.norm(seg, axis=-1, keepdims=True)
-    return d, seg
+    return rt.rest_relative_rotations(motion), rt.segment_directions(motion)
 
 
 def _check_transfer(ext, rig, motion, mapping, frames):
@@ -222,16 +212,7 @@ def test_panel_mapping_detect_edit_save_load(ext, tmp_path):
     assert bpy.ops.pose_uplift.load_mapping(filepath=str(path)) == {"FINISHED"}
     assert {row.joint: row.bone for row in s.mapping if row.bone}.get("left_wrist") is None
     assert bpy.ops.pose_uplift.uplift() == {"FINISHED"}
-    paths = {fc.data_path for fc in _fcurves(rig)}
+    paths = {fc.data_path for fc in action_fcurves(rig)}
     assert 'pose.bones["hand_r"].rotation_quaternion' in paths
     assert 'pose.bones["hand_l"].rotation_quaternion' not in paths
     assert rig["pose_uplift_preset"] == "custom"
-
-
-def _fcurves(obj):
-    action = obj.animation_data.action
-    if hasattr(action, "slots"):
-        from bpy_extras.anim_utils import action_get_channelbag_for_slot
-
-        return list(action_get_channelbag_for_slot(action, obj.animation_data.action_slot).fcurves)
-    return list(action.fcurves)

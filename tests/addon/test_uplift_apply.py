@@ -6,7 +6,6 @@ Runs on bpy 5.0.1 (make test) and on the 4.2 / 4.5 LTS wheels (make test-compat)
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +18,7 @@ MODULE = "bl_ext.user_default.pose_uplift"
 SAMPLE = ROOT / "model" / "samples" / "sample_mediapipe.json"
 
 
+from .conftest import action_fcurves as _action_fcurves  # noqa: E402
 from .conftest import fresh_scene as _fresh_scene  # noqa: E402
 
 
@@ -42,15 +42,6 @@ def applied(ext):
     options = bpy.context.scene.pose_uplift.options()
     motion, _ = pipeline.compute_motion(pipeline.read_person(SAMPLE, options), options)
     return obj, motion
-
-
-def _action_fcurves(obj):
-    action = obj.animation_data.action
-    if hasattr(action, "slots"):  # 4.4+
-        from bpy_extras.anim_utils import action_get_channelbag_for_slot
-
-        return list(action_get_channelbag_for_slot(action, obj.animation_data.action_slot).fcurves)
-    return list(action.fcurves)
 
 
 def test_frames_fps_and_start_frame(applied, ext):
@@ -112,7 +103,6 @@ def test_posed_heads_follow_the_models_forward_kinematics(applied, ext):
 def cmu_keypoints(tmp_path_factory, fixtures) -> Path:
     """Real motion (CMU 01_01, first 120 frames: standing, then jumping forward) seen by a camera rolled by 8
     degrees and pitched down, through the keypoint and detector-noise models: a clip whose truth is known."""
-    sys.path.insert(0, str(ROOT))
     from model import evaluation as E
     from model.body_points import keypoints_3d
     from model.bvh import read_bvh, retarget_bvh
