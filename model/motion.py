@@ -71,3 +71,21 @@ class Motion:
         root = self.root_translation.copy()
         root[:, 1] -= low
         return Motion(self.rotations, root, self.skeleton, self.fps, self.joint_positions, self.up_in_camera)
+
+    def resampled(self, fps: float) -> Motion:
+        """The same motion at another frame rate (same duration)."""
+        frames = max(1, int(round((self.num_frames - 1) * fps / self.fps)) + 1)
+        up = self.up_in_camera if self.up_in_camera is not None else np.zeros((self.num_frames, 3))
+        q, root, up2 = resample(self.rotations, self.root_translation, up, self.fps, fps, frames)
+        return Motion(q, root, self.skeleton, fps, up_in_camera=up2 if self.up_in_camera is not None else None)
+
+
+def resample(quats: np.ndarray, root: np.ndarray, up: np.ndarray, src: float, dst: float, frames: int):  # noqa: ANN201
+    """Rotations by normalised linear interpolation of hemisphere-continuous quaternions (a close slerp for
+    neighbouring frames), root and up linearly, from src fps to dst fps, exactly ``frames`` frames."""
+    pos = np.clip(np.arange(frames) / dst * src, 0, len(quats) - 1)
+    i0 = np.floor(pos).astype(int)
+    i1 = np.minimum(i0 + 1, len(quats) - 1)
+    w = (pos - i0)[:, None]
+    q = quat_normalize(quats[i0] * (1 - w[..., None]) + quats[i1] * w[..., None])
+    return q, root[i0] * (1 - w) + root[i1] * w, up[i0] * (1 - w) + up[i1] * w

@@ -178,23 +178,54 @@ def retarget(rig: Rig, mapping: dict[str, str], motion: Motion) -> tuple[dict[st
     return quats, root_bone, locations
 
 
-def pose_heads_tails(rig: Rig, quats: dict[str, np.ndarray], root_bone: str, locations: np.ndarray):  # noqa: ANN201
-    """(T, B, 3) world heads and tails of the posed rig (Blender's pose evaluation, for the floor and the tests)."""
+def rigid_inverse(m: np.ndarray) -> np.ndarray:
+    """Inverse of (..., 4, 4) rotation + translation matrices (bone rest matrices), without a general inverse."""
+    out = np.zeros_like(m)
+    rt = np.swapaxes(m[..., :3, :3], -1, -2)
+    out[..., :3, :3] = rt
+    out[..., :3, 3] = -np.einsum("...ij,...j->...i", rt, m[..., :3, 3])
+    out[..., 3, 3] = 1.0
+    return out
+
+
+def pose_matrices(
+    rig: Rig, quats: dict[str, np.ndarray], root_bone: str, locations: np.ndarray, bones: list[str] | None = None
+) -> np.ndarray:
+    """(T, len(bones), 4, 4) armature-space pose matrices of ``bones`` (default: all) for the rig keyed with these
+    channels, evaluated through the plain bone hierarchy (Blender's pose evaluation without constraints). Only the
+    bones asked for and their ancestors are computed."""
     n = len(next(iter(quats.values()))) if quats else len(locations)
     index = rig.index()
+    wanted = [index[b] for b in bones] if bones is not None else list(range(len(rig.names)))
+    needed: set[int] = set()
+    for b in wanted:
+        while b >= 0 and b not in needed:
+            needed.add(b)
+            b = rig.parents[b]
     eye = np.eye(4)
-    posed = np.empty((n, len(rig.names), 4, 4))
-    tail_local = np.einsum("bij,bj->bi", np.linalg.inv(rig.rest), np.c_[rig.tails, np.ones(len(rig.names))])
-    for b, name in enumerate(rig.names):
+    inv_rest = rigid_inverse(rig.rest)
+    posed: dict[int, np.ndarray] = {}
+    for b in sorted(needed):  # parents come before children
+        name = rig.names[b]
         basis = np.tile(eye, (n, 1, 1))
         if name in quats:
             basis[:, :3, :3] = quat_to_matrix(quats[name])
-        if b == index[root_bone]:
+        if name == root_bone:
             basis[:, :3, 3] = locations
         p = rig.parents[b]
-        local = rig.rest[b] if p < 0 else np.linalg.inv(rig.rest[p]) @ rig.rest[b]
-        posed[:, b] = (local @ basis) if p < 0 else posed[:, p] @ local @ basis
-    world = rig.world @ posed
+        local = rig.rest[b] if p < 0 else inv_rest[p] @ rig.rest[b]
+        posed[b] = (local @ basis) if p < 0 else posed[p] @ local @ basis
+    return np.stack([posed[b] for b in wanted], 1)
+
+
+def pose_heads_tails(
+    rig: Rig, quats: dict[str, np.ndarray], root_bone: str, locations: np.ndarray, bones: list[str] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(T, len(bones), 3) world heads and tails of the posed rig's ``bones`` (default: all)."""
+    index = rig.index()
+    sel = [index[b] for b in bones] if bones is not None else list(range(len(rig.names)))
+    tail_local = np.einsum("bij,bj->bi", rigid_inverse(rig.rest[sel]), np.c_[rig.tails[sel], np.ones(len(sel))])
+    world = rig.world @ pose_matrices(rig, quats, root_bone, locations, bones)
     heads = world[..., :3, 3]
     tails = np.einsum("tbij,bj->tbi", world, tail_local)[..., :3]
     return heads, tails
@@ -224,7 +255,7 @@ def _root_locations(rig, mapping, motion, quats, root_bone, obj_scale):  # noqa:
     feet = [index[mapping[j]] for j in _FEET if j in mapping]
     if feet:
         floor = min(heads_rest[feet, 2].min(), _transform(rig.world, rig.tails)[feet, 2].min())
-        heads, tails = pose_heads_tails(rig, quats, root_bone, to_local(path))
-        low = np.minimum(heads[:, feet, 2].min(1), tails[:, feet, 2].min(1))
+        heads, tails = pose_heads_tails(rig, quats, root_bone, to_local(path), [rig.names[f] for f in feet])
+        low = np.minimum(heads[..., 2].min(1), tails[..., 2].min(1))
         path[:, 2] += floor - float(np.percentile(low, 5.0))
     return to_local(path)

@@ -249,13 +249,14 @@ def gravity_frame(camera: Camera) -> np.ndarray:
 
 
 def real_clip_crops(rng: np.random.Generator, clips: list[Clip], batch: int, frames: int) -> Clip:
-    """Random crops of real clips (already at the network's fps), randomly sped up or slowed (0.75x to 1.33x by
+    """Random crops of real clips (already at the network's fps; a clip picked in proportion to its length), randomly sped up or slowed (0.75x to 1.33x by
     resampling), mirrored left/right and turned about the vertical axis."""
     from .rotations import mirror_quat, quat_multiply, quat_to_matrix
 
     rots, roots, offs, leafs = [], [], [], []
+    lengths = np.array([c.rotations.shape[1] for c in clips], dtype=np.float64)
     for _ in range(batch):
-        clip = clips[int(rng.integers(len(clips)))]
+        clip = clips[int(rng.choice(len(clips), p=lengths / lengths.sum()))]  # every real frame equally likely
         speed = float(rng.uniform(0.75, 1.33))
         n = clip.rotations.shape[1]
         span = frames * speed

@@ -16,14 +16,20 @@ from typing import Any
 import numpy as np
 
 from .features import blend_weights, normalise_window, resample_points, window_starts
-from .keypoints import Keypoints2D
-from .motion import Motion
+from .keypoints import HALPE26, KEYPOINT_INDEX, Keypoints2D
+from .motion import Motion, resample
 from .network import NetworkConfig, load_weights, numpy_forward, rotation_to_matrix, split_outputs
-from .rotations import matrix_to_quat, matrix_to_sixd, quat_continuity, quat_normalize, sixd_to_matrix
+from .rotations import matrix_to_quat, matrix_to_sixd, quat_continuity, sixd_to_matrix
 from .skeleton import MIRROR, NUM_JOINTS, Skeleton
 
 DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "weights" / "pose_uplift.npz"
 DEFAULT_FPS = 30.0
+
+#: ``HALPE_MIRROR[k]`` is the keypoint that ``k`` becomes when the image is reflected left <-> right.
+HALPE_MIRROR: tuple[int, ...] = tuple(
+    KEYPOINT_INDEX[n.replace("left_", "@").replace("right_", "left_").replace("@", "right_")] for n in HALPE26
+)
+_REFLECT = np.array([[1.0, -1.0, -1.0], [-1.0, 1.0, 1.0], [-1.0, 1.0, 1.0]])  # S R S elementwise
 
 
 class UpliftCancelled(Exception):
@@ -31,7 +37,10 @@ class UpliftCancelled(Exception):
 
 
 class Uplifter:
-    def __init__(self, weights: str | Path | None = None, backend: str = "auto", device: str = "auto"):
+    def __init__(
+        self, weights: str | Path | None = None, backend: str = "auto", device: str = "auto", flip: bool = False
+    ):
+        self.flip = flip  # test-time mirroring: every window also goes through mirrored, outputs averaged
         self.weights_path = Path(weights) if weights else DEFAULT_WEIGHTS
         self.arrays, self.config = load_weights(self.weights_path)
         self.notes: list[str] = []
@@ -70,6 +79,28 @@ class Uplifter:
             x = torch.as_tensor(windows, device=self.device)
             return self._torch_model(x).float().cpu().numpy()
 
+    def _predict(self, windows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Normalised windows (B, T, 26, 3) -> 6D rotations (B, T, 22, 6) and velocity, up, log bone lengths
+        (B, T, 27). With ``flip`` the mirrored windows (image x reflected, left and right swapped) go through too and
+        their outputs, reflected back, are averaged in."""
+        cfg: NetworkConfig = self.config
+        batch = len(windows)
+        if self.flip:
+            mirrored = windows[:, :, list(HALPE_MIRROR)].copy()
+            mirrored[..., 0] *= -1.0
+            windows = np.concatenate([windows, mirrored])
+        parts = split_outputs(self._forward(windows), cfg)
+        rot = rotation_to_matrix(parts["rotations"], cfg.rotation)
+        rest = np.concatenate([parts["velocity"], parts["up"], parts["log_bones"]], -1)
+        if not self.flip:
+            return matrix_to_sixd(rot), rest
+        # reflecting image x reflects the gravity-aligned frame's x: R -> S R S, S = diag(-1, 1, 1), joints swapped
+        back = rot[batch:][:, :, list(MIRROR)] * _REFLECT
+        rest_back = rest[batch:].copy()
+        rest_back[..., [0, 3]] *= -1.0  # velocity x, up x (camera x)
+        rest_back[..., 6:] = rest_back[..., 6:][..., [m - 1 for m in MIRROR[1:]]]
+        return 0.5 * (matrix_to_sixd(rot[:batch]) + matrix_to_sixd(back)), 0.5 * (rest[:batch] + rest_back)
+
     def __call__(
         self,
         keypoints: Keypoints2D,
@@ -88,7 +119,8 @@ class Uplifter:
             padded = np.concatenate([pts, np.repeat(pts[-1:], cfg.window - n, 0)])
         starts = window_starts(len(padded), cfg.window, cfg.window // 2)
         weight = blend_weights(cfg.window)
-        acc = np.zeros((len(padded), cfg.output_size), np.float64)
+        extra = 3 + 3 + NUM_JOINTS - 1  # velocity, up, log bone lengths
+        acc = np.zeros((len(padded), extra), np.float64)
         sixd = np.zeros((len(padded), NUM_JOINTS, 6), np.float64)
         total = np.zeros(len(padded), np.float64)
         for i in range(0, len(starts), batch_windows):
@@ -96,24 +128,23 @@ class Uplifter:
                 raise UpliftCancelled()
             chunk = starts[i : i + batch_windows]
             windows = normalise_window(np.stack([padded[s : s + cfg.window] for s in chunk]))
-            out = self._forward(windows)
-            rot = matrix_to_sixd(rotation_to_matrix(split_outputs(out, cfg)["rotations"], cfg.rotation))
+            rot, rest = self._predict(windows)
             for k, s in enumerate(chunk):
-                acc[s : s + cfg.window] += out[k] * weight[:, None]
+                acc[s : s + cfg.window] += rest[k] * weight[:, None]
                 sixd[s : s + cfg.window] += rot[k] * weight[:, None, None]
                 total[s : s + cfg.window] += weight
             if progress is not None:
                 progress(min(1.0, (i + len(chunk)) / len(starts)))
         acc = (acc / total[:, None])[:n]
         rot = sixd_to_matrix(sixd[:n] / total[:n, None, None])
-        parts = split_outputs(acc, cfg)
+        parts = {"velocity": acc[:, :3], "up": acc[:, 3:6], "log_bones": acc[:, 6:]}
         skeleton = skeleton_from_log_bones(parts["log_bones"], (pts[..., 2] > 0).mean(-1))
         root = np.cumsum(parts["velocity"] / cfg.fps, axis=0)
         root[:, 1] += skeleton.offsets[0, 1]
         up = parts["up"] / np.maximum(np.linalg.norm(parts["up"], axis=-1, keepdims=True), 1e-9)
         quats = quat_continuity(matrix_to_quat(rot), axis=0)
         if abs(src_fps - cfg.fps) > 1e-6:
-            quats, root, up = _resample_motion(quats, root, up, cfg.fps, src_fps, keypoints.num_frames)
+            quats, root, up = resample(quats, root, up, cfg.fps, src_fps, keypoints.num_frames)
         motion = Motion(quats, root, skeleton, src_fps, up_in_camera=up)
         return motion.grounded()
 
@@ -130,14 +161,3 @@ def skeleton_from_log_bones(log_bones: np.ndarray, frame_weight: np.ndarray) -> 
     scale = full[1:].sum() / np.linalg.norm(base.offsets[1:], axis=-1).sum()
     offsets[0] = base.offsets[0] * scale
     return Skeleton(offsets, {j: v * scale for j, v in base.leaf_ends.items()})
-
-
-def _resample_motion(quats, root, up, src: float, dst: float, frames: int):  # noqa: ANN001, ANN202
-    """Rotations by normalised linear interpolation of hemisphere-continuous quaternions (a close slerp for
-    neighbouring frames), root and up linearly, from src fps to dst fps, exactly ``frames`` frames."""
-    pos = np.clip(np.arange(frames) / dst * src, 0, len(quats) - 1)
-    i0 = np.floor(pos).astype(int)
-    i1 = np.minimum(i0 + 1, len(quats) - 1)
-    w = (pos - i0)[:, None]
-    q = quat_normalize(quats[i0] * (1 - w[..., None]) + quats[i1] * w[..., None])
-    return q, root[i0] * (1 - w) + root[i1] * w, up[i0] * (1 - w) + up[i1] * w

@@ -1,7 +1,8 @@
 """Train the uplifting network on generated motion (plus real BVH clips), on CPU or CUDA, resumable.
 
     python scripts/train.py --out runs/NAME [--config FILE.json] [--rotation 6d] [--loss geodesic]
-                            [--supervision full] [--steps 20000] [--batch 32] [--real CLIP.bvh ...] [--resume]
+                            [--supervision full] [--steps 20000] [--batch 32] [--real CLIP.bvh CLIP.txt ...]
+                            [--real-fraction 0.25] [--resume]
     torchrun --nproc_per_node=N scripts/train.py ...      (DistributedDataParallel, one process per GPU/CPU group)
 
 Writes ``runs/NAME/checkpoint.pt`` (every ``--every`` steps; ``--resume`` continues from it), ``train.log`` and, at
@@ -29,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from model import rotations as R  # noqa: E402
 from model.bvh import read_bvh, retarget_bvh  # noqa: E402
+from model.deepmimic import read_deepmimic  # noqa: E402
 from model.motion import Motion  # noqa: E402
 from model.network import (  # noqa: E402
     NetworkConfig,
@@ -56,19 +58,28 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--dim", type=int, default=None)
     p.add_argument("--layers", type=int, default=None)
-    p.add_argument("--real", nargs="*", default=None, help="BVH clips mixed into training (retargeted)")
+    p.add_argument("--real", nargs="*", default=None,
+                   help="real motion mixed into training: BVH clips or DeepMimic .txt clips (retargeted)")
+    p.add_argument("--real-fraction", type=float, default=None, help="share of each batch from real clips")
     p.add_argument("--every", type=int, default=200, help="checkpoint every N steps")
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--device", default="auto")
     p.add_argument("--resume", action="store_true")
     args = p.parse_args(argv)
     defaults = {"rotation": "6d", "loss": "geodesic", "supervision": "full", "steps": 20000, "batch": 32, "lr": 5e-4,
-                "seed": 0, "dim": 192, "layers": 4, "real": []}  # fmt: skip
+                "seed": 0, "dim": 192, "layers": 4, "real": [], "real_fraction": 0.25}  # fmt: skip
     file_cfg = json.loads(args.config.read_text()) if args.config else {}
     for key, value in defaults.items():
         if getattr(args, key) is None:
             setattr(args, key, file_cfg.get(key, value))
     return args
+
+
+def real_motion(path: str) -> Motion:
+    """A real clip on the canonical skeleton: BVH, or DeepMimic (``.txt``, from PyPI ``pybullet``)."""
+    if str(path).endswith(".txt"):
+        return retarget_bvh(read_deepmimic(path), unit_scale=1.0, path=str(path))
+    return retarget_bvh(read_bvh(path), path=str(path))
 
 
 def losses(out, batch, cfg: NetworkConfig, args, torch):  # noqa: ANN001
@@ -146,10 +157,7 @@ def main(argv: list[str] | None = None) -> int:
 
     real = []
     for path in args.real:
-        motion = retarget_bvh(read_bvh(path), path=str(path))
-        keep = max(1, int(round(motion.fps / cfg.fps)))
-        sub = Motion(motion.rotations[::keep], motion.root_translation[::keep], motion.skeleton, motion.fps / keep)
-        real.append(clip_from_motion(sub))
+        real.append(clip_from_motion(real_motion(path).resampled(cfg.fps)))
     rng = np.random.default_rng(args.seed * 1000 + rank + step)
     val = make_batch(np.random.default_rng(12345), 64, cfg.window, cfg.fps)  # fixed synthetic validation set
     log = open(args.out / "train.log", "a")
@@ -160,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
         lr = args.lr * min(1.0, (step + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(step / args.steps, 1.0)))
         for group in opt.param_groups:
             group["lr"] = lr
-        batch = to_t(make_batch(rng, args.batch, cfg.window, cfg.fps, real or None))
+        batch = to_t(make_batch(rng, args.batch, cfg.window, cfg.fps, real or None, args.real_fraction))
         out = net(batch["inputs"])
         total, terms, metrics = losses(out, batch, cfg, args, torch)
         opt.zero_grad(set_to_none=True)
@@ -188,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
             "name": args.out.name,
             "training": {"steps": step, "batch": args.batch, "lr": args.lr, "seed": args.seed, "rotation": cfg.rotation,
                          "loss": args.loss, "supervision": args.supervision, "device": str(device),
-                         "real_clips": [Path(r).name for r in args.real]},
+                         "real_clips": [Path(r).name for r in args.real], "real_fraction": args.real_fraction},
             "validation_synthetic": {k: round(v, 2) for k, v in vm.items()},
             "config": asdict(cfg),
         }  # fmt: skip
