@@ -12,14 +12,20 @@ Baselines, from the model's own 3D joint positions:
   optimisation (Adam on 6D rotations, warm-started from the previous frame), timed per frame.
 - ``bone_direction``: analytic swing-only rotations that point each bone at its child joint, no twist (what
   constraint-based add-ons produce).
+
+Real detections against a 3D marker reference (:func:`read_reference_trc`, :func:`compare_with_reference`): the
+predicted Halpe-26 points against the markers with Halpe-style names, ``pa_mpjpe_mm`` per frame and ``mpjpe_mm``
+after one similarity transform for the whole clip.
 """
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import numpy as np
 
+from .keypoints import KEYPOINT_INDEX, layout_from_names
 from .kinematics import forward_kinematics
 from .rotations import elementary_rotation, geodesic_angle, matrix_to_sixd, rotation_between
 from .skeleton import JOINT_INDEX, NUM_JOINTS, PARENTS, Skeleton
@@ -158,3 +164,62 @@ def ik_rotations(positions: np.ndarray, skeleton: Skeleton, iterations: int = 10
         current = x.detach()
         out[f] = sixd_to_matrix(current).numpy()
     return out, (time.perf_counter() - start) / max(len(positions), 1)
+
+
+# ------------------------------------------------------------------------------ real detections vs 3D markers
+
+
+def read_reference_trc(path: str | Path) -> tuple[list[int], np.ndarray, np.ndarray]:
+    """A 3D marker file (TRC, e.g. from Pose2Sim or a mocap system) as (Halpe-26 index per kept marker, times in
+    seconds (T,), positions in metres (T, M, 3), NaN where a marker is missing). Markers whose names do not map onto
+    a Halpe-26 point (``LShoulder``, ``RKnee``, ``Nose``, ...) are dropped; units mm, cm or m."""
+    from .readers import KeypointFileError, read_trc_table
+
+    path = Path(path)
+    names, frames, xyz, rate, units = read_trc_table(path)
+    scale = {"mm": 0.001, "cm": 0.01, "m": 1.0}.get(units.strip().lower())
+    if scale is None:
+        raise KeypointFileError(path, f"reference units must be mm, cm or m, got {units.strip()!r}")
+    if rate is None:
+        raise KeypointFileError(path, "the reference needs a DataRate (frames per second) to be matched in time")
+    mapped = layout_from_names(names)
+    keep = [m for m, h in enumerate(mapped) if h is not None]
+    if len(keep) < 4:
+        raise KeypointFileError(path, f"only {len(keep)} marker names map onto body keypoints (4 needed)")
+    times = (frames - frames[0]) / rate
+    return [KEYPOINT_INDEX[mapped[m]] for m in keep], times, xyz[:, keep].astype(np.float64) * scale
+
+
+def compare_with_reference(
+    pred: np.ndarray, pred_fps: float, indices: list[int], times: np.ndarray, ref: np.ndarray, min_points: int = 4
+) -> dict[str, float]:
+    """Predicted Halpe-26 points (T, 26, 3) against reference markers (R, M, 3) at ``times`` (the keypoints' frame 0
+    is time 0). The reference is interpolated to the prediction's frames; frames with fewer than ``min_points``
+    markers are skipped. ``pa_mpjpe_mm``: per frame after the best similarity transform; ``mpjpe_mm``: after one
+    similarity transform for the whole clip (so the root trajectory counts, not only the pose)."""
+    t_pred = np.arange(len(pred)) / pred_fps
+    inside = (t_pred >= times[0]) & (t_pred <= times[-1])
+    ref_at = np.full((len(pred), len(indices), 3), np.nan)
+    for m in range(len(indices)):
+        for a in range(3):
+            ok = np.isfinite(ref[:, m, a])
+            if ok.sum() >= 2:
+                ref_at[inside, m, a] = np.interp(t_pred[inside], times[ok], ref[ok, m, a], left=np.nan, right=np.nan)
+    pts = pred[:, indices]
+    seen = np.isfinite(ref_at).all(-1)
+    frames = np.flatnonzero(seen.sum(1) >= min_points)
+    if not len(frames):
+        raise ValueError("no frame shares enough points with the reference (check the times and marker names)")
+    errors = []
+    for t in frames:
+        m = seen[t]
+        errors.append(np.linalg.norm(procrustes(pts[t : t + 1, m], ref_at[t : t + 1, m])[0] - ref_at[t, m], axis=-1))
+    every = np.concatenate([pts[t, seen[t]] for t in frames])[None]
+    every_ref = np.concatenate([ref_at[t, seen[t]] for t in frames])[None]
+    clip_error = np.linalg.norm(procrustes(every, every_ref)[0] - every_ref[0], axis=-1)
+    return {
+        "mpjpe_mm": round(float(clip_error.mean() * 1000), 2),
+        "pa_mpjpe_mm": round(float(np.concatenate(errors).mean() * 1000), 2),
+        "frames": int(len(frames)),
+        "points": int(len(indices)),
+    }

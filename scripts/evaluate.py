@@ -1,12 +1,20 @@
 """Evaluate the bundled model (or any weights) like the paper, on motion it never saw.
 
     python scripts/evaluate.py --bvh FILE.bvh --json OUT.json [--weights W.npz] [--ik-every 10] [--max-frames N]
+    python scripts/evaluate.py --keypoints PATH --reference FILE.trc --json OUT.json [--person 0] [--fps 30]
 
 Semi-synthetic: the BVH clip is retargeted onto the canonical skeleton (bone lengths fitted to its subject), the 26
 detector points are made from it, projected through 4 fixed virtual cameras (azimuth 0/90/180/270 degrees, 5 m
 away, 1.2 m high, 60 degree field of view, 1920 x 1080) with the documented detector noise at level 1.0 and a fixed
 seed, uplifted, and compared with the reference. Baselines (IK, bone direction) run from the model's own 3D joints
 on every ``--ik-every``-th frame; the model's own metrics on exactly those frames are under ``model_on_baseline_frames``.
+
+With ``--keypoints`` (any keypoint file or folder the add-on reads) and ``--reference`` (a 3D marker TRC with
+Halpe-style names such as LShoulder, RKnee, LAnkle, Nose; mm, cm or m): real 2D detections are uplifted and the
+predicted 26 points compared with the markers of the same names, matched in time (keypoint frame 0 = reference time
+0; ``--offset`` shifts the reference). ``pa_mpjpe_mm`` per frame after the best similarity transform, ``mpjpe_mm``
+after one similarity transform for the whole clip (the root trajectory counts).
+
 Prints the JSON; exit code 1 with a one-line error for an unreadable clip.
 """
 
@@ -29,6 +37,7 @@ from model.bvh import BVHError, read_bvh, retarget_bvh  # noqa: E402
 from model.keypoints import Keypoints2D  # noqa: E402
 from model.kinematics import forward_kinematics  # noqa: E402
 from model.network import WeightsError  # noqa: E402
+from model.readers import KeypointFileError, read_tracks  # noqa: E402
 from model.rotations import quat_to_matrix  # noqa: E402
 from model.synthesis import detector_noise, gravity_frame  # noqa: E402
 from model.uplift import Uplifter  # noqa: E402
@@ -92,17 +101,52 @@ def evaluate_bvh(path: str, weights: str | None, ik_every: int, max_frames: int 
     return out
 
 
+def evaluate_keypoints(path: str, reference: str, weights: str | None, person: int = 0, fps: float | None = None,
+                       offset: float = 0.0) -> dict:  # fmt: skip
+    tracks = read_tracks(path)
+    if not 0 <= person < len(tracks):
+        raise KeypointFileError(Path(path), f"person {person} asked for, the file has {len(tracks)}")
+    kps = tracks[person]
+    indices, times, ref = E.read_reference_trc(reference)
+    uplifter = Uplifter(weights, backend="auto")
+    t0 = time.perf_counter()
+    motion = uplifter(kps, fps=fps)
+    seconds = time.perf_counter() - t0
+    pred, _ = keypoints_3d(motion.rotations, motion.skeleton.offsets, motion.root_translation)
+    try:
+        out: dict = E.compare_with_reference(pred, motion.fps, indices, times + offset, ref)
+    except ValueError as exc:
+        raise KeypointFileError(Path(reference), str(exc)) from None
+    out["model_seconds_per_frame"] = seconds / motion.num_frames
+    out |= {"keypoints": Path(path).name, "reference": Path(reference).name, "weights": uplifter.weights_path.name,
+            "backend": f"{uplifter.backend}-{uplifter.device}"}  # fmt: skip
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--bvh", required=True)
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--bvh", help="semi-synthetic: a BVH clip the model never saw")
+    source.add_argument("--keypoints", help="real detections (with --reference)")
+    parser.add_argument("--reference", help="3D marker TRC for --keypoints")
+    parser.add_argument("--person", type=int, default=0)
+    parser.add_argument("--fps", type=float, help="the keypoints' frame rate when the file does not say")
+    parser.add_argument("--offset", type=float, default=0.0, help="reference time shift in seconds")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--weights")
     parser.add_argument("--ik-every", type=int, default=10, help="baselines on every Nth frame; 0 skips them")
     parser.add_argument("--max-frames", type=int)
     args = parser.parse_args(argv)
+    if args.keypoints and not args.reference:
+        parser.error("--keypoints needs --reference FILE.trc")
     try:
-        result = evaluate_bvh(args.bvh, args.weights, args.ik_every, args.max_frames)
-    except (BVHError, WeightsError) as exc:
+        if args.keypoints:
+            result = evaluate_keypoints(
+                args.keypoints, args.reference, args.weights, args.person, args.fps, args.offset
+            )
+        else:
+            result = evaluate_bvh(args.bvh, args.weights, args.ik_every, args.max_frames)
+    except (BVHError, WeightsError, KeypointFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     text = json.dumps(result, indent=2)

@@ -1,0 +1,109 @@
+"""scripts/evaluate.py: the semi-synthetic BVH protocol and real detections against a 3D marker reference (TRC)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from model import evaluation as E
+from model.body_points import keypoints_3d
+from model.bvh import read_bvh, retarget_bvh
+from model.keypoints import HALPE26
+from model.rotations import elementary_rotation
+from model.synthesis import detector_noise
+
+ROOT = Path(__file__).resolve().parents[2]
+CMU = ROOT / "tests" / "fixtures" / "bvh" / "cmu_01_01_first120.bvh"
+spec = importlib.util.spec_from_file_location("evaluate_script", ROOT / "scripts" / "evaluate.py")
+evaluate = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(evaluate)
+
+TRC_NAMES = {"left_shoulder": "LShoulder", "right_shoulder": "RShoulder", "left_elbow": "LElbow", "right_elbow":
+             "RElbow", "left_wrist": "LWrist", "right_wrist": "RWrist", "left_hip": "LHip", "right_hip": "RHip",
+             "left_knee": "LKnee", "right_knee": "RKnee", "left_ankle": "LAnkle", "right_ankle": "RAnkle",
+             "nose": "Nose", "neck": "Neck", "left_big_toe": "LBigToe", "right_big_toe": "RBigToe"}  # fmt: skip
+
+
+def write_trc(path: Path, names: list[str], xyz: np.ndarray, rate: float, units: str = "mm") -> None:
+    lines = [f"PathFileType\t4\t(X/Y/Z)\t{path.name}",
+             "DataRate\tCameraRate\tNumFrames\tNumMarkers\tUnits\tOrigDataRate\tOrigDataStartFrame\tOrigNumFrames",
+             f"{rate}\t{rate}\t{len(xyz)}\t{len(names)}\t{units}\t{rate}\t1\t{len(xyz)}",
+             "Frame#\tTime\t" + "\t\t\t".join(names),
+             "\t\t" + "\t".join(f"X{i + 1}\tY{i + 1}\tZ{i + 1}" for i in range(len(names))), ""]  # fmt: skip
+    for t, row in enumerate(xyz):
+        values = "\t".join("" if not np.isfinite(v) else f"{v:.3f}" for v in row.ravel())
+        lines.append(f"{t + 1}\t{t / rate:.6f}\t{values}")
+    path.write_text("\n".join(lines) + "\n")
+
+
+@pytest.fixture(scope="module")
+def recording(tmp_path_factory):
+    """The CMU excerpt as a lab would have it: 3D markers (Z up, mm, 120 Hz, one marker missing for a while) and
+    2D detections of one camera (30 fps, detector noise) in a keypoint file."""
+    tmp = tmp_path_factory.mktemp("rec")
+    ref = retarget_bvh(read_bvh(CMU))
+    kp3d, _ = keypoints_3d(ref.rotations, ref.skeleton.offsets, ref.root_translation)  # (120, 26, 3), y up
+    lab = kp3d @ elementary_rotation("x", np.pi / 2).T @ elementary_rotation("z", 0.7).T * 1000.0 + [300.0, -50, 0]
+    names = list(TRC_NAMES)
+    markers = lab[:, [HALPE26.index(n) for n in names]]
+    markers[40:60, 0] = np.nan  # a marker lost for a while
+    trc = tmp / "markers.trc"
+    write_trc(trc, [TRC_NAMES[n] for n in names], markers, 120.0)
+    cam = E.fixed_cameras(ref.root_translation.mean(0))[0]
+    px, _ = cam.project(kp3d[::4])  # 30 fps
+    noisy = detector_noise(np.random.default_rng(0), px, 30.0, level=1.0)[0]
+    keypoints = tmp / "detections.npz"
+    np.savez(keypoints, keypoints=noisy, fps=30.0, layout="Halpe-26")
+    return keypoints, trc, markers
+
+
+def test_perfect_prediction_scores_zero():
+    rng = np.random.default_rng(1)
+    ref = rng.normal(size=(50, 10, 3))
+    pred = np.zeros((100, 26, 3))
+    idx = list(range(10))
+    rot = elementary_rotation("y", 0.4)
+    pred[::2, :10] = 2.0 * ref @ rot.T + 1.0  # another frame, scale and place; the prediction at twice the rate
+    pred[1::2, :10] = pred[::2, :10]
+    out = E.compare_with_reference(pred[::2], 25.0, idx, np.arange(50) / 25.0, ref)
+    assert out["pa_mpjpe_mm"] < 1e-6 and out["mpjpe_mm"] < 1e-6 and out["frames"] == 50
+
+
+def test_real_detections_against_a_marker_reference(recording, tmp_path):
+    keypoints, trc, markers = recording
+    out_json = tmp_path / "out.json"
+    assert evaluate.main(["--keypoints", str(keypoints), "--reference", str(trc), "--json", str(out_json)]) == 0
+    result = json.loads(out_json.read_text())
+    assert result["points"] == len(TRC_NAMES) and result["frames"] == 30
+    assert 10.0 < result["pa_mpjpe_mm"] < 150.0, result
+    assert result["mpjpe_mm"] >= result["pa_mpjpe_mm"]
+    # the same detections against markers labelled the wrong way round (left <-> right): the metric sees it
+    swapped = tmp_path / "swapped.trc"
+    mirrored = [n.replace("left_", "@").replace("right_", "left_").replace("@", "right_") for n in TRC_NAMES]
+    write_trc(swapped, [TRC_NAMES[n] for n in mirrored], markers, 120.0)
+    worse = evaluate.evaluate_keypoints(str(keypoints), str(swapped), None)
+    assert worse["pa_mpjpe_mm"] > result["pa_mpjpe_mm"] + 20.0, (worse, result)
+
+
+def test_reference_errors_are_one_line(recording, tmp_path, capsys):
+    keypoints, trc, _ = recording
+    bad = tmp_path / "bad.trc"
+    write_trc(bad, ["Marker1", "Marker2", "Marker3", "Marker4"], np.zeros((5, 4, 3)), 100.0)
+    assert evaluate.main(["--keypoints", str(keypoints), "--reference", str(bad)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "bad.trc" in err and "marker names map onto body keypoints" in err and "\n" not in err
+    assert evaluate.main(["--keypoints", str(keypoints), "--reference", str(trc), "--offset", "100"]) == 1
+    assert "no frame shares enough points" in capsys.readouterr().err
+
+
+def test_bvh_protocol_reports_every_metric(tmp_path):
+    out_json = tmp_path / "bvh.json"
+    assert evaluate.main(["--bvh", str(CMU), "--json", str(out_json), "--ik-every", "60"]) == 0
+    result = json.loads(out_json.read_text())
+    for key in ("mpjpe_mm", "n_mpjpe_mm", "pa_mpjpe_mm", "mpjae_deg", "up_error_deg", "frames"):
+        assert np.isfinite(result[key]), key
+    assert set(result["baselines"]) == {"ik", "bone_direction"} and result["baselines"]["ik"]["frames"] == 2
