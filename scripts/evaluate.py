@@ -33,9 +33,10 @@ sys.path.insert(0, str(ROOT))
 
 from model import evaluation as E  # noqa: E402
 from model.body_points import keypoints_3d  # noqa: E402
-from model.bvh import BVHError, read_bvh, retarget_bvh  # noqa: E402
+from model.bvh import BVHError  # noqa: E402
 from model.keypoints import Keypoints2D  # noqa: E402
 from model.kinematics import forward_kinematics  # noqa: E402
+from model.motion_files import read_motion  # noqa: E402
 from model.network import WeightsError  # noqa: E402
 from model.readers import KeypointFileError, read_tracks  # noqa: E402
 from model.rotations import quat_to_matrix  # noqa: E402
@@ -44,7 +45,7 @@ from model.uplift import Uplifter  # noqa: E402
 
 
 def evaluate_bvh(path: str, weights: str | None, ik_every: int, max_frames: int | None, seed: int = 0) -> dict:
-    ref = retarget_bvh(read_bvh(path), path=path)
+    ref = read_motion(path)
     frames = ref.num_frames if max_frames is None else min(ref.num_frames, max_frames)
     rot_ref = quat_to_matrix(ref.rotations[:frames])
     root = ref.root_translation[:frames]
@@ -126,7 +127,9 @@ def evaluate_keypoints(path: str, reference: str, weights: str | None, person: i
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--bvh", help="semi-synthetic: a BVH clip the model never saw")
+    source.add_argument(
+        "--bvh", help="semi-synthetic: a motion clip the model never saw (.bvh, DeepMimic .txt, AMASS .npz)"
+    )
     source.add_argument("--keypoints", help="real detections (with --reference)")
     parser.add_argument("--reference", help="3D marker TRC for --keypoints")
     parser.add_argument("--person", type=int, default=0)

@@ -29,9 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from model import rotations as R  # noqa: E402
-from model.bvh import read_bvh, retarget_bvh  # noqa: E402
-from model.deepmimic import read_deepmimic  # noqa: E402
-from model.motion import Motion  # noqa: E402
+from model.motion_files import read_motion  # noqa: E402
 from model.network import (  # noqa: E402
     NetworkConfig,
     build_torch,
@@ -58,8 +56,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--dim", type=int, default=None)
     p.add_argument("--layers", type=int, default=None)
-    p.add_argument("--real", nargs="*", default=None,
-                   help="real motion mixed into training: BVH clips or DeepMimic .txt clips (retargeted)")
+    p.add_argument(
+        "--real",
+        nargs="*",
+        default=None,
+        help="real motion mixed into training: .bvh, DeepMimic .txt or AMASS-layout .npz (retargeted)",
+    )
     p.add_argument("--real-fraction", type=float, default=None, help="share of each batch from real clips")
     p.add_argument("--every", type=int, default=200, help="checkpoint every N steps")
     p.add_argument("--threads", type=int, default=None)
@@ -73,13 +75,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         if getattr(args, key) is None:
             setattr(args, key, file_cfg.get(key, value))
     return args
-
-
-def real_motion(path: str) -> Motion:
-    """A real clip on the canonical skeleton: BVH, or DeepMimic (``.txt``, from PyPI ``pybullet``)."""
-    if str(path).endswith(".txt"):
-        return retarget_bvh(read_deepmimic(path), unit_scale=1.0, path=str(path))
-    return retarget_bvh(read_bvh(path), path=str(path))
 
 
 def losses(out, batch, cfg: NetworkConfig, args, torch):  # noqa: ANN001
@@ -157,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
 
     real = []
     for path in args.real:
-        real.append(clip_from_motion(real_motion(path).resampled(cfg.fps)))
+        real.append(clip_from_motion(read_motion(path).resampled(cfg.fps)))
     rng = np.random.default_rng(args.seed * 1000 + rank + step)
     val = make_batch(np.random.default_rng(12345), 64, cfg.window, cfg.fps)  # fixed synthetic validation set
     log = open(args.out / "train.log", "a")
