@@ -39,6 +39,7 @@ class VIEW3D_PT_pose_uplift(bpy.types.Panel):
         col.prop(settings, "update_scene")
         col.prop(settings, "scale")
         col.prop(settings, "smooth")
+        col.prop(settings, "flip")
         layout.prop(settings, "target", expand=True)
         if settings.target == "RIG":
             layout.prop(settings, "rig")

@@ -39,6 +39,7 @@ class UpliftOptions:
     scale: float = 1.0
     backend: str = "auto"  # auto | torch | numpy
     device: str = "auto"  # auto | cpu | cuda
+    flip: bool = False  # mirror averaging: each window also uplifted mirrored, both averaged (2x the work)
 
 
 _UPLIFTERS: dict[tuple[str, str, str], Uplifter] = {}
@@ -46,12 +47,15 @@ _LOCK = threading.Lock()
 LAST_BACKEND: dict[str, Any] = {}  # what the last run used and why, shown in the preferences
 
 
-def get_uplifter(backend: str = "auto", device: str = "auto", weights: str | Path | None = None) -> Uplifter:
-    """The network, loaded once per (weights, backend, device)."""
+def get_uplifter(
+    backend: str = "auto", device: str = "auto", weights: str | Path | None = None, flip: bool = False
+) -> Uplifter:
+    """The network, loaded once per (weights, backend, device); ``flip`` switches mirror averaging."""
     key = (str(weights or DEFAULT_WEIGHTS), backend, device)
     with _LOCK:
         if key not in _UPLIFTERS:
             _UPLIFTERS[key] = Uplifter(weights, backend=backend, device=device)
+        _UPLIFTERS[key].flip = flip
         return _UPLIFTERS[key]
 
 
@@ -83,7 +87,7 @@ def compute_motion(
     should_cancel: Callable[[], bool] | None = None,
 ) -> tuple[Motion, list[str]]:
     """Keypoints -> Motion with the bundled network (no bpy: runs in a worker thread), smoothed and scaled."""
-    uplifter = get_uplifter(options.backend, options.device)
+    uplifter = get_uplifter(options.backend, options.device, flip=options.flip)
     motion = uplifter(keypoints, fps=options.fps or None, progress=progress, should_cancel=should_cancel)
     motion = smooth_motion(motion, options.smooth)
     if options.scale != 1.0:

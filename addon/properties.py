@@ -63,6 +63,11 @@ class POSE_UPLIFT_PG_settings(bpy.types.PropertyGroup):
         subtype="FACTOR",
         description="Temporal smoothing of rotations and root path (Savitzky-Golay on the rotation manifold); 0 is off",
     )
+    flip: bpy.props.BoolProperty(
+        name="Mirror Averaging",
+        default=False,
+        description="Also uplift the mirrored video and average both (twice the work, slightly more accurate)",
+    )
     target: bpy.props.EnumProperty(
         name="Target",
         items=(
@@ -91,6 +96,7 @@ class POSE_UPLIFT_PG_settings(bpy.types.PropertyGroup):
         return UpliftOptions(
             person=self.person, confidence=self.confidence, fps=self.fps_override, frame_start=self.frame_start,
             update_scene=self.update_scene, smooth=self.smooth, scale=self.scale, backend=backend, device=device,
+            flip=self.flip,
         )  # fmt: skip
 
 

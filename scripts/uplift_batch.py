@@ -11,6 +11,7 @@ files) and globs. Options:
   --rig FILE.blend|FILE.fbx  retarget onto the armature in this file, with --preset NAME|auto|MAPPING.json
   --device auto|cpu|cuda     --backend auto|torch|numpy     --fps F (override)     --smooth S (0..1)
   --person N                 --angles (joint angles CSV)    --jobs N (clips in parallel processes)
+  --flip                     mirror averaging (each window also uplifted mirrored; twice the work)
   --overwrite                replace existing outputs (otherwise a clip whose outputs exist is reported, not redone)
 
 The extension's code comes from the extension installed and enabled in this Blender; when there is none, the
@@ -56,6 +57,7 @@ def parse_args(args: list[str]) -> argparse.Namespace:
     p.add_argument("--backend", choices=["auto", "torch", "numpy"], default="auto")
     p.add_argument("--fps", type=float, default=0.0)
     p.add_argument("--smooth", type=float, default=0.0)
+    p.add_argument("--flip", action="store_true", help="mirror averaging (twice the work, slightly more accurate)")
     p.add_argument("--person", type=int, default=0)
     p.add_argument("--angles", action="store_true")
     p.add_argument("--jobs", type=int, default=1)
@@ -214,7 +216,7 @@ def run_clip(module: str, clip: Path, args: argparse.Namespace) -> dict:
     try:
         clear_scene()
         options = pipeline.UpliftOptions(person=args.person, fps=args.fps, smooth=args.smooth,
-                                         backend=args.backend, device=args.device)  # fmt: skip
+                                         backend=args.backend, device=args.device, flip=args.flip)  # fmt: skip
         kp = pipeline.read_person(clip, options)
 
         def progress(v: float) -> None:
@@ -275,6 +277,7 @@ def _worker_command(prefix: list[str], clip: Path, args: argparse.Namespace, res
             "--person", str(args.person), "--result-json", str(result)]  # fmt: skip
     rest += (["--rig", args.rig] if args.rig else []) + (["--angles"] if args.angles else [])
     rest += ["--overwrite"] if args.overwrite else []
+    rest += ["--flip"] if args.flip else []
     return [*prefix, *rest]
 
 

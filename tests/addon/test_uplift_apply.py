@@ -157,6 +157,17 @@ def test_nothing_existing_is_overwritten_and_smoothing_changes_little(ext):
     assert np.median(angle) < 10.0
 
 
+def test_mirror_averaging_option(ext):
+    pipeline = ext.addon.pipeline
+    plain = pipeline.UpliftOptions()
+    flipped = pipeline.UpliftOptions(flip=True)
+    a, _ = pipeline.compute_motion(pipeline.read_person(SAMPLE, plain), plain)
+    b, _ = pipeline.compute_motion(pipeline.read_person(SAMPLE, flipped), flipped)
+    angle = np.degrees(2 * np.arccos(np.clip(np.abs((a.rotations * b.rotations).sum(-1)), 0, 1)))
+    assert 0.01 < np.median(angle) < 10.0  # a different, close result
+    assert bpy.context.scene.pose_uplift.options().flip is False
+
+
 def test_bad_file_reports_one_line_and_leaves_the_scene(ext, fixtures):
     _fresh_scene()
     s = bpy.context.scene.pose_uplift
