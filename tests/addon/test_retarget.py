@@ -145,7 +145,6 @@ def test_rigify_deform_bones_of_a_generated_rig(ext, motion):
     assert worst_twist < 10.0, worst_twist
 
 
-
 def test_rigify_generated_rig_fk_controls(ext, motion):
     """Rigify's FK controls hang under constraint-driven MCH parents (e.g. MCH-thigh_parent copies the root's
     rotation): the transfer is solved through Blender's own evaluation of the rig, level by level."""

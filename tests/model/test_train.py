@@ -29,7 +29,9 @@ def _train(args: list[str], runner: list[str] | None = None) -> subprocess.Compl
 def test_train_checkpoint_resume_and_use_the_weights(tmp_path):
     out = tmp_path / "run"
     real = [str(FIXTURES / "bvh" / "cmu_01_01_first120.bvh"), str(FIXTURES / "deepmimic" / "humanoid3d_walk.txt")]
-    done = _train(["--out", str(out), "--steps", "4", "--every", "2", *SMALL, "--real", *real, "--real-fraction", "0.5"])
+    done = _train(
+        ["--out", str(out), "--steps", "4", "--every", "2", *SMALL, "--real", *real, "--real-fraction", "0.5"]
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert (out / "checkpoint.pt").is_file() and "step 4/4" in (out / "train.log").read_text()
     resumed = _train(["--out", str(out), "--steps", "6", "--resume", *SMALL])
