@@ -54,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--weights")
     parser.add_argument("--frames", type=int, default=3000)
     parser.add_argument("--no-blender", action="store_true", help="skip the Blender-side timings")
+    parser.add_argument(
+        "--naive-frames", type=int, default=10_000, help="frames for the slow keyframe_insert loop (scaled to 10,000)"
+    )
     args = parser.parse_args(argv)
     import torch
 
@@ -82,8 +85,8 @@ def main(argv: list[str] | None = None) -> int:
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
         result[f"peak_memory_mb_{frames // 1000}k"] = round(float(out.stdout.strip().splitlines()[-1]), 1)
     if not args.no_blender:  # Blender-side timings in a fresh bpy process (about 12 minutes: the naive loop is slow)
-        out = subprocess.run([sys.executable, str(ROOT / "scripts" / "benchmark_blender.py")], capture_output=True,
-                             text=True, check=True)  # fmt: skip
+        cmd = [sys.executable, str(ROOT / "scripts" / "benchmark_blender.py"), "--naive-frames", str(args.naive_frames)]
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True)
         result.update(json.loads(out.stdout.strip().splitlines()[-1]))
     text = json.dumps(result, indent=2)
     if args.json:
