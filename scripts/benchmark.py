@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--frames", type=int, default=3000)
     parser.add_argument("--no-blender", action="store_true", help="skip the Blender-side timings")
     parser.add_argument(
-        "--naive-frames", type=int, default=10_000, help="frames for the slow keyframe_insert loop (scaled to 10,000)"
+        "--naive-frames", type=int, default=10_000, help="time the slow keyframe_insert loop on this many frames only"
     )
     args = parser.parse_args(argv)
     import torch
