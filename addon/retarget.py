@@ -276,9 +276,10 @@ def _solve_by_probing(obj, rig, target, index, root_bone):  # noqa: ANN001, ANN2
     _, parent0 = probes[0]
     out_q = {}
     for b in keyed:
-        k = drivers[b]
-        c = _orthonormal(parent0[b][:3, :3]) if k is None else probes[0][0][k].T @ _orthonormal(parent0[b][:3, :3])
-        p_rot = c if k is None else target[:, index[k], :3, :3] @ c  # (3,3) or (T,3,3) the parent's orientation
+        driver = drivers[b]
+        parent_rot = _orthonormal(parent0[b][:3, :3])
+        c = parent_rot if driver is None else probes[0][0][driver].T @ parent_rot
+        p_rot = c if driver is None else target[:, index[driver], :3, :3] @ c  # the parent's orientation, (T,) 3, 3
         basis = np.swapaxes(p_rot @ base[b], -1, -2) @ target[:, index[b], :3, :3]
         out_q[b] = matrix_to_quat(basis)
     full = parent0[root_bone] @ _rel_rest(rig, root_bone)

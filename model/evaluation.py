@@ -187,7 +187,7 @@ def read_reference_trc(path: str | Path) -> tuple[list[int], np.ndarray, np.ndar
     if len(keep) < 4:
         raise KeypointFileError(path, f"only {len(keep)} marker names map onto body keypoints (4 needed)")
     times = (frames - frames[0]) / rate
-    return [KEYPOINT_INDEX[mapped[m]] for m in keep], times, xyz[:, keep].astype(np.float64) * scale
+    return [KEYPOINT_INDEX[h] for h in mapped if h is not None], times, xyz[:, keep].astype(np.float64) * scale
 
 
 def compare_with_reference(

@@ -322,7 +322,7 @@ def mirror_axis_angle(aa: Array) -> Array:
     return _cat([aa[..., :1], -aa[..., 1:]], -1, aa)
 
 
-def elementary_rotation(axis: str, angle: np.ndarray) -> np.ndarray:
+def elementary_rotation(axis: str, angle: np.ndarray | float) -> np.ndarray:
     """Rotation matrices (..., 3, 3) about the x, y or z axis (either case) by ``angle`` radians (numpy)."""
     angle = np.asarray(angle, dtype=np.float64)
     c, s = np.cos(angle), np.sin(angle)
