@@ -47,15 +47,12 @@ _LOCK = threading.Lock()
 LAST_BACKEND: dict[str, Any] = {}  # what the last run used and why, shown in the preferences
 
 
-def get_uplifter(
-    backend: str = "auto", device: str = "auto", weights: str | Path | None = None, flip: bool = False
-) -> Uplifter:
-    """The network, loaded once per (weights, backend, device); ``flip`` switches mirror averaging."""
+def get_uplifter(backend: str = "auto", device: str = "auto", weights: str | Path | None = None) -> Uplifter:
+    """The network, loaded once per (weights, backend, device)."""
     key = (str(weights or DEFAULT_WEIGHTS), backend, device)
     with _LOCK:
         if key not in _UPLIFTERS:
             _UPLIFTERS[key] = Uplifter(weights, backend=backend, device=device)
-        _UPLIFTERS[key].flip = flip
         return _UPLIFTERS[key]
 
 
@@ -87,8 +84,9 @@ def compute_motion(
     should_cancel: Callable[[], bool] | None = None,
 ) -> tuple[Motion, list[str]]:
     """Keypoints -> Motion with the bundled network (no bpy: runs in a worker thread), smoothed and scaled."""
-    uplifter = get_uplifter(options.backend, options.device, flip=options.flip)
-    motion = uplifter(keypoints, fps=options.fps or None, progress=progress, should_cancel=should_cancel)
+    uplifter = get_uplifter(options.backend, options.device)
+    motion = uplifter(keypoints, fps=options.fps or None, progress=progress, should_cancel=should_cancel,
+                      flip=options.flip)  # fmt: skip
     motion = smooth_motion(motion, options.smooth)
     if options.scale != 1.0:
         motion = scaled_motion(motion, options.scale)

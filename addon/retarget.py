@@ -29,7 +29,7 @@ from ..model.retarget import (
     retarget,
     rigid_inverse,
 )
-from ..model.rotations import matrix_to_quat, quat_continuity, quat_to_matrix
+from ..model.rotations import geodesic_angle, matrix_orthogonalize, matrix_to_quat, quat_continuity, quat_to_matrix
 from ..model.skeleton import JOINT_NAMES
 from .animation import key_pose
 
@@ -136,23 +136,22 @@ def dependency_levels(obj: Any, bones: list[str]) -> list[list[str]]:
     keyed = set(bones)
     memo: dict[str, frozenset[str]] = {}
 
-    def upstream(name: str, seen: frozenset[str] = frozenset()) -> frozenset[str]:
+    def upstream(name: str) -> frozenset[str]:
         """Bones whose pose this bone's pose depends on (not counting itself)."""
-        if name in memo:
-            return memo[name]
-        pb = pose.get(name)
-        deps: set[str] = set()
-        if pb is not None and name not in seen:
-            sources = [pb.parent.name] if pb.parent is not None else []
-            sources += [
-                c.subtarget
-                for c in pb.constraints
-                if getattr(c, "target", None) == obj and getattr(c, "subtarget", "") and c.influence > 0
-            ]
-            for src in sources:
-                deps.add(src)
-                deps |= upstream(src, seen | {name})
-        memo[name] = frozenset(deps)
+        if name not in memo:
+            memo[name] = frozenset()  # guards against dependency cycles
+            pb = pose.get(name)
+            deps: set[str] = set()
+            if pb is not None:
+                sources = [pb.parent.name] if pb.parent is not None else []
+                sources += [
+                    c.subtarget
+                    for c in pb.constraints
+                    if getattr(c, "target", None) == obj and getattr(c, "subtarget", "") and c.influence > 0
+                ]
+                for src in sources:
+                    deps |= {src} | upstream(src)
+            memo[name] = frozenset(deps - {name})
         return memo[name]
 
     constrained = any(
@@ -205,11 +204,6 @@ def _scratch_pose(obj: Any) -> Iterator[None]:
         bpy.context.view_layer.update()
 
 
-def _orthonormal(m: np.ndarray) -> np.ndarray:
-    u, _, vt = np.linalg.svd(m)
-    return u @ vt
-
-
 def _set_channels(obj: Any, quats: dict[str, np.ndarray], root_bone: str, location: np.ndarray) -> None:
     pose = obj.pose.bones
     for b, q in quats.items():
@@ -256,7 +250,7 @@ def _solve_by_probing(obj, rig, target, index, root_bone):  # noqa: ANN001, ANN2
                 angle = rng.uniform(0.2, 1.0)
                 qs[b] = np.r_[np.cos(angle / 2), np.sin(angle / 2) * axis / np.linalg.norm(axis)]
         _set_channels(obj, qs, root_bone, rng.normal(scale=0.1, size=3) if k else np.zeros(3))
-        world = {b: _orthonormal(np.array(pose[b].matrix)[:3, :3]) for b in keyed}
+        world = {b: matrix_orthogonalize(np.array(pose[b].matrix)[:3, :3]) for b in keyed}
         parent = {b: np.array(pose[b].parent.matrix) if pose[b].parent else np.eye(4) for b in keyed}
         probes.append((world, parent))
     drivers: dict[str, str | None] = {}
@@ -264,7 +258,7 @@ def _solve_by_probing(obj, rig, target, index, root_bone):  # noqa: ANN001, ANN2
         for k in [None, *keyed]:
             if k == b:
                 continue
-            rel = [(np.eye(3) if k is None else w[k]).T @ _orthonormal(p[b][:3, :3]) for w, p in probes]
+            rel = [(np.eye(3) if k is None else w[k]).T @ matrix_orthogonalize(p[b][:3, :3]) for w, p in probes]
             if all(np.abs(r - rel[0]).max() < 1e-4 for r in rel[1:]):
                 drivers[b] = k
                 break
@@ -272,12 +266,12 @@ def _solve_by_probing(obj, rig, target, index, root_bone):  # noqa: ANN001, ANN2
             return None
     if drivers[root_bone] is not None:
         return None
-    base = {b: _orthonormal(_rel_rest(rig, b)[:3, :3]) for b in keyed}
+    base = {b: matrix_orthogonalize(_rel_rest(rig, b)[:3, :3]) for b in keyed}
     _, parent0 = probes[0]
     out_q = {}
     for b in keyed:
         driver = drivers[b]
-        parent_rot = _orthonormal(parent0[b][:3, :3])
+        parent_rot = matrix_orthogonalize(parent0[b][:3, :3])
         c = parent_rot if driver is None else probes[0][0][driver].T @ parent_rot
         p_rot = c if driver is None else target[:, index[driver], :3, :3] @ c  # the parent's orientation, (T,) 3, 3
         basis = np.swapaxes(p_rot @ base[b], -1, -2) @ target[:, index[b], :3, :3]
@@ -303,9 +297,8 @@ def _check(obj, target, index, solved, root_bone) -> float:  # noqa: ANN001
     for t in np.unique(np.linspace(0, len(loc) - 1, 5).astype(int)):
         _set_channels(obj, {b: v[t] for b, v in q.items()}, root_bone, loc[t])
         for b in q:
-            m = _orthonormal(np.array(obj.pose.bones[b].matrix)[:3, :3])
-            cos = (np.trace(m.T @ target[t, index[b], :3, :3]) - 1) / 2
-            worst = max(worst, float(np.degrees(np.arccos(np.clip(cos, -1, 1)))))
+            m = matrix_orthogonalize(np.array(obj.pose.bones[b].matrix)[:3, :3])
+            worst = max(worst, float(np.degrees(geodesic_angle(m, target[t, index[b], :3, :3]))))
     return worst
 
 

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .skeleton import mirror_name
+
 HALPE26: tuple[str, ...] = (
     "nose",
     "left_eye",
@@ -48,6 +50,8 @@ HALPE26: tuple[str, ...] = (
 )
 NUM_KEYPOINTS = len(HALPE26)
 KEYPOINT_INDEX = {n: i for i, n in enumerate(HALPE26)}
+#: ``HALPE_MIRROR[k]`` is the point that ``k`` becomes when the image is reflected left <-> right.
+HALPE_MIRROR: tuple[int, ...] = tuple(KEYPOINT_INDEX[mirror_name(n)] for n in HALPE26)
 
 # Each layout lists, per source point, the Halpe-26 name it maps to (None: no Halpe counterpart, dropped).
 _COCO17 = HALPE26[:17]

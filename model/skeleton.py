@@ -55,7 +55,8 @@ MODEL_TO_BLENDER = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]]
 PARENTS: tuple[int, ...] = (-1, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 9, 12, 13, 14, 16, 17, 18, 19)
 
 
-def _mirror_name(name: str) -> str:
+def mirror_name(name: str) -> str:
+    """The left/right counterpart of a ``left_*`` / ``right_*`` name (other names are their own)."""
     if name.startswith("left_"):
         return "right_" + name[5:]
     if name.startswith("right_"):
@@ -64,7 +65,7 @@ def _mirror_name(name: str) -> str:
 
 
 #: ``MIRROR[j]`` is the joint that ``j`` becomes when the body is reflected left <-> right.
-MIRROR: tuple[int, ...] = tuple(JOINT_INDEX[_mirror_name(n)] for n in JOINT_NAMES)
+MIRROR: tuple[int, ...] = tuple(JOINT_INDEX[mirror_name(n)] for n in JOINT_NAMES)
 
 # Rest joint positions (model frame, metres, floor at y = 0), left side only for paired joints (x > 0).
 _REST_CENTRE = {

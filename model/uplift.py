@@ -16,20 +16,14 @@ from typing import Any
 import numpy as np
 
 from .features import blend_weights, normalise_window, resample_points, window_starts
-from .keypoints import HALPE26, KEYPOINT_INDEX, Keypoints2D
+from .keypoints import HALPE_MIRROR, Keypoints2D
 from .motion import Motion, resample
 from .network import NetworkConfig, load_weights, numpy_forward, rotation_to_matrix, split_outputs
-from .rotations import matrix_to_quat, matrix_to_sixd, quat_continuity, sixd_to_matrix
+from .rotations import matrix_to_quat, matrix_to_sixd, mirror_matrix, quat_continuity, sixd_to_matrix
 from .skeleton import MIRROR, NUM_JOINTS, Skeleton
 
 DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "weights" / "pose_uplift.npz"
 DEFAULT_FPS = 30.0
-
-#: ``HALPE_MIRROR[k]`` is the keypoint that ``k`` becomes when the image is reflected left <-> right.
-HALPE_MIRROR: tuple[int, ...] = tuple(
-    KEYPOINT_INDEX[n.replace("left_", "@").replace("right_", "left_").replace("@", "right_")] for n in HALPE26
-)
-_REFLECT = np.array([[1.0, -1.0, -1.0], [-1.0, 1.0, 1.0], [-1.0, 1.0, 1.0]])  # S R S elementwise
 
 
 class UpliftCancelled(Exception):
@@ -79,23 +73,23 @@ class Uplifter:
             x = torch.as_tensor(windows, device=self.device)
             return self._torch_model(x).float().cpu().numpy()
 
-    def _predict(self, windows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _predict(self, windows: np.ndarray, flip: bool) -> tuple[np.ndarray, np.ndarray]:
         """Normalised windows (B, T, 26, 3) -> 6D rotations (B, T, 22, 6) and velocity, up, log bone lengths
         (B, T, 27). With ``flip`` the mirrored windows (image x reflected, left and right swapped) go through too and
         their outputs, reflected back, are averaged in."""
         cfg: NetworkConfig = self.config
         batch = len(windows)
-        if self.flip:
+        if flip:
             mirrored = windows[:, :, list(HALPE_MIRROR)].copy()
             mirrored[..., 0] *= -1.0
             windows = np.concatenate([windows, mirrored])
         parts = split_outputs(self._forward(windows), cfg)
         rot = rotation_to_matrix(parts["rotations"], cfg.rotation)
         rest = np.concatenate([parts["velocity"], parts["up"], parts["log_bones"]], -1)
-        if not self.flip:
+        if not flip:
             return matrix_to_sixd(rot), rest
         # reflecting image x reflects the gravity-aligned frame's x: R -> S R S, S = diag(-1, 1, 1), joints swapped
-        back = rot[batch:][:, :, list(MIRROR)] * _REFLECT
+        back = mirror_matrix(rot[batch:][:, :, list(MIRROR)])
         rest_back = rest[batch:].copy()
         rest_back[..., [0, 3]] *= -1.0  # velocity x, up x (camera x)
         rest_back[..., 6:] = rest_back[..., 6:][..., [m - 1 for m in MIRROR[1:]]]
@@ -108,8 +102,10 @@ class Uplifter:
         progress: Callable[[float], None] | None = None,
         should_cancel: Callable[[], bool] | None = None,
         batch_windows: int = 64,
+        flip: bool | None = None,
     ) -> Motion:
-        """Lift one person's keypoints to a Motion at the keypoints' frame rate (``fps`` overrides the file's)."""
+        """Lift one person's keypoints to a Motion at the keypoints' frame rate (``fps`` overrides the file's;
+        ``flip`` overrides the mirror averaging chosen at construction)."""
         cfg: NetworkConfig = self.config
         src_fps = float(fps or keypoints.fps or DEFAULT_FPS)
         pts = resample_points(keypoints.points, src_fps, cfg.fps) if abs(src_fps - cfg.fps) > 1e-6 else keypoints.points
@@ -128,7 +124,7 @@ class Uplifter:
                 raise UpliftCancelled()
             chunk = starts[i : i + batch_windows]
             windows = normalise_window(np.stack([padded[s : s + cfg.window] for s in chunk]))
-            rot, rest = self._predict(windows)
+            rot, rest = self._predict(windows, self.flip if flip is None else flip)
             for k, s in enumerate(chunk):
                 acc[s : s + cfg.window] += rest[k] * weight[:, None]
                 sixd[s : s + cfg.window] += rot[k] * weight[:, None, None]

@@ -14,6 +14,7 @@ from model.body_points import keypoints_3d
 from model.bvh import read_bvh, retarget_bvh
 from model.keypoints import HALPE26
 from model.rotations import elementary_rotation
+from model.skeleton import mirror_name
 from model.synthesis import detector_noise
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,7 +84,7 @@ def test_real_detections_against_a_marker_reference(recording, tmp_path):
     assert result["mpjpe_mm"] >= result["pa_mpjpe_mm"]
     # the same detections against markers labelled the wrong way round (left <-> right): the metric sees it
     swapped = tmp_path / "swapped.trc"
-    mirrored = [n.replace("left_", "@").replace("right_", "left_").replace("@", "right_") for n in TRC_NAMES]
+    mirrored = [mirror_name(n) for n in TRC_NAMES]
     write_trc(swapped, [TRC_NAMES[n] for n in mirrored], markers, 120.0)
     worse = evaluate.evaluate_keypoints(str(keypoints), str(swapped), None)
     assert worse["pa_mpjpe_mm"] > result["pa_mpjpe_mm"] + 20.0, (worse, result)

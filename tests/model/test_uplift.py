@@ -105,9 +105,9 @@ def test_bundled_model_on_real_motion_it_never_saw():
 
 def test_flip_averaging_is_mirror_symmetric(small_weights):
     """With test-time flipping, a mirrored video gives exactly the mirrored motion (joints swapped, x negated)."""
+    from model.keypoints import HALPE_MIRROR
     from model.rotations import mirror_quat
     from model.skeleton import MIRROR
-    from model.uplift import HALPE_MIRROR
 
     kps = read_keypoints(SAMPLE)
     pts = kps.points[:, list(HALPE_MIRROR)].copy()
