@@ -12,6 +12,14 @@ Motion model
     and walks on the floor with random speeds (0 to 2.5 m/s) and is grounded frame by frame (its lowest heel or toe
     point on y = 0), with occasional jumps. Body proportions are varied per sample (``random_skeleton``).
 
+Real-anchored motion (``anchored_motion``)
+    Random joint angles centred on the rest pose (a T-pose) rarely look like people: arms hang down most of the
+    time, and real skeletons' spines, necks and feet rest at angles of their own. So part of each batch borrows
+    its postures from the real clips: the torso (with the root's orientation and path), each arm and each leg
+    follow a crop of a different real clip (random clip, start, speed, mirroring, heading), and every joint gets
+    a smooth random rotation of up to a third of its anatomical range on top. The new legs are re-grounded,
+    keeping the torso clip's flight phases.
+
 Keypoint model
     :mod:`.body_points`: the 26 Halpe points as joints or offsets in a joint's frame.
 
@@ -122,17 +130,31 @@ class Clip:
     leaf_ends: list[dict[int, np.ndarray]]
 
 
-def synthetic_motion(rng: np.random.Generator, batch: int, frames: int, fps: float = 30.0) -> Clip:
+def random_joint_rotations(
+    rng: np.random.Generator, batch: int, frames: int, fps: float = 30.0, scale: float = 1.0
+) -> np.ndarray:
+    """(B, T, 22, 3, 3) smooth random local rotations of every joint but the root (identity there), each angle
+    inside its anatomical range (``JOINT_RANGES``) shrunk towards the rest pose by ``scale``."""
     t = np.arange(frames) / fps
     mats = np.tile(np.eye(3), (batch, frames, NUM_JOINTS, 1, 1))
     for j, (order, lims) in JOINT_RANGES.items():
-        ang = np.stack([_smooth_angles(rng, batch, t, np.full(batch, lo), np.full(batch, hi)) for lo, hi in lims], -1)
-        if j == 0:  # the world orientation: any heading, slowly turning
-            heading = rng.uniform(-np.pi, np.pi, size=(batch, 1)) + np.cumsum(
-                rng.normal(0, 0.6, size=(batch, 1)) * np.ones((1, frames)) / fps, axis=1
-            )
-            ang[..., 0] = heading
+        if j == 0:
+            continue
+        ang = np.stack([_smooth_angles(rng, batch, t, np.full(batch, lo * scale), np.full(batch, hi * scale))
+                        for lo, hi in lims], -1)  # fmt: skip
         mats[:, :, j] = euler_to_matrix(order, ang)
+    return mats
+
+
+def synthetic_motion(rng: np.random.Generator, batch: int, frames: int, fps: float = 30.0) -> Clip:
+    t = np.arange(frames) / fps
+    mats = random_joint_rotations(rng, batch, frames, fps)
+    order, lims = JOINT_RANGES[0]  # the world orientation: any heading, slowly turning; pitch and roll in range
+    ang = np.stack([_smooth_angles(rng, batch, t, np.full(batch, lo), np.full(batch, hi)) for lo, hi in lims], -1)
+    ang[..., 0] = rng.uniform(-np.pi, np.pi, size=(batch, 1)) + np.cumsum(
+        rng.normal(0, 0.6, size=(batch, 1)) * np.ones((1, frames)) / fps, axis=1
+    )
+    mats[:, :, 0] = euler_to_matrix(order, ang)
     skeletons = [random_skeleton(rng) for _ in range(batch)]
     offsets = np.stack([s.offsets for s in skeletons])
     # walk on the floor: heading-relative speed, integrated
@@ -248,9 +270,11 @@ def gravity_frame(camera: Camera) -> np.ndarray:
     return np.stack([x, up, fwd], 1)
 
 
-def real_clip_crops(rng: np.random.Generator, clips: list[Clip], batch: int, frames: int) -> Clip:
-    """Random crops of real clips (already at the network's fps; a clip picked in proportion to its length), randomly sped up or slowed (0.75x to 1.33x by
-    resampling), mirrored left/right and turned about the vertical axis."""
+def real_clip_crops(rng: np.random.Generator, clips: list[Clip], batch: int, frames: int,
+                    random_bodies: bool = False) -> Clip:  # fmt: skip
+    """Random crops of real clips (already at the network's fps; a clip picked in proportion to its length),
+    randomly sped up or slowed (0.75x to 1.33x by resampling), mirrored left/right and turned about the vertical
+    axis; with ``random_bodies`` played on random bodies (``random_skeleton``) instead of the clip's subject."""
     from .rotations import mirror_quat, quat_multiply, quat_to_matrix
 
     rots, roots, offs, leafs = [], [], [], []
@@ -280,18 +304,78 @@ def real_clip_crops(rng: np.random.Generator, clips: list[Clip], batch: int, fra
         roots.append(root)
         offs.append(off)
         leafs.append(leaf)
-    return Clip(np.stack(rots), np.stack(roots), np.stack(offs), leafs)
+    out = Clip(np.stack(rots), np.stack(roots), np.stack(offs), leafs)
+    if random_bodies:  # the network must not learn to recognise a clip's subject by its proportions
+        from .rotations import quat_to_matrix
+
+        skeletons = [random_skeleton(rng) for _ in range(batch)]
+        offsets = np.stack([sk.offsets for sk in skeletons])
+        mats = quat_to_matrix(out.rotations)
+        out = Clip(out.rotations, _regrounded(out.root, mats, out.offsets, mats, offsets), offsets,
+                   [sk.leaf_ends for sk in skeletons])  # fmt: skip
+    return out
+
+
+# Joints that move together when synthetic motion borrows its postures from real clips (``anchored_motion``).
+LIMB_GROUPS: dict[str, tuple[int, ...]] = {
+    group: tuple(JOINT_INDEX[n] for n in names)
+    for group, names in {
+        "torso": ("pelvis", "spine1", "spine2", "spine3", "neck", "head"),
+        "left_arm": ("left_collar", "left_shoulder", "left_elbow", "left_wrist"),
+        "right_arm": ("right_collar", "right_shoulder", "right_elbow", "right_wrist"),
+        "left_leg": ("left_hip", "left_knee", "left_ankle", "left_foot"),
+        "right_leg": ("right_hip", "right_knee", "right_ankle", "right_foot"),
+    }.items()
+}
+
+
+def anchored_motion(rng: np.random.Generator, clips: list[Clip], batch: int, frames: int, fps: float = 30.0,
+                    scale: float = 1 / 3) -> Clip:  # fmt: skip
+    """Synthetic motion whose postures come from real clips, one clip crop per limb group (``LIMB_GROUPS``), with
+    smooth random rotations of up to ``scale`` of each joint's range on top (see the module docstring)."""
+    from .rotations import quat_to_matrix
+
+    crops = {group: real_clip_crops(rng, clips, batch, frames) for group in LIMB_GROUPS}
+    torso = crops["torso"]
+    mats = np.empty((batch, frames, NUM_JOINTS, 3, 3))
+    for group, joints in LIMB_GROUPS.items():
+        mats[:, :, list(joints)] = quat_to_matrix(crops[group].rotations[:, :, list(joints)])
+    mats = mats @ random_joint_rotations(rng, batch, frames, fps, scale)
+    skeletons = [random_skeleton(rng) for _ in range(batch)]
+    offsets = np.stack([sk.offsets for sk in skeletons])
+    root = _regrounded(torso.root, quat_to_matrix(torso.rotations), torso.offsets, mats, offsets)
+    quats = quat_continuity(matrix_to_quat(mats), axis=1)
+    return Clip(quats, root, offsets, [sk.leaf_ends for sk in skeletons])
+
+
+def _regrounded(root: np.ndarray, mats: np.ndarray, offsets: np.ndarray, new_mats: np.ndarray,
+                new_offsets: np.ndarray) -> np.ndarray:  # fmt: skip
+    """Root path (B, T, 3) of motion ``mats`` on bodies ``offsets`` moved onto ``new_mats`` on ``new_offsets``:
+    the horizontal path scaled with the pelvis height, the height above the floor of the lowest foot point (flight
+    phases) kept."""
+    flight = np.maximum(root[..., 1] + lowest_foot_height(mats, offsets), 0.0)
+    out = root * (new_offsets[:, :1, 1] / offsets[:, :1, 1])[:, :, None]
+    out[..., 1] = flight - lowest_foot_height(new_mats, new_offsets)
+    return out
 
 
 def make_batch(rng: np.random.Generator, batch: int, frames: int, fps: float, real: list[Clip] | None = None,
-               real_fraction: float = 0.25) -> dict[str, np.ndarray]:  # fmt: skip
-    """One training batch: normalised noisy 2D windows and every target, in the gravity-aligned camera frame G."""
+               real_fraction: float = 0.25, anchored_fraction: float = 0.0,
+               random_bodies: bool = False) -> dict[str, np.ndarray]:  # fmt: skip
+    """One training batch: normalised noisy 2D windows and every target, in the gravity-aligned camera frame G.
+
+    Of the ``batch`` samples, ``real_fraction`` are crops of the ``real`` clips, ``anchored_fraction`` synthetic
+    motion with postures borrowed from them (``anchored_motion``), the rest purely synthetic; ``random_bodies``
+    plays the real crops on random bodies."""
     from .features import normalise_window
 
     n_real = int(round(batch * real_fraction)) if real else 0
-    parts = [synthetic_motion(rng, batch - n_real, frames, fps)]
+    n_anchored = min(int(round(batch * anchored_fraction)), batch - n_real) if real else 0
+    parts = [synthetic_motion(rng, batch - n_real - n_anchored, frames, fps)] if batch > n_real + n_anchored else []
     if n_real:
-        parts.append(real_clip_crops(rng, real, n_real, frames))  # type: ignore[arg-type]
+        parts.append(real_clip_crops(rng, real, n_real, frames, random_bodies=random_bodies))  # type: ignore[arg-type]
+    if n_anchored:
+        parts.append(anchored_motion(rng, real, n_anchored, frames, fps))  # type: ignore[arg-type]
     clip = Clip(
         np.concatenate([p.rotations for p in parts]),
         np.concatenate([p.root for p in parts]),

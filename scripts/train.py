@@ -63,13 +63,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="real motion mixed into training: .bvh, DeepMimic .txt or AMASS-layout .npz (retargeted)",
     )
     p.add_argument("--real-fraction", type=float, default=None, help="share of each batch from real clips")
+    p.add_argument("--anchored-fraction", type=float, default=None,
+                   help="share of each batch of synthetic motion with postures borrowed from the real clips")  # fmt: skip
+    p.add_argument("--random-bodies", action="store_true", default=None,
+                   help="play the real clips on random bodies, not their subjects'")  # fmt: skip
     p.add_argument("--every", type=int, default=200, help="checkpoint every N steps")
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--device", default="auto")
     p.add_argument("--resume", action="store_true")
     args = p.parse_args(argv)
     defaults = {"rotation": "6d", "loss": "geodesic", "supervision": "full", "steps": 20000, "batch": 32, "lr": 5e-4,
-                "seed": 0, "dim": 192, "layers": 4, "real": [], "real_fraction": 0.25}  # fmt: skip
+                "seed": 0, "dim": 192, "layers": 4, "real": [], "real_fraction": 0.25, "anchored_fraction": 0.0,
+                "random_bodies": False}  # fmt: skip
     file_cfg = json.loads(args.config.read_text()) if args.config else {}
     for key, value in defaults.items():
         if getattr(args, key) is None:
@@ -163,7 +168,9 @@ def main(argv: list[str] | None = None) -> int:
         lr = args.lr * min(1.0, (step + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(step / args.steps, 1.0)))
         for group in opt.param_groups:
             group["lr"] = lr
-        batch = to_t(make_batch(rng, args.batch, cfg.window, cfg.fps, real or None, args.real_fraction))
+        mix = {"real_fraction": args.real_fraction, "anchored_fraction": args.anchored_fraction,
+               "random_bodies": args.random_bodies}  # fmt: skip
+        batch = to_t(make_batch(rng, args.batch, cfg.window, cfg.fps, real or None, **mix))
         out = net(batch["inputs"])
         total, terms, metrics = losses(out, batch, cfg, args, torch)
         opt.zero_grad(set_to_none=True)
@@ -191,7 +198,8 @@ def main(argv: list[str] | None = None) -> int:
             "name": args.out.name,
             "training": {"steps": step, "batch": args.batch, "lr": args.lr, "seed": args.seed, "rotation": cfg.rotation,
                          "loss": args.loss, "supervision": args.supervision, "device": str(device),
-                         "real_clips": [Path(r).name for r in args.real], "real_fraction": args.real_fraction},
+                         "real_clips": [Path(r).name for r in args.real], "real_fraction": args.real_fraction,
+                         "anchored_fraction": args.anchored_fraction, "random_bodies": args.random_bodies},
             "validation_synthetic": {k: round(v, 2) for k, v in vm.items()},
             "config": asdict(cfg),
         }  # fmt: skip

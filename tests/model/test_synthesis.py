@@ -77,3 +77,81 @@ def test_batch_targets_are_consistent():
     assert np.abs(rel - b["positions"]).max() < 1e-4  # positions are the FK of the rotation targets
     assert np.allclose(np.linalg.norm(b["up"], axis=-1), 1.0, atol=1e-5)
     assert b["inputs"].shape == (8, 27, 26, 3) and np.isfinite(b["inputs"]).all()
+
+
+def _walk_clip():
+    from pathlib import Path
+
+    from model.motion_files import read_motion
+    from model.synthesis import clip_from_motion
+
+    path = Path(__file__).parents[1] / "fixtures" / "deepmimic" / "humanoid3d_walk.txt"
+    return clip_from_motion(read_motion(path).resampled(30.0))
+
+
+def test_anchored_motion_borrows_each_limb_from_a_real_clip():
+    from model.rotations import mirror_quat
+    from model.synthesis import LIMB_GROUPS, anchored_motion
+
+    real = _walk_clip()
+    q = real.rotations[0]
+    mirrored = mirror_quat(q[:, list(MIRROR)])
+    clip = anchored_motion(np.random.default_rng(5), [real], 6, 40, 30.0, scale=0.0)
+    assert clip.rotations.shape == (6, 40, 22, 4) and np.isfinite(clip.rotations).all()
+    for b in range(6):
+        for group, joints in LIMB_GROUPS.items():
+            joints = [j for j in joints if j != 0]  # the root is turned to a random heading
+            got = clip.rotations[b, 0, joints]
+            # the group's first frame is some frame of the real clip or of its mirror image (q and -q alike)
+            best = min(
+                float(np.abs(np.abs((src[:, joints] * got[None]).sum(-1)) - 1).max(-1).min()) for src in (q, mirrored)
+            )
+            assert best < 1e-6, (b, group, best)
+
+
+def test_anchored_motion_is_grounded_with_arms_down_like_people():
+    from model.body_points import lowest_foot_height
+    from model.kinematics import forward_kinematics
+    from model.synthesis import anchored_motion
+
+    clip = anchored_motion(np.random.default_rng(6), [_walk_clip()], 16, 60, 30.0)
+    mats = quat_to_matrix(clip.rotations)
+    foot = clip.root[..., 1] + lowest_foot_height(mats, clip.offsets)
+    assert foot.min() > -1e-6 and np.abs(foot.min(1)).max() < 0.02  # on the floor, a walk never leaves it long
+    dots = np.abs((clip.rotations[:, 1:] * clip.rotations[:, :-1]).sum(-1)).clip(0, 1)
+    assert np.degrees(2 * np.arccos(dots)).max() * 30 < 1000  # still smooth
+
+    def arm_down(c):  # mean downward component of the upper arms' world direction
+        pos, _ = forward_kinematics(quat_to_matrix(c.rotations), c.offsets[:, None], c.root)
+        d = (
+            pos[..., [JOINT_INDEX["left_elbow"], JOINT_INDEX["right_elbow"]], :]
+            - pos[..., [JOINT_INDEX["left_shoulder"], JOINT_INDEX["right_shoulder"]], :]
+        )
+        return float((-d[..., 1] / np.linalg.norm(d, axis=-1)).mean())
+
+    synthetic = synthetic_motion(np.random.default_rng(6), 16, 60, 30.0)
+    assert arm_down(clip) > 0.6 > arm_down(synthetic)
+
+
+def test_batch_mixes_real_anchored_and_synthetic_motion():
+    real = [_walk_clip()]
+    b = make_batch(np.random.default_rng(7), 8, 27, 30.0, real, real_fraction=0.25, anchored_fraction=0.75)
+    assert b["inputs"].shape == (8, 27, 26, 3) and np.isfinite(b["inputs"]).all()
+    assert np.isfinite(b["rotations"]).all() and np.isfinite(b["positions"]).all()
+    only = make_batch(np.random.default_rng(7), 4, 27, 30.0, real, real_fraction=0.0, anchored_fraction=1.0)
+    assert only["inputs"].shape == (4, 27, 26, 3)
+
+
+def test_real_crops_on_random_bodies_stay_grounded():
+    from model.body_points import lowest_foot_height
+    from model.synthesis import real_clip_crops
+
+    real = _walk_clip()
+    own = real_clip_crops(np.random.default_rng(8), [real], 8, 40)
+    assert np.allclose(np.abs(own.offsets), np.abs(real.offsets[0])[None])  # the subject's body (maybe mirrored)
+    clip = real_clip_crops(np.random.default_rng(8), [real], 8, 40, random_bodies=True)
+    lengths = np.linalg.norm(clip.offsets[:, 1:], axis=-1)
+    assert np.ptp(lengths.sum(-1)) > 0.1  # bodies of different sizes
+    foot = clip.root[..., 1] + lowest_foot_height(quat_to_matrix(clip.rotations), clip.offsets)
+    assert foot.min() > -1e-6 and np.abs(foot.min(1)).max() < 0.02
+    assert np.allclose(clip.rotations, own.rotations)  # the same motion, only the body changed
