@@ -45,7 +45,14 @@ import numpy as np
 
 from .body_points import keypoints_3d, lowest_foot_height
 from .keypoints import KEYPOINT_INDEX
-from .rotations import elementary_rotation, matrix_to_quat, quat_continuity
+from .rotations import (
+    elementary_rotation,
+    matrix_to_quat,
+    mirror_quat,
+    quat_continuity,
+    quat_multiply,
+    quat_to_matrix,
+)
 from .skeleton import JOINT_INDEX, MIRROR, NUM_JOINTS, SEGMENT_GROUPS, Skeleton
 
 # (axis order applied left to right: R = R_0(a0) R_1(a1) R_2(a2)), then (lo, hi) degrees per angle in that order.
@@ -104,6 +111,12 @@ def random_skeleton(rng: np.random.Generator) -> Skeleton:
     return Skeleton.default().scaled(height=float(rng.uniform(1.45, 2.0)), **scales)
 
 
+def random_body_offsets(rng: np.random.Generator, n: int) -> tuple[np.ndarray, list[dict[int, np.ndarray]]]:
+    """Offsets (n, 22, 3) and leaf ends of ``n`` random bodies (``random_skeleton``)."""
+    skeletons = [random_skeleton(rng) for _ in range(n)]
+    return np.stack([sk.offsets for sk in skeletons]), [sk.leaf_ends for sk in skeletons]
+
+
 def _smooth_angles(rng: np.random.Generator, n: int, t: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """(n, T) smooth angle trajectories inside [lo, hi] (n-vectors)."""
     mid, half = (lo + hi) / 2, (hi - lo) / 2
@@ -155,8 +168,7 @@ def synthetic_motion(rng: np.random.Generator, batch: int, frames: int, fps: flo
         rng.normal(0, 0.6, size=(batch, 1)) * np.ones((1, frames)) / fps, axis=1
     )
     mats[:, :, 0] = euler_to_matrix(order, ang)
-    skeletons = [random_skeleton(rng) for _ in range(batch)]
-    offsets = np.stack([s.offsets for s in skeletons])
+    offsets, leaf_ends = random_body_offsets(rng, batch)
     # walk on the floor: heading-relative speed, integrated
     speed = rng.uniform(0, 2.5, size=(batch, 1)) * (rng.random((batch, 1)) < 0.7)
     direction = rng.uniform(-np.pi, np.pi, size=(batch, 1)) + np.cumsum(
@@ -173,7 +185,7 @@ def synthetic_motion(rng: np.random.Generator, batch: int, frames: int, fps: flo
         bump = height[:, None] * np.clip(1 - ((t[None] - centre[:, None]) / width[:, None]) ** 2, 0, None)
         root[..., 1] += bump * jump[:, None]
     quats = quat_continuity(matrix_to_quat(mats), axis=1)
-    return Clip(quats, root, offsets, [s.leaf_ends for s in skeletons])
+    return Clip(quats, root, offsets, leaf_ends)
 
 
 @dataclass
@@ -275,8 +287,6 @@ def real_clip_crops(rng: np.random.Generator, clips: list[Clip], batch: int, fra
     """Random crops of real clips (already at the network's fps; a clip picked in proportion to its length),
     randomly sped up or slowed (0.75x to 1.33x by resampling), mirrored left/right and turned about the vertical
     axis; with ``random_bodies`` played on random bodies (``random_skeleton``) instead of the clip's subject."""
-    from .rotations import mirror_quat, quat_multiply, quat_to_matrix
-
     rots, roots, offs, leafs = [], [], [], []
     lengths = np.array([c.rotations.shape[1] for c in clips], dtype=np.float64)
     for _ in range(batch):
@@ -306,13 +316,9 @@ def real_clip_crops(rng: np.random.Generator, clips: list[Clip], batch: int, fra
         leafs.append(leaf)
     out = Clip(np.stack(rots), np.stack(roots), np.stack(offs), leafs)
     if random_bodies:  # the network must not learn to recognise a clip's subject by its proportions
-        from .rotations import quat_to_matrix
-
-        skeletons = [random_skeleton(rng) for _ in range(batch)]
-        offsets = np.stack([sk.offsets for sk in skeletons])
+        offsets, leaf_ends = random_body_offsets(rng, batch)
         mats = quat_to_matrix(out.rotations)
-        out = Clip(out.rotations, _regrounded(out.root, mats, out.offsets, mats, offsets), offsets,
-                   [sk.leaf_ends for sk in skeletons])  # fmt: skip
+        out = Clip(out.rotations, _regrounded(out.root, mats, out.offsets, mats, offsets), offsets, leaf_ends)
     return out
 
 
@@ -333,19 +339,16 @@ def anchored_motion(rng: np.random.Generator, clips: list[Clip], batch: int, fra
                     scale: float = 1 / 3) -> Clip:  # fmt: skip
     """Synthetic motion whose postures come from real clips, one clip crop per limb group (``LIMB_GROUPS``), with
     smooth random rotations of up to ``scale`` of each joint's range on top (see the module docstring)."""
-    from .rotations import quat_to_matrix
-
     crops = {group: real_clip_crops(rng, clips, batch, frames) for group in LIMB_GROUPS}
     torso = crops["torso"]
     mats = np.empty((batch, frames, NUM_JOINTS, 3, 3))
     for group, joints in LIMB_GROUPS.items():
         mats[:, :, list(joints)] = quat_to_matrix(crops[group].rotations[:, :, list(joints)])
     mats = mats @ random_joint_rotations(rng, batch, frames, fps, scale)
-    skeletons = [random_skeleton(rng) for _ in range(batch)]
-    offsets = np.stack([sk.offsets for sk in skeletons])
+    offsets, leaf_ends = random_body_offsets(rng, batch)
     root = _regrounded(torso.root, quat_to_matrix(torso.rotations), torso.offsets, mats, offsets)
     quats = quat_continuity(matrix_to_quat(mats), axis=1)
-    return Clip(quats, root, offsets, [sk.leaf_ends for sk in skeletons])
+    return Clip(quats, root, offsets, leaf_ends)
 
 
 def _regrounded(root: np.ndarray, mats: np.ndarray, offsets: np.ndarray, new_mats: np.ndarray,
@@ -388,8 +391,6 @@ def make_batch(rng: np.random.Generator, batch: int, frames: int, fps: float, re
     noisy = detector_noise(rng, px, fps)
     noisy[depth <= 0.1] = 0.0
     g = gravity_frame(camera)  # (B, 3, 3) world -> G
-    from .rotations import quat_to_matrix
-
     local = quat_to_matrix(clip.rotations)  # (B, T, 22, 3, 3)
     local[:, :, 0] = g[:, None] @ local[:, :, 0]
     rel = np.einsum("bij,btkj->btki", g, joints - joints[:, :, :1])
