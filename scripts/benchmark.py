@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     import torch
 
-    from model import evaluation as E
+    from model.training import evaluation as E
     from model.uplift import Uplifter
 
     kps = clip(args.frames)

@@ -31,16 +31,16 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from model import evaluation as E  # noqa: E402
 from model.body_points import keypoints_3d  # noqa: E402
-from model.bvh import BVHError  # noqa: E402
 from model.keypoints import Keypoints2D  # noqa: E402
 from model.kinematics import forward_kinematics  # noqa: E402
-from model.motion_files import read_motion  # noqa: E402
+from model.mocap import read_motion  # noqa: E402
+from model.mocap.bvh import BVHError  # noqa: E402
 from model.network import WeightsError  # noqa: E402
 from model.readers import KeypointFileError, read_tracks  # noqa: E402
 from model.rotations import quat_to_matrix  # noqa: E402
-from model.synthesis import detector_noise, gravity_frame  # noqa: E402
+from model.training import evaluation as E  # noqa: E402
+from model.training.synthesis import detector_noise, gravity_frame  # noqa: E402
 from model.uplift import Uplifter  # noqa: E402
 
 

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from model import rotations as R  # noqa: E402
-from model.motion_files import read_motion  # noqa: E402
+from model.mocap import read_motion  # noqa: E402
 from model.network import (  # noqa: E402
     NetworkConfig,
     build_torch,
@@ -40,7 +40,7 @@ from model.network import (  # noqa: E402
     torch_state_to_arrays,
 )
 from model.skeleton import NUM_JOINTS  # noqa: E402
-from model.synthesis import JOINT_RANGES, clip_from_motion, make_batch  # noqa: E402
+from model.training.synthesis import JOINT_RANGES, clip_from_motion, make_batch  # noqa: E402
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -62,6 +62,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=None,
         help="real motion mixed into training: .bvh, DeepMimic .txt or AMASS-layout .npz (retargeted)",
     )
+    p.add_argument("--library", type=Path, default=None,
+                   help="motion library (scripts/build_motion_library.py): its training split joins --real")  # fmt: skip
+    p.add_argument("--init", type=Path, default=None, help="start from these weights (.npz, same network shape)")
     p.add_argument("--real-fraction", type=float, default=None, help="share of each batch from real clips")
     p.add_argument("--anchored-fraction", type=float, default=None,
                    help="share of each batch of synthetic motion with postures borrowed from the real clips")  # fmt: skip
@@ -73,7 +76,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--resume", action="store_true")
     args = p.parse_args(argv)
     defaults = {"rotation": "6d", "loss": "geodesic", "supervision": "full", "steps": 20000, "batch": 32, "lr": 5e-4,
-                "seed": 0, "dim": 192, "layers": 4, "real": [], "real_fraction": 0.25, "anchored_fraction": 0.0,
+                "seed": 0, "dim": 192, "layers": 4, "real": [], "library": None, "init": None, "real_fraction": 0.25, "anchored_fraction": 0.0,
                 "random_bodies": False}  # fmt: skip
     file_cfg = json.loads(args.config.read_text()) if args.config else {}
     for key, value in defaults.items():
@@ -153,11 +156,22 @@ def main(argv: list[str] | None = None) -> int:
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["opt"])
         step = state["step"]
+    elif args.init is not None:
+        from model.network import load_weights
+
+        arrays, init_cfg = load_weights(args.init)
+        if (init_cfg.dim, init_cfg.layers, init_cfg.rotation) != (cfg.dim, cfg.layers, cfg.rotation):
+            raise SystemExit(f"error: {args.init}: network shape differs from --dim/--layers/--rotation")
+        model.load_state_dict({k: torch.as_tensor(v) for k, v in arrays.items()})
     net = torch.nn.parallel.DistributedDataParallel(model) if distributed else model
 
     real = []
     for path in args.real:
         real.append(clip_from_motion(read_motion(path).resampled(cfg.fps)))
+    if args.library is not None:
+        from model.training.library import library_clips
+
+        real.extend(library_clips(args.library, "train"))
     rng = np.random.default_rng(args.seed * 1000 + rank + step)
     val = make_batch(np.random.default_rng(12345), 64, cfg.window, cfg.fps)  # fixed synthetic validation set
     log = open(args.out / "train.log", "a")
@@ -187,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
             log.write(line + "\n")
             log.flush()
         if rank == 0 and (step % args.every == 0 or step == args.steps):
-            torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "args": vars(args) | {"out": str(args.out), "config": str(args.config), "real": [str(r) for r in args.real]}}, ckpt.with_suffix(".tmp"))  # fmt: skip
+            torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "args": vars(args) | {"out": str(args.out), "config": str(args.config), "real": [str(r) for r in args.real], "library": str(args.library), "init": str(args.init)}}, ckpt.with_suffix(".tmp"))  # fmt: skip
             os.replace(ckpt.with_suffix(".tmp"), ckpt)
     if rank == 0:
         model.eval()
@@ -199,6 +213,8 @@ def main(argv: list[str] | None = None) -> int:
             "training": {"steps": step, "batch": args.batch, "lr": args.lr, "seed": args.seed, "rotation": cfg.rotation,
                          "loss": args.loss, "supervision": args.supervision, "device": str(device),
                          "real_clips": [Path(r).name for r in args.real], "real_fraction": args.real_fraction,
+                         "library": str(args.library) if args.library else None,
+                         "init": str(args.init) if args.init else None,
                          "anchored_fraction": args.anchored_fraction, "random_bodies": args.random_bodies},
             "validation_synthetic": {k: round(v, 2) for k, v in vm.items()},
             "config": asdict(cfg),

@@ -103,11 +103,11 @@ def test_posed_heads_follow_the_models_forward_kinematics(applied, ext):
 def cmu_keypoints(tmp_path_factory, fixtures) -> Path:
     """Real motion (CMU 01_01, first 120 frames: standing, then jumping forward) seen by a camera rolled by 8
     degrees and pitched down, through the keypoint and detector-noise models: a clip whose truth is known."""
-    from model import evaluation as E
+    from model.training import evaluation as E
     from model.body_points import keypoints_3d
-    from model.bvh import read_bvh, retarget_bvh
+    from model.mocap.bvh import read_bvh, retarget_bvh
     from model.rotations import elementary_rotation
-    from model.synthesis import detector_noise
+    from model.training.synthesis import detector_noise
 
     ref = retarget_bvh(read_bvh(fixtures / "bvh" / "cmu_01_01_first120.bvh"))
     kp3d, _ = keypoints_3d(ref.rotations[None], ref.skeleton.offsets[None], ref.root_translation[None])

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.amass import read_amass
-from model.bvh import BVHError
-from model.motion_files import read_motion
+from model.mocap.amass import read_amass
+from model.mocap.bvh import BVHError
+from model.mocap import read_motion
 from model.rotations import elementary_rotation, quat_to_axis_angle, quat_to_matrix
-from model.synthesis import synthetic_motion
+from model.training.synthesis import synthetic_motion
 
 
 def _amass_file(tmp_path, layout: str, z_up: bool = True):

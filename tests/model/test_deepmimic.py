@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model.bvh import BVHError, retarget_bvh
-from model.deepmimic import read_deepmimic
+from model.mocap.bvh import BVHError, retarget_bvh
+from model.mocap.deepmimic import read_deepmimic
 from model.skeleton import JOINT_INDEX
 
 WALK = Path(__file__).resolve().parents[1] / "fixtures" / "deepmimic" / "humanoid3d_walk.txt"

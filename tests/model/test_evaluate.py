@@ -9,13 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model import evaluation as E
+from model.training import evaluation as E
 from model.body_points import keypoints_3d
-from model.bvh import read_bvh, retarget_bvh
+from model.mocap.bvh import read_bvh, retarget_bvh
 from model.keypoints import HALPE26
 from model.rotations import elementary_rotation
 from model.skeleton import mirror_name
-from model.synthesis import detector_noise
+from model.training.synthesis import detector_noise
 
 ROOT = Path(__file__).resolve().parents[2]
 CMU = ROOT / "tests" / "fixtures" / "bvh" / "cmu_01_01_first120.bvh"

@@ -8,7 +8,7 @@ from model.body_points import keypoints_3d
 from model.keypoints import KEYPOINT_INDEX
 from model.rotations import quat_to_matrix
 from model.skeleton import JOINT_INDEX, MIRROR
-from model.synthesis import (
+from model.training.synthesis import (
     JOINT_RANGES,
     OKS_SIGMAS,
     detector_noise,
@@ -82,8 +82,8 @@ def test_batch_targets_are_consistent():
 def _walk_clip():
     from pathlib import Path
 
-    from model.motion_files import read_motion
-    from model.synthesis import clip_from_motion
+    from model.mocap import read_motion
+    from model.training.synthesis import clip_from_motion
 
     path = Path(__file__).parents[1] / "fixtures" / "deepmimic" / "humanoid3d_walk.txt"
     return clip_from_motion(read_motion(path).resampled(30.0))
@@ -91,7 +91,7 @@ def _walk_clip():
 
 def test_anchored_motion_borrows_each_limb_from_a_real_clip():
     from model.rotations import mirror_quat
-    from model.synthesis import LIMB_GROUPS, anchored_motion
+    from model.training.synthesis import LIMB_GROUPS, anchored_motion
 
     real = _walk_clip()
     q = real.rotations[0]
@@ -112,7 +112,7 @@ def test_anchored_motion_borrows_each_limb_from_a_real_clip():
 def test_anchored_motion_is_grounded_with_arms_down_like_people():
     from model.body_points import lowest_foot_height
     from model.kinematics import forward_kinematics
-    from model.synthesis import anchored_motion
+    from model.training.synthesis import anchored_motion
 
     clip = anchored_motion(np.random.default_rng(6), [_walk_clip()], 16, 60, 30.0)
     mats = quat_to_matrix(clip.rotations)
@@ -144,7 +144,7 @@ def test_batch_mixes_real_anchored_and_synthetic_motion():
 
 def test_real_crops_on_random_bodies_stay_grounded():
     from model.body_points import lowest_foot_height
-    from model.synthesis import real_clip_crops
+    from model.training.synthesis import real_clip_crops
 
     real = _walk_clip()
     own = real_clip_crops(np.random.default_rng(8), [real], 8, 40)

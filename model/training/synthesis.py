@@ -24,9 +24,11 @@ Keypoint model
     :mod:`.body_points`: the 26 Halpe points as joints or offsets in a joint's frame.
 
 Camera model
-    A static pinhole camera: horizontal field of view 35 to 95 degrees, distance 2.5 to 12 m, height 0.3 to 2.8 m,
-    azimuth anywhere around the person, aimed near the person with a random pitch offset and roll up to 10
-    degrees, image 1920 x 1080 (landscape or portrait).
+    A static pinhole camera like real footage: horizontal field of view 25 (long lens) to 95 degrees (wide phone
+    lens), distance 2 to 9 m, height 0.3 to 2.8 m, azimuth anywhere around the person, aimed near the person with
+    a random pitch offset and roll up to 10 degrees, image 1920 x 1080 landscape or 1080 x 1920 portrait (phones:
+    40 %); one sample in eight is aimed off so that part of the body leaves the frame, and points outside the image
+    are not detected (confidence 0), as detectors report them.
 
 Detector-noise model
     Per-point Gaussian noise with standard deviation ``k * sigma_i * s`` where ``sigma_i`` are the COCO OKS sigmas
@@ -35,6 +37,12 @@ Detector-noise model
     Left/right swaps of a limb's points for a few frames (p = 0.01 per frame and limb), dropouts (confidence 0) of
     single points (p = 0.03) and of whole frames (p = 0.01); confidence is ``exp(-err^2 / (2 (sigma s)^2))``
     jittered by +-0.15, so bad points tend to carry low confidence like real detectors' output.
+    Failure modes of real detectors on top (``detector_failures``): the whole body's left and right swapped over a
+    run of 3 to 40 frames (a quarter of the clips: MediaPipe does this on side views), runs of 2 to 20 frames
+    with nobody (a tenth of the clips), and limbs hidden behind the body in side views (a point more than 10 cm
+    further from the camera than its counterpart and within a tenth of the body height of it in the image:
+    confidence scaled by 0.2-0.6, dropped with p = 0.3). Point placement varies per clip: every 3D point moves by
+    a constant offset (normal, 2 cm), as detectors place points differently from joint centres.
 """
 
 from __future__ import annotations
@@ -43,9 +51,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .body_points import keypoints_3d, lowest_foot_height
-from .keypoints import KEYPOINT_INDEX
-from .rotations import (
+from ..body_points import keypoints_3d, lowest_foot_height
+from ..keypoints import KEYPOINT_INDEX
+from ..rotations import (
     elementary_rotation,
     matrix_to_quat,
     mirror_quat,
@@ -53,7 +61,7 @@ from .rotations import (
     quat_multiply,
     quat_to_matrix,
 )
-from .skeleton import JOINT_INDEX, MIRROR, NUM_JOINTS, SEGMENT_GROUPS, Skeleton
+from ..skeleton import JOINT_INDEX, MIRROR, NUM_JOINTS, SEGMENT_GROUPS, Skeleton
 
 # (axis order applied left to right: R = R_0(a0) R_1(a1) R_2(a2)), then (lo, hi) degrees per angle in that order.
 _LEFT_AND_CENTRE: dict[str, tuple[str, tuple[tuple[float, float], ...]]] = {
@@ -213,11 +221,13 @@ def random_cameras(rng: np.random.Generator, target: np.ndarray) -> Camera:
     """Cameras looking at ``target`` (B, 3) world points (a person's mean pelvis position)."""
     b = len(target)
     az = rng.uniform(-np.pi, np.pi, b)
-    dist = rng.uniform(2.5, 12.0, b)
+    dist = rng.uniform(2.0, 9.0, b)
     height = rng.uniform(0.3, 2.8, b)
     centre = target + np.stack([dist * np.sin(az), np.zeros(b), dist * np.cos(az)], -1)
     centre[:, 1] = height
     aim = target + rng.normal(0, 0.25, size=(b, 3))
+    off = rng.random(b) < 0.125  # aimed off: part of the body out of the frame
+    aim[off] += rng.normal(0, 0.6, size=(int(off.sum()), 3))
     fwd = aim - centre
     fwd /= np.linalg.norm(fwd, axis=-1, keepdims=True)
     pitch_jitter = np.radians(rng.normal(0, 4, b))
@@ -230,9 +240,9 @@ def random_cameras(rng: np.random.Generator, target: np.ndarray) -> Camera:
     rot = np.stack([right, down, fwd], 1)  # rows: camera axes in world coordinates -> world->camera
     roll = np.radians(rng.uniform(-10, 10, b))
     rot = elementary_rotation("z", roll) @ rot
-    portrait = rng.random(b) < 0.2
+    portrait = rng.random(b) < 0.4
     image = np.where(portrait[:, None], [1080.0, 1920.0], [1920.0, 1080.0])
-    fov = np.radians(rng.uniform(35, 95, b))
+    fov = np.radians(rng.uniform(25, 95, b))
     focal = image[:, 0] / 2 / np.tan(fov / 2)
     return Camera(rot, centre, focal, image)
 
@@ -270,6 +280,39 @@ def detector_noise(
     out = np.concatenate([noisy, conf[..., None]], -1)
     out[drop] = 0.0
     return out.astype(np.float32)
+
+
+def detector_failures(rng: np.random.Generator, points: np.ndarray, px: np.ndarray, depth: np.ndarray,
+                      image: np.ndarray) -> np.ndarray:  # fmt: skip
+    """Real detectors' failure modes on noisy points (B, T, 26, 3) (see the module docstring): whole-body left/right
+    swaps over runs of frames, runs of frames with nobody, far limbs hidden in side views, points outside the
+    image (``px`` the clean pixels, ``depth`` their camera depth, ``image`` (B, 2) the image sizes)."""
+    out = points.copy()
+    b, t = out.shape[:2]
+    height = np.ptp(px[..., 1], axis=-1).mean(-1) + 1.0
+    for a, c in _SWAP_PAIRS:  # hidden far limbs
+        near_2d = np.linalg.norm(px[..., a, :] - px[..., c, :], axis=-1) < 0.1 * height[:, None]
+        for far, near in ((a, c), (c, a)):
+            hidden = near_2d & (depth[..., far] - depth[..., near] > 0.1)
+            scale = np.where(hidden, rng.uniform(0.2, 0.6, (b, t)), 1.0)
+            out[..., far, 2] *= scale
+            gone = hidden & (rng.random((b, t)) < 0.3)
+            out[..., far, :][gone] = 0.0
+    flip = np.arange(out.shape[2])
+    for a, c in _SWAP_PAIRS:
+        flip[a], flip[c] = c, a
+    for i in range(b):
+        if rng.random() < 0.25:  # the whole body's sides swapped for a run of frames
+            n = int(rng.integers(3, 41))
+            s0 = int(rng.integers(0, max(t - n, 1)))
+            out[i, s0 : s0 + n] = out[i, s0 : s0 + n][:, flip]
+        if rng.random() < 0.1:  # nobody detected for a run of frames
+            n = int(rng.integers(2, 21))
+            s0 = int(rng.integers(0, max(t - n, 1)))
+            out[i, s0 : s0 + n] = 0.0
+    outside = ((px < 0) | (px > image[:, None, None, :])).any(-1) | (depth <= 0.1)
+    out[outside] = 0.0
+    return out
 
 
 def gravity_frame(camera: Camera) -> np.ndarray:
@@ -370,7 +413,7 @@ def make_batch(rng: np.random.Generator, batch: int, frames: int, fps: float, re
     Of the ``batch`` samples, ``real_fraction`` are crops of the ``real`` clips, ``anchored_fraction`` synthetic
     motion with postures borrowed from them (``anchored_motion``), the rest purely synthetic; ``random_bodies``
     plays the real crops on random bodies."""
-    from .features import normalise_window
+    from ..features import normalise_window
 
     n_real = int(round(batch * real_fraction)) if real else 0
     n_anchored = min(int(round(batch * anchored_fraction)), batch - n_real) if real else 0
@@ -386,10 +429,10 @@ def make_batch(rng: np.random.Generator, batch: int, frames: int, fps: float, re
         sum((p.leaf_ends for p in parts), []),
     )
     kp3d, joints = keypoints_3d(clip.rotations, clip.offsets, clip.root)
+    kp3d = kp3d + rng.normal(0, 0.02, size=(kp3d.shape[0], 1, kp3d.shape[2], 3))  # per-clip point placement
     camera = random_cameras(rng, clip.root.mean(1))
     px, depth = camera.project(kp3d)
-    noisy = detector_noise(rng, px, fps)
-    noisy[depth <= 0.1] = 0.0
+    noisy = detector_failures(rng, detector_noise(rng, px, fps), px, depth, camera.image)
     g = gravity_frame(camera)  # (B, 3, 3) world -> G
     local = quat_to_matrix(clip.rotations)  # (B, T, 22, 3, 3)
     local[:, :, 0] = g[:, None] @ local[:, :, 0]

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..rotations import elementary_rotation, quat_to_matrix
 from .bvh import BVHClip, BVHError
-from .rotations import elementary_rotation, quat_to_matrix
 
 #: DeepMimic axes (x forward, y up, z right) -> canonical axes (x left, y up, z forward).
 _TO_CANONICAL = np.array([[0.0, 0.0, -1.0], [0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])

@@ -20,11 +20,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ..kinematics import forward_kinematics
+from ..motion import Motion
+from ..rotations import axis_angle_to_quat, elementary_rotation, matrix_to_quat, quat_multiply
+from ..skeleton import JOINT_INDEX, NUM_JOINTS, Skeleton
 from .bvh import BVHError
-from .kinematics import forward_kinematics
-from .motion import Motion
-from .rotations import axis_angle_to_quat, elementary_rotation, matrix_to_quat, quat_multiply
-from .skeleton import JOINT_INDEX, NUM_JOINTS, Skeleton
 
 __all__ = ["read_amass"]
 

@@ -25,10 +25,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .keypoints import KEYPOINT_INDEX, layout_from_names
-from .kinematics import forward_kinematics
-from .rotations import elementary_rotation, geodesic_angle, matrix_to_sixd, rotation_between
-from .skeleton import JOINT_INDEX, NUM_JOINTS, PARENTS, Skeleton
+from ..keypoints import KEYPOINT_INDEX, layout_from_names
+from ..kinematics import forward_kinematics
+from ..rotations import elementary_rotation, geodesic_angle, matrix_to_sixd, rotation_between
+from ..skeleton import JOINT_INDEX, NUM_JOINTS, PARENTS, Skeleton
 from .synthesis import Camera
 
 
@@ -145,7 +145,7 @@ def ik_rotations(positions: np.ndarray, skeleton: Skeleton, iterations: int = 10
     """
     import torch
 
-    from .rotations import sixd_to_matrix
+    from ..rotations import sixd_to_matrix
 
     offsets = torch.as_tensor(skeleton.offsets, dtype=torch.float64)
     target = torch.as_tensor(positions, dtype=torch.float64)
@@ -173,7 +173,7 @@ def read_reference_trc(path: str | Path) -> tuple[list[int], np.ndarray, np.ndar
     """A 3D marker file (TRC, e.g. from Pose2Sim or a mocap system) as (Halpe-26 index per kept marker, times in
     seconds (T,), positions in metres (T, M, 3), NaN where a marker is missing). Markers whose names do not map onto
     a Halpe-26 point (``LShoulder``, ``RKnee``, ``Nose``, ...) are dropped; units mm, cm or m."""
-    from .readers import KeypointFileError, read_trc_table
+    from ..readers import KeypointFileError, read_trc_table
 
     path = Path(path)
     names, frames, xyz, rate, units = read_trc_table(path)

@@ -1,0 +1,179 @@
+"""Motion-capture readers: every format and naming in the CMU archives, mapped by names, by shape or by a file,
+retargeted onto the canonical skeleton so that it replays the source's joints."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from model.mocap import MotionFileError, load_motion, read_motion
+from model.mocap.asf import find_asf
+from model.mocap.bvh import DEFAULT_NAMES, BVHClip, map_joints, read_bvh, rotated
+from model.skeleton import JOINT_INDEX, JOINT_NAMES
+
+FIX = Path(__file__).resolve().parents[1] / "fixtures"
+MOCAP = FIX / "mocap"
+
+CASES = [
+    (MOCAP / "02_01.amc", "asf/amc", 40, 120.0, set()),
+    (MOCAP / "daz_salsa_01_first40.bvh", "bvh", 40, 120.0, {"spine3", "left_foot", "right_foot"}),
+    (MOCAP / "3dsmax_131_01_first40.bvh", "bvh", 40, 120.0, set()),
+    (MOCAP / "iclone_005_01_first20.bvh", "bvh", 20, 60.0, set()),
+    (MOCAP / "expmap_walking_1_first40.txt", "expmap", 40, 120.0, set()),
+    (FIX / "bvh" / "cmu_01_01_first120.bvh", "bvh", 120, 120.0, set()),
+    (FIX / "deepmimic" / "humanoid3d_walk.txt", "deepmimic", None, 30.0, set()),
+]
+
+
+@pytest.mark.parametrize(("path", "kind", "frames", "fps", "stiff"), CASES, ids=[c[0].name for c in CASES])
+def test_every_format_retargets_onto_the_canonical_skeleton(path, kind, frames, fps, stiff):  # noqa: ANN001
+    src = load_motion(path)
+    m = src.motion
+    assert src.kind == kind
+    assert src.mapping is not None and src.mapping.method == "names"
+    assert {JOINT_NAMES[j] for j in src.mapping.stiff} == stiff
+    if frames is not None:
+        assert m.num_frames == frames
+    assert m.fps == pytest.approx(fps, rel=1e-3)
+    # a human body: 1.4-2.0 m tall, standing on the floor, head above the pelvis, the left side at +x
+    assert 1.4 < m.skeleton.height < 2.0
+    world = m.world_positions()
+    assert abs(np.percentile(m.foot_points()[..., 1].min(1), 5)) < 0.02
+    assert (world[:, JOINT_INDEX["head"], 1] > world[:, 0, 1] + 0.3).all()
+    rest = m.skeleton.rest_positions
+    assert rest[JOINT_INDEX["left_shoulder"], 0] > 0.1 and rest[JOINT_INDEX["right_shoulder"], 0] < -0.1
+    # the canonical skeleton replays the source's joints within 2 cm on average
+    err = src.retarget_error_cm()
+    assert err is not None and err < 2.0, err
+
+
+def test_the_same_trial_from_two_formats_agrees():
+    """CMU 01_01 as the original ASF/AMC would be a big fixture; instead the same walk as BVH and as the same
+    BVH turned 90 degrees in its file (axes fixed by the mapped joints) retargets to the same rotations."""
+    clip = read_bvh(FIX / "bvh" / "cmu_01_01_first120.bvh")
+    turn = np.array([[0.0, 0.0, 1.0], [0.0, 1.0, 0.0], [-1.0, 0.0, 0.0]])  # a file lying on its side would be worse
+    up_on_z = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
+    a = load_motion(FIX / "bvh" / "cmu_01_01_first120.bvh").motion
+    from model.mocap.bvh import retarget_bvh
+
+    for rot in (turn, up_on_z):
+        b = retarget_bvh(rotated(clip, rot @ np.eye(3)))
+        # the body's own rotations do not depend on how the file was turned (the root's heading may)
+        assert np.abs(np.abs((a.rotations[:, 1:] * b.rotations[:, 1:]).sum(-1)) - 1).max() < 1e-6
+        assert b.skeleton.height == pytest.approx(a.skeleton.height, abs=1e-6)
+
+
+def test_mapping_by_shape_when_names_are_unknown():
+    clip = read_bvh(MOCAP / "3dsmax_131_01_first40.bvh")
+    renamed = BVHClip([f"bone{k:02d}" for k in range(len(clip.names))], clip.parents, clip.offsets, clip.end_sites,
+                      clip.local_rotations, clip.root_translation, clip.frame_time)  # fmt: skip
+    by_name = map_joints(clip)
+    by_shape = map_joints(renamed)
+    assert by_shape.method == "shape"
+    rest = clip.rest_positions()
+    for j, name in enumerate(JOINT_NAMES):  # the same joint, or one sitting at the same place (wrist / hand)
+        assert np.allclose(rest[by_shape.index[j]], rest[by_name.index[j]]), (name, clip.names[by_shape.index[j]])
+    assert load_motion_shape_error(renamed) < 2.0
+
+
+def load_motion_shape_error(clip: BVHClip) -> float:
+    from model.mocap.bvh import clip_height, guess_unit_scale, retarget_error_cm, retarget_mapped
+
+    mapping = map_joints(clip)
+    scale = guess_unit_scale(clip_height(clip))
+    return retarget_error_cm(clip, retarget_mapped(clip, mapping, scale), mapping, scale)
+
+
+def test_mapping_file_overrides_and_bad_mapping_files(tmp_path):
+    clip = read_bvh(MOCAP / "3dsmax_131_01_first40.bvh")
+    renamed = BVHClip([f"b{k}" for k in range(len(clip.names))], clip.parents, clip.offsets, {},
+                      clip.local_rotations, clip.root_translation, clip.frame_time)  # fmt: skip
+    # no end sites: the shape fallback cannot tell the head; a mapping file names every joint
+    by_name = map_joints(clip)
+    mapping = {n: f"b{by_name.index[j]}" for j, n in enumerate(JOINT_NAMES)}
+    f = tmp_path / "map.json"
+    f.write_text(json.dumps(mapping))
+    assert map_joints(renamed, f).index == by_name.index
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"elbow": "b3"}))
+    with pytest.raises(MotionFileError, match="'elbow' is not a canonical joint"):
+        map_joints(renamed, bad)
+
+
+def test_default_names_cover_every_canonical_joint():
+    assert set(DEFAULT_NAMES) == set(JOINT_NAMES)
+
+
+def test_asf_found_beside_the_amc(tmp_path):
+    assert find_asf(MOCAP / "02_01.amc") == MOCAP / "02.asf"
+    (tmp_path / "walk.amc").write_text((MOCAP / "02_01.amc").read_text())
+    with pytest.raises(MotionFileError, match=r"walk.amc: no \.asf skeleton beside it \(give --skeleton"):
+        read_motion(tmp_path / "walk.amc")
+    (tmp_path / "subject.asf").write_text((MOCAP / "02.asf").read_text())
+    assert read_motion(tmp_path / "walk.amc").num_frames == 40  # the only .asf in the folder
+    (tmp_path / "other.asf").write_text((MOCAP / "02.asf").read_text())
+    with pytest.raises(MotionFileError, match="2 .asf files beside it"):
+        read_motion(tmp_path / "walk.amc")
+    assert read_motion(tmp_path / "walk.amc", skeleton=MOCAP / "02.asf").num_frames == 40
+
+
+def _one_line(exc: pytest.ExceptionInfo, path: Path) -> str:
+    text = str(exc.value)
+    assert "\n" not in text and str(path) in text
+    return text
+
+
+def test_bad_motion_files_give_one_line(tmp_path):
+    cases = {
+        "empty.bvh": ("", "not a BVH file"),
+        "short.txt": ("1,2,3\n", "not"),
+        "bad_row.csv": ("0," * 116 + "0\n" + "0," * 50 + "0\n", "frame 2: 51 values"),
+        "notes.xyz": ("hello", "unknown motion file type"),
+        "broken.amc": (":FULLY-SPECIFIED\n1\nroot 0 0 x 0 0 0\n", "frame 1: malformed values"),
+    }
+    (tmp_path / "broken.asf").write_text((MOCAP / "02.asf").read_text())
+    for name, (text, reason) in cases.items():
+        path = tmp_path / name
+        path.write_text(text)
+        with pytest.raises(MotionFileError) as exc:
+            read_motion(path)
+        assert reason in _one_line(exc, path), exc.value
+
+
+def test_implausible_units_are_rejected(tmp_path):
+    """A body 20 m tall (a BVH in metres scaled by 10 by mistake) is rejected with that reason."""
+    text = (FIX / "bvh" / "cmu_01_01_first120.bvh").read_text()
+    clip = read_bvh(FIX / "bvh" / "cmu_01_01_first120.bvh")
+    from model.mocap.bvh import retarget_bvh
+
+    huge = BVHClip(clip.names, clip.parents, clip.offsets * 0.0564 * 11.5, {k: v * 0.65 for k, v in clip.end_sites.items()},
+                   clip.local_rotations, clip.root_translation * 0.65, clip.frame_time)  # fmt: skip
+    with pytest.raises(MotionFileError, match="implausible units"):
+        retarget_bvh(huge, path="huge.bvh")
+    assert text  # the fixture itself reads (above)
+
+
+def test_fbx_through_blenders_importer(tmp_path):
+    """A real FBX written by Blender's own exporter from the CMU BVH excerpt reads back to the same motion."""
+    pytest.importorskip("bpy")
+    import subprocess
+    import sys
+
+    fbx = tmp_path / "walk.fbx"
+    script = (
+        "import bpy, sys; bpy.ops.wm.read_factory_settings(use_empty=True);"
+        f"bpy.ops.import_anim.bvh(filepath={str(FIX / 'bvh' / 'cmu_01_01_first120.bvh')!r}, global_scale=0.0564,"
+        " update_scene_fps=True, update_scene_duration=True);"
+        f"bpy.ops.export_scene.fbx(filepath={str(fbx)!r}, bake_anim=True, add_leaf_bones=False)"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, capture_output=True)
+    a = load_motion(FIX / "bvh" / "cmu_01_01_first120.bvh").motion
+    src = load_motion(fbx)
+    b = src.motion
+    assert src.kind == "fbx" and abs(b.num_frames - a.num_frames) <= 1
+    n = min(a.num_frames, b.num_frames)
+    pa, pb = a.joint_positions[:n], b.joint_positions[:n]
+    assert np.linalg.norm(pa - pb, axis=-1).mean() < 0.02  # same body motion within 2 cm (root-relative)
