@@ -22,11 +22,13 @@ $(STAMP): requirements.txt requirements-stubs.txt
 
 venv: $(STAMP)
 
-# static checks: lint, format, types (addon/ against Blender's API stubs)
+# static checks: lint, format, types (addon/ against Blender's API stubs; the package seen as Blender imports it,
+# pose_uplift.addon and pose_uplift.model, so that a wrong call from addon/ into model/ fails here)
 check: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	MYPYPATH=$(VENV)/typeshed $(PY) -m mypy
+	mkdir -p $(VENV)/mypy_src && ln -sfn $(CURDIR) $(VENV)/mypy_src/pose_uplift
+	MYPYPATH=$(VENV)/typeshed:$(VENV)/mypy_src $(PY) -m mypy -p pose_uplift.addon -p pose_uplift.model
 
 test: check
 	$(PY) -m pytest -q

@@ -63,10 +63,12 @@ def _fcurve_collection(action: Any, obj: bpy.types.Object) -> tuple[Any, Any]:
 
 
 def write_channels(
-    action: bpy.types.Action, obj: bpy.types.Object, channels: Sequence[Channel], frames: np.ndarray
-) -> int:
-    """Write one keyframe per frame for every channel into ``action`` (a new one: see ``new_action``). Returns the
-    number of keys written."""
+    action: bpy.types.Action, obj: bpy.types.Object, channels: Sequence[Channel], frames: np.ndarray,
+    hold: Sequence[int] = (),
+) -> int:  # fmt: skip
+    """Write one keyframe per frame for every channel into ``action`` (a new one: see ``new_action``); the keys at
+    the indices ``hold`` get constant interpolation (the pose holds until the next key). Returns the number of keys
+    written."""
     fcurves, groups = _fcurve_collection(action, obj)
     frames = np.asarray(frames, dtype=np.float32)
     co = np.empty((len(frames), 2), dtype=np.float32)
@@ -82,6 +84,8 @@ def write_channels(
         co[:, 1] = ch.values
         fc.keyframe_points.add(len(frames))
         fc.keyframe_points.foreach_set("co", co.ravel())
+        for k in hold:
+            fc.keyframe_points[k].interpolation = "CONSTANT"
         fc.update()
         written += len(frames)
     return written
@@ -89,17 +93,24 @@ def write_channels(
 
 def key_pose(
     obj: bpy.types.Object, action_name: str, rotations: dict[str, np.ndarray], root_bone: str,
-    locations: np.ndarray, frames: np.ndarray,
+    locations: np.ndarray, frames: np.ndarray, keyed: np.ndarray | None = None,
 ) -> bpy.types.Action:  # fmt: skip
     """A new Action on the armature ``obj`` keying ``rotation_quaternion`` of each bone in ``rotations``
-    ({bone: (T, 4)}, which are switched to quaternion rotation) and ``location`` (T, 3) of ``root_bone``."""
+    ({bone: (T, 4)}, which are switched to quaternion rotation) and ``location`` (T, 3) of ``root_bone`` at
+    ``frames``; with ``keyed`` (T,) only those frames get keys, and the key before each unkeyed run holds its pose
+    (constant interpolation) until the next key."""
+    keyed = np.ones(len(frames), bool) if keyed is None else np.asarray(keyed, bool)
+    index = np.flatnonzero(keyed)
+    # keys whose next frame is unkeyed (and that have a later key): hold them
+    nxt = np.flatnonzero(keyed[:-1] & ~keyed[1:])
+    hold = [int(np.searchsorted(index, k)) for k in nxt if keyed[k + 1 :].any()]
     channels: list[Channel] = []
     for bone, q in rotations.items():
         obj.pose.bones[bone].rotation_mode = "QUATERNION"
         path = f'pose.bones["{bpy.utils.escape_identifier(bone)}"].'
         if bone == root_bone:
-            channels += [Channel(path + "location", i, bone, locations[:, i]) for i in range(3)]
-        channels += [Channel(path + "rotation_quaternion", i, bone, q[:, i]) for i in range(4)]
+            channels += [Channel(path + "location", i, bone, locations[index, i]) for i in range(3)]
+        channels += [Channel(path + "rotation_quaternion", i, bone, q[index, i]) for i in range(4)]
     action = new_action(obj, action_name)
-    write_channels(action, obj, channels, frames)
+    write_channels(action, obj, channels, np.asarray(frames)[index], hold)
     return action

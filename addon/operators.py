@@ -10,8 +10,9 @@ from typing import Any
 import bpy
 from bpy_extras.io_utils import ExportHelper, ImportHelper
 
+from ..model.pipeline import LAST_BACKEND, UpliftResult
 from .preferences import TORCH_VARIANTS, addon_preferences
-from .properties import OperatorReturn, scene_settings
+from .properties import OPTION_PROPS, OperatorReturn, UpliftOptionProps, scene_settings
 
 FILE_FILTER = "*.json;*.csv;*.trc;*.npy;*.npz"
 _LOG = logging.getLogger(__name__)
@@ -22,9 +23,9 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-class POSE_UPLIFT_OT_import_keypoints(bpy.types.Operator, ImportHelper):  # type: ignore[misc]
-    """Read a 2D keypoint file or an OpenPose JSON folder (OpenPose, COCO, AlphaPose, MMPose, MediaPipe, TRC,
-    DeepLabCut, CSV, arrays) and, by default, uplift it onto a new armature"""
+class POSE_UPLIFT_OT_import_keypoints(UpliftOptionProps, bpy.types.Operator, ImportHelper):  # type: ignore[misc]
+    """Read a 2D keypoint file, an OpenPose JSON sequence (pick any of its files) or folder (OpenPose, COCO,
+    AlphaPose, MMPose, MediaPipe, TRC, DeepLabCut, CSV, arrays); tick Uplift and Apply to key an armature as well"""
 
     bl_idname = "pose_uplift.import_keypoints"
     bl_label = "Import 2D Keypoints"
@@ -38,16 +39,6 @@ class POSE_UPLIFT_OT_import_keypoints(bpy.types.Operator, ImportHelper):  # type
     uplift: bpy.props.BoolProperty(
         name="Uplift and Apply", default=False, description="Run the network and key a new armature right after reading"
     )
-    person: bpy.props.IntProperty(
-        name="Person", min=0, default=0, description="Which person (track) of the file, from 0"
-    )
-    confidence: bpy.props.FloatProperty(name="Confidence Threshold", min=0.0, max=1.0, default=0.0)
-    fps_override: bpy.props.FloatProperty(
-        name="FPS Override", min=0.0, max=1000.0, default=0.0, description="0 uses the file's frame rate"
-    )
-    frame_start: bpy.props.IntProperty(name="Start Frame", default=1)
-    update_scene: bpy.props.BoolProperty(name="Update Scene FPS and Range", default=True)
-    scale: bpy.props.FloatProperty(name="Scale", min=0.0001, max=1000.0, default=1.0)
 
     def execute(self, context: bpy.types.Context) -> set[OperatorReturn]:
         from ..model.readers import KeypointFileError, read_tracks
@@ -61,7 +52,7 @@ class POSE_UPLIFT_OT_import_keypoints(bpy.types.Operator, ImportHelper):  # type
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
         if self.person >= len(tracks):
-            self.report({"ERROR"}, f"{path}: person {self.person} asked for, the file has {len(tracks)}")
+            self.report({"ERROR"}, f"{path}: person {self.person} asked for, the file has {len(tracks)} (from 0)")
             return {"CANCELLED"}
         main = tracks[self.person]
         settings = scene_settings(context)
@@ -72,9 +63,14 @@ class POSE_UPLIFT_OT_import_keypoints(bpy.types.Operator, ImportHelper):  # type
         settings.fps = main.fps or 0.0
         settings.people = len(tracks)
         settings.confident_fraction = main.confident_fraction()
-        for name in ("person", "confidence", "fps_override", "frame_start", "update_scene", "scale"):
+        for name in OPTION_PROPS:
             setattr(settings, name, getattr(self, name))
-        self.report({"INFO"}, f"{main.source_format}: {main.num_frames} frames, {len(tracks)} people")
+        from ..model.pipeline import find_gaps
+
+        gaps, _, _ = find_gaps(main, self.options(), float(self.fps_override or main.fps or 30.0))
+        settings.gaps_summary = gaps.summary()
+        self.report({"INFO"}, f"{main.source_format}: {main.num_frames} frames, {len(tracks)} people; "
+                              f"person {self.person}: {gaps.summary()}")  # fmt: skip
         if self.uplift:
             mode = "EXEC_DEFAULT" if bpy.app.background else "INVOKE_DEFAULT"
             return bpy.ops.pose_uplift.uplift(mode)  # type: ignore[attr-defined,no-any-return]
@@ -124,7 +120,7 @@ class POSE_UPLIFT_OT_uplift(bpy.types.Operator):
         except KeypointFileError as exc:
             self.report({"ERROR"}, str(exc))
             return False
-        self._result: tuple | None = None
+        self._result: UpliftResult | None = None
         self._error: str | None = None
         self._cancel = False
         self._progress = 0.0
@@ -133,13 +129,13 @@ class POSE_UPLIFT_OT_uplift(bpy.types.Operator):
     def _compute(self) -> None:
         from ..model.network import WeightsError
         from ..model.uplift import UpliftCancelled
-        from .pipeline import compute_motion
+        from .pipeline import uplift
 
         def progress(value: float) -> None:
             self._progress = value
 
         try:
-            self._result = compute_motion(self._keypoints, self._options, progress, lambda: self._cancel)
+            self._result = uplift(self._keypoints, self._options, progress, lambda: self._cancel)
         except UpliftCancelled:
             self._error = "cancelled"
         except (WeightsError, ValueError, RuntimeError, MemoryError) as exc:
@@ -155,8 +151,9 @@ class POSE_UPLIFT_OT_uplift(bpy.types.Operator):
         if self._error or self._result is None:
             self.report({"ERROR"}, self._error or f"{self._path}: uplift failed")
             return {"CANCELLED"}
-        motion, notes = self._result
-        for note in notes:
+        result = self._result
+        motion = result.motion
+        for note in result.notes:
             self.report({"WARNING"}, note)
         settings = scene_settings(context)
         try:
@@ -165,20 +162,25 @@ class POSE_UPLIFT_OT_uplift(bpy.types.Operator):
                 from .retarget import RetargetError
 
                 try:
-                    obj, action = apply_to_rig(context, motion, self._keypoints, self._options, settings.rig,
-                                               settings.preset, settings.custom_mapping())  # fmt: skip
+                    obj, action = apply_to_rig(context, result, self._options, settings.rig, settings.preset_value(),
+                                               settings.custom_mapping())  # fmt: skip
                 except RetargetError as exc:
                     self.report({"ERROR"}, str(exc))
                     return {"CANCELLED"}
             else:
                 from .pipeline import apply_to_new_armature
 
-                obj, action = apply_to_new_armature(context, motion, self._keypoints, self._options)
+                obj, action = apply_to_new_armature(context, result, self._options)
         except Exception as exc:  # one line for the user, the traceback in the log
             _LOG.exception("applying the motion failed")
             self.report({"ERROR"}, f"{self._path}: {_first_line(exc)}")
             return {"CANCELLED"}
-        self.report({"INFO"}, f"{obj.name}: {motion.num_frames} frames at {motion.fps:g} fps in action {action.name}")
+        keyed = int(result.keyed.sum())
+        backend = f"{LAST_BACKEND.get('backend', '')} on {LAST_BACKEND.get('device', '')}"
+        self.report({"INFO"}, f"{obj.name}: {keyed} frames keyed at {motion.fps:g} fps in action {action.name} "
+                              f"({backend}); {result.gaps.summary()}")  # fmt: skip
+        settings.gaps_summary = result.gaps.summary()
+        settings.last_backend = backend
         return {"FINISHED"}
 
     # -- synchronous (background mode, scripts) ----------------------------------------------------------------------
@@ -303,7 +305,7 @@ class POSE_UPLIFT_OT_detect_mapping(bpy.types.Operator):
 
         settings = scene_settings(context)
         try:
-            found, mapping, unmapped = resolve_mapping(settings.rig, settings.preset)
+            found, mapping, unmapped = resolve_mapping(settings.rig, settings.preset_value())
         except RetargetError as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}

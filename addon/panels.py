@@ -8,6 +8,17 @@ from .preferences import addon_preferences
 from .properties import scene_settings
 
 
+def _wrap(text: str, width: int) -> list[str]:
+    """Lines of at most ``width`` characters (the sidebar cuts longer labels)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines
+
+
 class VIEW3D_PT_pose_uplift(bpy.types.Panel):
     bl_label = "Pose Uplift"
     bl_space_type = "VIEW_3D"
@@ -26,8 +37,13 @@ class VIEW3D_PT_pose_uplift(bpy.types.Panel):
             fps = f"{settings.fps:g} fps" if settings.fps else "fps unknown (30 assumed)"
             col.label(text=f"{settings.frames} frames, {fps}, {settings.people} people")
             col.label(text=f"{100 * settings.confident_fraction:.0f}% points confident")
+            if settings.gaps_summary:
+                missing = not settings.gaps_summary.startswith("the person is detected")
+                for k, line in enumerate(_wrap(settings.gaps_summary, 40)):
+                    col.label(text=line, icon=("ERROR" if missing else "CHECKMARK") if k == 0 else "BLANK1")
         prefs = addon_preferences(context)
-        layout.label(text=f"Backend: {prefs.backend.lower()}, device: {prefs.device.lower()}", icon="PREFERENCES")
+        backend = settings.last_backend or f"{prefs.backend.lower()} (not run yet)"
+        layout.label(text=f"Backend: {backend}", icon="PREFERENCES")
 
         col = layout.column(align=True)
         col.use_property_split = True
@@ -40,10 +56,13 @@ class VIEW3D_PT_pose_uplift(bpy.types.Panel):
         col.prop(settings, "scale")
         col.prop(settings, "smooth")
         col.prop(settings, "flip")
+        col.prop(settings, "gaps")
         layout.prop(settings, "target", expand=True)
         if settings.target == "RIG":
             layout.prop(settings, "rig")
             layout.prop(settings, "preset")
+            if settings.preset == "FILE":
+                layout.prop(settings, "mapping_file")
             row = layout.row(align=True)
             row.operator("pose_uplift.detect_mapping", icon="BONE_DATA")
             row.operator("pose_uplift.load_mapping", text="", icon="FILEBROWSER")

@@ -1,110 +1,32 @@
-"""Plain functions behind the operators and the batch script: file -> Motion (no bpy, safe in a worker thread), and
-Motion -> keyframed armature (main thread). The UI's modal operator and ``blender --background`` runs call the same.
+"""Motion -> keyframed armature (main thread), behind the operators and the batch script. File -> Motion is
+:mod:`..model.pipeline` (no bpy, safe in a worker thread), re-exported here.
 
     options = UpliftOptions(person=0, smooth=0.2)
-    keypoints = read_person(path, options)                     # KeypointFileError with a one-line message
-    motion, notes = compute_motion(keypoints, options)         # the network; progress / cancel callbacks
-    obj, action = apply_to_new_armature(context, motion, keypoints, options)   # or apply_to_rig(..., rig)
+    keypoints = read_person(path, options)                      # KeypointFileError with a one-line message
+    result = uplift(keypoints, options)                         # the network; progress / cancel callbacks
+    obj, action = apply_to_new_armature(context, result, options)   # or apply_to_rig(context, result, options, rig)
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from dataclasses import asdict
 from typing import Any
 
-import numpy as np
-
-from ..model.keypoints import Keypoints2D
 from ..model.motion import Motion
-from ..model.readers import KeypointFileError, read_tracks
-from ..model.skeleton import Skeleton
-from ..model.smoothing import smooth_motion
-from ..model.uplift import DEFAULT_WEIGHTS, Uplifter
+from ..model.pipeline import (
+    LAST_BACKEND,
+    UpliftOptions,
+    UpliftResult,
+    clip_name,
+    get_uplifter,
+    read_person,
+    scaled_motion,
+    uplift,
+)
+from ..model.uplift import DEFAULT_WEIGHTS
 
-#: Fewer confident points than this fraction over the whole clip: refused with a one-line error.
-MIN_CONFIDENT_FRACTION = 0.05
-
-
-@dataclass
-class UpliftOptions:
-    person: int = 0  # index into the file's tracks (people), in the order the reader gives
-    confidence: float = 0.0  # points below this confidence are masked (treated as missing)
-    fps: float = 0.0  # 0: the file's frame rate (30 when the file has none)
-    frame_start: int = 1
-    update_scene: bool = True  # set the scene's fps and frame range to the clip's
-    smooth: float = 0.0  # 0..1, see model.smoothing
-    scale: float = 1.0
-    backend: str = "auto"  # auto | torch | numpy
-    device: str = "auto"  # auto | cpu | cuda
-    flip: bool = False  # mirror averaging: each window also uplifted mirrored, both averaged (2x the work)
-
-
-_UPLIFTERS: dict[tuple[str, str, str], Uplifter] = {}
-_LOCK = threading.Lock()
-LAST_BACKEND: dict[str, Any] = {}  # what the last run used and why, shown in the preferences
-
-
-def get_uplifter(backend: str = "auto", device: str = "auto", weights: str | Path | None = None) -> Uplifter:
-    """The network, loaded once per (weights, backend, device)."""
-    key = (str(weights or DEFAULT_WEIGHTS), backend, device)
-    with _LOCK:
-        if key not in _UPLIFTERS:
-            _UPLIFTERS[key] = Uplifter(weights, backend=backend, device=device)
-        return _UPLIFTERS[key]
-
-
-def read_person(path: str | Path, options: UpliftOptions) -> Keypoints2D:
-    """One person's track from a keypoint file, low-confidence points masked; a one-line error when unusable."""
-    tracks = read_tracks(path)
-    if not 0 <= options.person < len(tracks):
-        raise KeypointFileError(f"{path}: person {options.person} asked for, the file has {len(tracks)}")
-    kp = tracks[options.person]
-    if options.confidence > 0:
-        pts = kp.points.copy()
-        low = pts[..., 2] < options.confidence
-        pts[low] = 0.0
-        kp = Keypoints2D(pts, kp.fps, kp.image_size, kp.track_id, kp.source_format, kp.source_path,
-                         kp.source_layout, kp.first_frame, kp.normalized)  # fmt: skip
-    seen = float((kp.points[..., 2] > 0).mean())
-    if seen < MIN_CONFIDENT_FRACTION:
-        raise KeypointFileError(
-            f"{path}: only {100 * seen:.1f}% of the points are confident (threshold {options.confidence:g}); "
-            f"wrong layout or person?"
-        )
-    return kp
-
-
-def compute_motion(
-    keypoints: Keypoints2D,
-    options: UpliftOptions,
-    progress: Callable[[float], None] | None = None,
-    should_cancel: Callable[[], bool] | None = None,
-) -> tuple[Motion, list[str]]:
-    """Keypoints -> Motion with the bundled network (no bpy: runs in a worker thread), smoothed and scaled."""
-    uplifter = get_uplifter(options.backend, options.device)
-    motion = uplifter(keypoints, fps=options.fps or None, progress=progress, should_cancel=should_cancel,
-                      flip=options.flip)  # fmt: skip
-    motion = smooth_motion(motion, options.smooth)
-    if options.scale != 1.0:
-        motion = scaled_motion(motion, options.scale)
-    LAST_BACKEND.update(backend=uplifter.backend, device=uplifter.device, notes=list(uplifter.notes))
-    return motion, list(uplifter.notes)
-
-
-def scaled_motion(motion: Motion, scale: float) -> Motion:
-    if not (np.isfinite(scale) and scale > 0):
-        raise ValueError(f"scale must be positive, got {scale}")
-    sk = motion.skeleton
-    body = Skeleton(sk.offsets * scale, {j: v * scale for j, v in sk.leaf_ends.items()})
-    return Motion(motion.rotations, motion.root_translation * scale, body, motion.fps, up_in_camera=motion.up_in_camera)
-
-
-def clip_name(keypoints: Keypoints2D) -> str:
-    stem = Path(keypoints.source_path).stem if keypoints.source_path else "keypoints"
-    return stem or "keypoints"
+__all__ = ["LAST_BACKEND", "UpliftOptions", "UpliftResult", "apply_to_new_armature", "apply_to_rig", "clip_name",
+           "get_uplifter", "read_person", "scaled_motion", "uplift"]  # fmt: skip
 
 
 def _frame_step(scene: Any, options: UpliftOptions, motion: Motion) -> float:
@@ -112,17 +34,25 @@ def _frame_step(scene: Any, options: UpliftOptions, motion: Motion) -> float:
     return 1.0 if options.update_scene else (scene.render.fps / scene.render.fps_base) / motion.fps
 
 
-def _update_scene(scene: Any, options: UpliftOptions, motion: Motion) -> None:
+def _update_scene(scene: Any, options: UpliftOptions, motion: Motion, result: UpliftResult) -> None:
     from .armature import set_scene_timing
 
     if options.update_scene:
-        set_scene_timing(scene, motion.fps, options.frame_start, motion.num_frames)
+        set_scene_timing(scene, motion.fps, options.frame_start + int(result.frames[0]), len(result.frames))
 
 
-def apply_to_new_armature(context: Any, motion: Motion, keypoints: Keypoints2D, options: UpliftOptions) -> tuple:
-    """A new canonical armature in the active collection, keyed with ``motion``; returns (object, action)."""
+def _key_frames(result: UpliftResult, options: UpliftOptions, step: float) -> Any:
+    """Scene frame numbers of the motion's frames (the file's frame numbers, counted from ``frame_start``, so the
+    animation stays in step with the video) and the keyed mask."""
+    return options.frame_start + result.frames * step, result.keyed
+
+
+def apply_to_new_armature(context: Any, result: UpliftResult, options: UpliftOptions) -> tuple:
+    """A new canonical armature in the active collection, keyed with the result's motion (frames of long gaps left
+    unkeyed, holding the last pose); returns (object, action)."""
     from .armature import apply_motion, create_armature
 
+    motion, keypoints = result.motion, result.keypoints
     name = clip_name(keypoints)
     props = {
         "source_file": keypoints.source_path,
@@ -133,24 +63,38 @@ def apply_to_new_armature(context: Any, motion: Motion, keypoints: Keypoints2D, 
         "fps": motion.fps,
         "frames": motion.num_frames,
         "settings": str({k: v for k, v in asdict(options).items() if k not in ("backend", "device")}),
+        "gaps": result.gaps.summary(),
     }
     obj = create_armature(context.collection or context.scene.collection, motion.skeleton, name, props)
-    action = apply_motion(obj, motion, options.frame_start, name, _frame_step(context.scene, options, motion))
-    _update_scene(context.scene, options, motion)
+    frames, keyed = _key_frames(result, options, _frame_step(context.scene, options, motion))
+    action = apply_motion(obj, motion, action_name=name, frames=frames, keyed=keyed)
+    _update_scene(context.scene, options, motion, result)
+    _select_only(context, obj)
     return obj, action
 
 
+def _select_only(context: Any, obj: Any) -> None:
+    """The new (or keyed) armature selected and active, nothing else selected, as after adding an object."""
+    for other in context.view_layer.objects:
+        if other.select_get():
+            other.select_set(False)
+    obj.select_set(True)
+    context.view_layer.objects.active = obj
+
+
 def apply_to_rig(
-    context: Any, motion: Motion, keypoints: Keypoints2D, options: UpliftOptions, rig: Any, preset: str = "auto",
+    context: Any, result: UpliftResult, options: UpliftOptions, rig: Any, preset: str = "auto",
     custom: dict[str, str] | None = None,
 ) -> tuple:  # fmt: skip
     """Key a character rig with the clip (retargeted, named after the input); returns (rig, action). Raises
     RetargetError, with the rig and scene untouched, when the rig cannot be mapped."""
     from .retarget import retarget_motion
 
-    step = _frame_step(context.scene, options, motion)
-    action, unmapped = retarget_motion(rig, motion, preset, options.frame_start, clip_name(keypoints), step, custom)
-    _update_scene(context.scene, options, motion)
+    motion, keypoints = result.motion, result.keypoints
+    frames, keyed = _key_frames(result, options, _frame_step(context.scene, options, motion))
+    action, unmapped = retarget_motion(rig, motion, preset, action_name=clip_name(keypoints), custom=custom,
+                                       frames=frames, keyed=keyed)  # fmt: skip
+    _update_scene(context.scene, options, motion, result)
     rig["pose_uplift_source_file"] = keypoints.source_path
     rig["pose_uplift_unmapped"] = ", ".join(unmapped)
     return rig, action

@@ -96,9 +96,11 @@ def save_mapping(path: str | Path, mapping: dict[str, str], preset: str = "custo
 
 def retarget_motion(
     obj: bpy.types.Object, motion: Motion, preset: str = "auto", frame_start: int = 1, action_name: str = "Pose Uplift",
-    frame_step: float = 1.0, custom: dict[str, str] | None = None,
+    frame_step: float = 1.0, custom: dict[str, str] | None = None, frames: np.ndarray | None = None,
+    keyed: np.ndarray | None = None,
 ) -> tuple[bpy.types.Action, list[str]]:  # fmt: skip
-    """Key ``motion`` onto the rig ``obj`` in a new Action; returns (action, unmapped joints). The rig is left
+    """Key ``motion`` onto the rig ``obj`` in a new Action at scene ``frames`` (default ``frame_start`` + i *
+    ``frame_step``; only the ``keyed`` ones when given); returns (action, unmapped joints). The rig is left
     untouched when this raises."""
     preset_name, mapping, unmapped = resolve_mapping(obj, preset, custom)
     rig = rig_from_object(obj)
@@ -122,8 +124,9 @@ def retarget_motion(
         for pb, key, value in old_switches:
             pb[key] = value
         raise
-    frames = frame_start + np.arange(motion.num_frames) * frame_step
-    action = key_pose(obj, action_name, quats, root_bone, locations, frames)
+    if frames is None:
+        frames = frame_start + np.arange(motion.num_frames) * frame_step
+    action = key_pose(obj, action_name, quats, root_bone, locations, frames, keyed)
     obj["pose_uplift_preset"] = preset_name
     return action, unmapped
 

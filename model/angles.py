@@ -8,8 +8,13 @@ straight: the knee and the ankle-to-toe line have a natural angle), so standing 
 - ``elbow_flexion``: 180 minus the angle at the elbow between upper arm and forearm (0 = straight arm).
 - ``hip_flexion``: the thigh's forward angle from the trunk's downward axis, in the sagittal plane (+ forward).
 - ``hip_abduction``: the thigh's sideways angle out of the sagittal plane (+ away from the body).
-- ``shoulder_elevation``: the angle between the upper arm and the trunk's downward axis (0 = arm at the side).
-- ``shoulder_flexion``: the upper arm's forward angle in the sagittal plane (+ forward).
+- ``shoulder_elevation``: the angle between the upper arm and the trunk's downward axis (0 = arm at the side, 90 =
+  horizontal, 180 = straight up), whatever the direction it is raised in.
+- ``shoulder_elevation_plane``: the direction the arm is raised in, as biomechanics reports it (the plane of
+  elevation): the upper arm's azimuth about the trunk's long axis, 0 = out to the side (abduction), 90 = straight
+  forward (flexion), negative = behind the body (extension), above 90 = across the chest. Neither angle wraps
+  within the human range of motion (the plane wraps only pointing backwards across the body); the plane is poorly
+  defined while the arm hangs or points straight up (elevation under 20 or over 160 degrees), as in biomechanics.
 - ``ankle_dorsiflexion``: the angle between shank and foot (ankle to toe joint) minus 90 (+ toes up).
 - ``trunk_flexion``: the trunk's (pelvis to neck) forward lean from vertical, in its sagittal plane (+ forward).
 - ``trunk_lateral``: the trunk's sideways lean from vertical (+ to the body's left).
@@ -65,17 +70,28 @@ def _raw_angles(p: np.ndarray) -> dict[str, np.ndarray]:
         out[f"knee_flexion_{s}"] = _angle(thigh, shank)
         out[f"ankle_dorsiflexion_{s}"] = 90.0 - _angle(-shank, foot_v)
         out[f"shoulder_elevation_{s}"] = _angle(upper, -up)
-        out[f"shoulder_flexion_{s}"] = np.degrees(np.arctan2((upper * fwd).sum(-1), 0.0 - (upper * up).sum(-1)))
+        out[f"shoulder_elevation_plane_{s}"] = np.degrees(np.arctan2((upper * fwd).sum(-1), (upper * outward).sum(-1)))
         out[f"elbow_flexion_{s}"] = _angle(upper, fore)
     return out
 
 
-def angles_csv(motion: Motion, frame_start: int = 1) -> str:
-    """The angles as CSV text: ``frame,time_s,<angle columns>``, one row per frame, 2 decimals."""
+def angles_csv(motion: Motion, frame_start: int = 1, frames: np.ndarray | None = None,
+               detected: np.ndarray | None = None) -> str:  # fmt: skip
+    """The angles as CSV text: ``frame,time_s,detected,<angle columns>``, one row per frame, 2 decimals.
+
+    ``frames`` are the file's frame numbers of the motion's frames (default 0, 1, ...; the ``frame`` column is
+    ``frame_start`` + that), ``detected`` marks the frames where the person was seen: the others have ``detected``
+    0 and empty angle cells (no number is made up for them)."""
     cols = joint_angles(motion)
-    header = "frame,time_s," + ",".join(cols)
+    n = motion.num_frames
+    frames = np.arange(n) if frames is None else np.asarray(frames)
+    detected = np.ones(n, bool) if detected is None else np.asarray(detected, bool)
+    header = "frame,time_s,detected," + ",".join(cols)
     data = np.column_stack(list(cols.values()))
+    empty = "," * (len(cols) - 1)
     rows = [
-        f"{frame_start + t},{t / motion.fps:.4f}," + ",".join(f"{v:.2f}" for v in data[t]) for t in range(len(data))
+        f"{frame_start + int(frames[t])},{frames[t] / motion.fps:.4f},{int(detected[t])},"
+        + (",".join(f"{v:.2f}" for v in data[t]) if detected[t] else empty)
+        for t in range(n)
     ]
     return "\n".join([header, *rows]) + "\n"

@@ -51,8 +51,9 @@ class Uplifter:
         except ImportError:
             if backend == "torch":
                 raise ValueError("backend 'torch' asked for, but PyTorch is not installed") from None
-            self.notes.append("PyTorch is not installed: using the numpy backend")
-            return "numpy", "cpu"
+            if device == "cuda":
+                self.notes.append("CUDA asked for but PyTorch is not installed: using the numpy backend on the CPU")
+            return "numpy", "cpu"  # the normal case in a stock Blender: no warning
         cuda = torch.cuda.is_available()
         if device == "cuda" and not cuda:
             self.notes.append("CUDA asked for but not available: running on the CPU")

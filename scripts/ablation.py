@@ -47,7 +47,7 @@ def table(rows: list[dict], budget: str) -> str:
         "|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
-        e = r["evaluation"]
+        e = r["evaluation"].get("model", r["evaluation"])
         loss = r["loss"] if r["supervision"] == "full" else "- (FK + joint-limit prior)"
         lines.append(
             f"| {r['rotation']} | {loss} | {r['supervision']} | {e['mpjpe_mm']:.1f} | {e['pa_mpjpe_mm']:.1f} | "
@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     import torch
 
-    from scripts.evaluate import evaluate_bvh
+    from scripts.evaluate import evaluate_file
 
     torch.set_num_threads(args.threads)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name}: training failed (exit {code}), see {run.with_suffix('.log')}", file=sys.stderr)
             continue
         minutes = (time.time() - t0) / 60
-        evaluation = evaluate_bvh(args.eval, str(run / "weights.npz"), 0, args.eval_frames)
+        evaluation = evaluate_file(args.eval, str(run / "weights.npz"), 0, args.eval_frames)
         card = json.loads((run / "weights.json").read_text())
         done[name] = {"name": name, "rotation": rotation, "loss": loss, "supervision": supervision,
                       "train_minutes": minutes, "validation_synthetic": card.get("validation_synthetic"),
@@ -107,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
         tmp.replace(results_path)
         (args.out / "ablation.md").write_text(table(rows, budget))
         print(
-            f"{name}: PA-MPJPE {evaluation['pa_mpjpe_mm']:.1f} mm, MPJAE {evaluation['mpjae_deg']:.1f} deg", flush=True
+            f"{name}: PA-MPJPE {evaluation['model']['pa_mpjpe_mm']:.1f} mm, MPJAE {evaluation['model']['mpjae_deg']:.1f} deg",
+            flush=True,
         )
     return 0
 

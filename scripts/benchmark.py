@@ -1,10 +1,11 @@
 """Measure speed and memory; print (and with --json write) one JSON object.
 
-    python scripts/benchmark.py [--json OUT.json] [--weights W.npz] [--frames 3000]
+    python scripts/benchmark.py [--json OUT.json] [--weights W.npz] [--frames 3000] [--numpy-python PY ...]
 
 Keys: ``uplift_fps_torch_cpu``, ``uplift_fps_numpy`` (and ``uplift_fps_torch_cuda`` when a GPU is present): frames
 per second of the whole uplift (resampling, overlapping windows, blending, root motion) on a clip of ``--frames``
-frames; ``ik_fps`` and ``speedup_vs_ik``: the IK baseline of scripts/evaluate.py on 20 frames; ``peak_memory_mb_100k``
+frames; ``uplift_fps_numpy_by_version``: the numpy backend under this Python's numpy and under each
+``--numpy-python`` interpreter's (e.g. one with numpy 2.x, which real Blenders ship); ``ik_fps`` and ``speedup_vs_ik``: the IK baseline of scripts/evaluate.py on 20 frames; ``peak_memory_mb_100k``
 and ``peak_memory_mb_10k``: the peak resident memory of a fresh process (Python, torch, the model and the clip)
 that uplifts 100,000 and 10,000 frames on the torch CPU backend; then scripts/benchmark_blender.py's keys
 (``apply_seconds_10k``, ``keyframe_insert_seconds_10k``, ``end_to_end_seconds_10k``, ``retarget_seconds_10k``). Timings are single runs on this machine, not averages over machines.
@@ -44,6 +45,21 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 """
 
 
+_NUMPY_FPS = """
+import sys, time, numpy as np
+sys.path.insert(0, {root!r})
+from model.keypoints import Keypoints2D
+from model.readers import read_keypoints
+from model.uplift import Uplifter
+up = Uplifter({weights!r}, backend="numpy")
+base = read_keypoints({sample!r}).points
+up(Keypoints2D(np.resize(base, (200, 26, 3)), fps=30.0))
+t0 = time.perf_counter()
+up(Keypoints2D(np.resize(base, ({frames}, 26, 3)), fps=30.0))
+print(np.__version__, {frames} / (time.perf_counter() - t0))
+"""
+
+
 def clip(frames: int) -> Keypoints2D:
     return Keypoints2D(np.resize(read_keypoints(SAMPLE).points, (frames, 26, 3)), fps=30.0)
 
@@ -54,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--weights")
     parser.add_argument("--frames", type=int, default=3000)
     parser.add_argument("--no-blender", action="store_true", help="skip the Blender-side timings")
+    parser.add_argument("--numpy-python", action="append", default=[],
+                        help="also time the numpy backend under this Python (its own numpy version)")  # fmt: skip
     parser.add_argument(
         "--naive-frames", type=int, default=10_000, help="time the slow keyframe_insert loop on this many frames only"
     )
@@ -77,6 +95,13 @@ def main(argv: list[str] | None = None) -> int:
         motion = up(kps)
         result[f"uplift_fps_{key}"] = round(args.frames / (time.perf_counter() - t0), 1)
     assert motion is not None
+    by_version: dict[str, float] = {}
+    for python in [sys.executable, *args.numpy_python]:
+        code = _NUMPY_FPS.format(root=str(ROOT), weights=args.weights, sample=str(SAMPLE), frames=args.frames)
+        out = subprocess.run([python, "-c", code], capture_output=True, text=True, check=True)
+        version, fps = out.stdout.split()[-2:]
+        by_version[f"numpy {version}"] = round(float(fps), 1)
+    result["uplift_fps_numpy_by_version"] = by_version
     _, ik_seconds = E.ik_rotations(motion.joint_positions[:20], motion.skeleton)
     result["ik_fps"] = round(1.0 / ik_seconds, 2)
     result["speedup_vs_ik"] = round(result["uplift_fps_torch_cpu"] / result["ik_fps"], 1)

@@ -49,7 +49,7 @@ def main() -> int:
 
     # end to end through the operator (the network is loaded once before, like a second run in a session)
     options = pipeline.UpliftOptions(backend="torch", device="cpu")
-    motion, _ = pipeline.compute_motion(pipeline.read_person(clip, options), options)
+    motion = pipeline.uplift(pipeline.read_person(clip, options), options).motion
     bpy.ops.wm.read_homefile(use_empty=True)
     if MODULE not in {a.module for a in bpy.context.preferences.addons}:
         bpy.ops.preferences.addon_enable(module=MODULE)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -18,19 +19,36 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def blender_ext_tool() -> Path:
-    """Path of ``blender_ext.py`` inside the installed ``bpy`` module (found without importing bpy)."""
+    """Path of Blender's ``blender_ext.py``: inside the ``bpy`` module's folder (found without importing bpy), or,
+    inside a real Blender (where bpy is built in), under its scripts folder
+    (``bpy.utils.system_resource('SCRIPTS')/addons_core/bl_pkg/cli/blender_ext.py``)."""
+    tail = Path("addons_core") / "bl_pkg" / "cli" / "blender_ext.py"
     spec = importlib.util.find_spec("bpy")
-    if spec is None or not spec.submodule_search_locations:
+    if spec is not None and spec.submodule_search_locations:
+        for base in spec.submodule_search_locations:
+            found = sorted(Path(base).glob(f"*/scripts/{tail.as_posix()}"))
+            if found:
+                return found[-1]
+    if "bpy" in sys.modules or (spec is not None and spec.origin in ("built-in", None)):
+        import bpy
+
+        found_in_blender = Path(bpy.utils.system_resource("SCRIPTS")) / tail
+        if found_in_blender.is_file():
+            return found_in_blender
+    if spec is None:
         raise SystemExit("error: the bpy module is not installed (make venv installs it)")
-    for base in spec.submodule_search_locations:
-        found = sorted(Path(base).glob("*/scripts/addons_core/bl_pkg/cli/blender_ext.py"))
-        if found:
-            return found[-1]
-    raise SystemExit("error: blender_ext.py not found inside the bpy module")
+    raise SystemExit("error: blender_ext.py not found in the bpy module or Blender's scripts folder")
+
+
+def _python() -> str:
+    """A Python to run the tool with: this one, or inside a real Blender its bundled (or the system's) Python."""
+    if Path(sys.executable).name.startswith("python"):
+        return sys.executable
+    return shutil.which("python3") or sys.executable
 
 
 def run_tool(*args: str) -> None:
-    proc = subprocess.run([sys.executable, str(blender_ext_tool()), *args], capture_output=True, text=True)
+    proc = subprocess.run([_python(), str(blender_ext_tool()), *args], capture_output=True, text=True)
     if proc.returncode != 0:
         detail = " ".join((proc.stdout + proc.stderr).split())
         raise SystemExit(f"error: blender_ext {args[0]} failed: {detail}")

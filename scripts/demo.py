@@ -89,10 +89,12 @@ scene.render.film_transparent = False
 tiles = []
 for f in frames:
     scene.frame_set(scene.frame_start + f)
-    pelvis = rig.matrix_world @ rig.pose.bones[0].head
+    # follow the pelvis (the rig's root bone stays put while the body moves)
+    hips = rig.pose.bones.get("pelvis") or rig.pose.bones.get(rig.get("pose_uplift_root_bone", "")) or rig.pose.bones[0]
+    pelvis = rig.matrix_world @ hips.head
     cam.data.ortho_scale = 2.4
-    cam.location = (pelvis.x + 0.4, pelvis.y - 6.0, 0.95)
-    cam.rotation_euler = (1.5708, 0.0, 0.0665)
+    cam.location = (pelvis.x, pelvis.y - 6.0, pelvis.z + 0.05)
+    cam.rotation_euler = (1.5708, 0.0, 0.0)
     scene.render.filepath = png + f".{f}.png"
     bpy.ops.render.render(write_still=True)
     img = bpy.data.images.load(scene.render.filepath)
@@ -160,10 +162,10 @@ def main() -> int:
     try:
         _run_bpy(_CHARACTER, [str(zip_path), str(ROOT / "model" / "rigs" / "mpfb_game_engine.json"), str(character)], env)  # fmt: skip
         print(f"[3/5] installed into headless Blender {_bpy_version(env)}; character: CC0 MPFB game_engine rig with a capsule body -> {character.relative_to(ROOT)}")  # fmt: skip
-        batch_dir = OUT / "batch"
+        batch_dir = OUT / "demo_batch"  # the demo's own folder (out/batch, the batch script's default, is left alone)
         shutil.rmtree(batch_dir, ignore_errors=True)
         cmd = [sys.executable, str(ROOT / "scripts" / "uplift_batch.py"), str(SAMPLE), "--out", str(batch_dir),
-               "--rig", str(character), "--preset", "auto", "--export", "blend,fbx,bvh", "--angles"]  # fmt: skip
+               "--rig", str(character), "--preset", "auto", "--export", "blend,fbx,bvh", "--angles", "--overwrite"]  # fmt: skip
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
         if proc.returncode != 0:
             raise RuntimeError("batch run failed: " + (proc.stdout.strip().splitlines() or ["?"])[-1])
@@ -172,6 +174,7 @@ def main() -> int:
             dst = OUT / src.name.replace(SAMPLE.stem, "demo")
             os.replace(src, dst)
             outputs[dst.suffix] = dst
+        batch_dir.rmdir()
         print(f"[4/5] uplifted and retargeted onto the character by the batch script: {', '.join(p.name for p in outputs.values())}")  # fmt: skip
         kp = read_keypoints(SAMPLE)
         seen = np.flatnonzero((kp.points[..., 2] > 0).sum(-1) >= 12)  # frames where the detector saw the person

@@ -1,19 +1,28 @@
-"""Evaluate the bundled model (or any weights) like the paper, on motion it never saw.
+"""Evaluate the bundled model (or any weights) on motion it never saw, always beside the baselines a user would
+compare with, so that a model no better than a constant pose cannot hide.
 
-    python scripts/evaluate.py --bvh FILE.bvh --json OUT.json [--weights W.npz] [--ik-every 10] [--max-frames N]
-    python scripts/evaluate.py --keypoints PATH --reference FILE.trc --json OUT.json [--person 0] [--fps 30]
+    python scripts/evaluate.py --library-split validation --library runs/motion_library.npz --json OUT.json
+    python scripts/evaluate.py --motion FILE --json OUT.json [--weights W.npz] [--ik-every 10] [--max-frames N]
+    python scripts/evaluate.py --keypoints PATH --reference FILE.trc [--fps 60] [--world-baseline MP.json]
 
-Semi-synthetic: the BVH clip is retargeted onto the canonical skeleton (bone lengths fitted to its subject), the 26
-detector points are made from it, projected through 4 fixed virtual cameras (azimuth 0/90/180/270 degrees, 5 m
-away, 1.2 m high, 60 degree field of view, 1920 x 1080) with the documented detector noise at level 1.0 and a fixed
-seed, uplifted, and compared with the reference. Baselines (IK, bone direction) run from the model's own 3D joints
-on every ``--ik-every``-th frame; the model's own metrics on exactly those frames are under ``model_on_baseline_frames``.
+Semi-synthetic (``--motion`` any motion file, alias ``--bvh``; or ``--library-split``: every clip of the motion
+library's validation subjects): the clip on the canonical skeleton (its subject's bone lengths) gives the 26
+detector points, projected through fixed virtual cameras (``--motion``: 4 at azimuth 0/90/180/270 degrees, 5 m away,
+1.2 m high, 60 degrees, 1920 x 1080; ``--library-split``: those 4, a phone held upright 3 m in front and a high corner
+camera), with the documented detector noise at level 1.0, a fixed seed, points outside the image dropped; uplifted
+and compared with the reference: MPJPE, N-MPJPE, PA-MPJPE, MPJAE (all 22 joints, the root's in the gravity frame),
+the root path (``clip_aligned_mpjpe_mm``: world positions after one similarity transform for the whole clip), the up
+direction, per-joint and per-camera tables. Baselines: IK and bone direction from the model's own 3D joints on every
+``--ik-every``-th frame (``model_on_baseline_frames`` is the model on exactly those frames), and the training set's
+mean pose held constant (``--library``).
 
 With ``--keypoints`` (any keypoint file or folder the add-on reads) and ``--reference`` (a 3D marker TRC with
 Halpe-style names such as LShoulder, RKnee, LAnkle, Nose; mm, cm or m): real 2D detections are uplifted and the
 predicted 26 points compared with the markers of the same names, matched in time (keypoint frame 0 = reference time
 0; ``--offset`` shifts the reference). ``pa_mpjpe_mm`` per frame after the best similarity transform, ``mpjpe_mm``
-after one similarity transform for the whole clip (the root trajectory counts).
+after one similarity transform for the whole clip (the root trajectory counts). Baselines: the reference's own mean
+pose held constant (an oracle), the training mean pose (``--library``), MediaPipe's world landmarks
+(``--world-baseline``).
 
 Prints the JSON; exit code 1 with a one-line error for an unreadable clip.
 """
@@ -24,6 +33,7 @@ import argparse
 import json
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -31,79 +41,158 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from model import rotations as R  # noqa: E402
 from model.body_points import keypoints_3d  # noqa: E402
 from model.keypoints import Keypoints2D  # noqa: E402
 from model.kinematics import forward_kinematics  # noqa: E402
 from model.mocap import read_motion  # noqa: E402
 from model.mocap.bvh import BVHError  # noqa: E402
+from model.motion import Motion  # noqa: E402
 from model.network import WeightsError  # noqa: E402
 from model.readers import KeypointFileError, read_tracks  # noqa: E402
 from model.rotations import quat_to_matrix  # noqa: E402
+from model.skeleton import JOINT_NAMES  # noqa: E402
 from model.training import evaluation as E  # noqa: E402
 from model.training.synthesis import detector_noise, gravity_frame  # noqa: E402
 from model.uplift import Uplifter  # noqa: E402
 
 
-def evaluate_bvh(path: str, weights: str | None, ik_every: int, max_frames: int | None, seed: int = 0) -> dict:
-    ref = read_motion(path)
-    frames = ref.num_frames if max_frames is None else min(ref.num_frames, max_frames)
-    rot_ref = quat_to_matrix(ref.rotations[:frames])
-    root = ref.root_translation[:frames]
-    kp3d, _ = keypoints_3d(ref.rotations[None, :frames], ref.skeleton.offsets[None], root[None])
-    uplifter = Uplifter(weights, backend="auto")
-    results, baseline_rows, t_model = [], [], 0.0
+def evaluate_motion(ref: Motion, uplifter: Uplifter, cameras: list, ik_every: int, constant: np.ndarray | None,
+                    seed: int = 0) -> list[dict]:  # fmt: skip
+    """One reference motion seen by each camera: a row of metrics per camera (model, and baselines on every
+    ``ik_every``-th frame), plus per-joint errors."""
+    frames = ref.num_frames
+    rot_ref = quat_to_matrix(ref.rotations)
+    root = ref.root_translation
+    kp3d, _ = keypoints_3d(ref.rotations[None], ref.skeleton.offsets[None], root[None])
     sub = np.arange(0, frames, ik_every) if ik_every > 0 else np.arange(0)
-    for k, cam in enumerate(E.fixed_cameras(root.mean(0))):
-        px, _ = cam.project(kp3d)
-        noisy = detector_noise(np.random.default_rng(seed + k), px, ref.fps, level=1.0)[0]
-        kps = Keypoints2D(noisy, fps=ref.fps, image_size=(1920, 1080), source_format="semi-synthetic")
+    rows = []
+    for k, cam in enumerate(cameras):
+        px, depth = cam.project(kp3d)
+        noisy = detector_noise(np.random.default_rng(seed + k), px, ref.fps, level=1.0)
+        noisy[((px < 0) | (px > cam.image[:, None, None, :])).any(-1) | (depth <= 0.1)] = 0.0  # out of the image
+        w, h = (float(v) for v in cam.image[0])
+        kps = Keypoints2D(noisy[0], fps=ref.fps, image_size=(int(w), int(h)), source_format="semi-synthetic")
         t0 = time.perf_counter()
         motion = uplifter(kps)
-        t_model += time.perf_counter() - t0
+        seconds = time.perf_counter() - t0
         g = gravity_frame(cam)[0]
-        ref_pos = ref.joint_positions[:frames] @ g.T
+        ref_pos = ref.joint_positions @ g.T
+        ref_world = ref.world_positions() @ g.T
         ref_rot = rot_ref.copy()
         ref_rot[:, 0] = g @ ref_rot[:, 0]
         pred_rot = quat_to_matrix(motion.rotations)
-        row = E.position_metrics(motion.joint_positions, ref_pos)
-        row["mpjae_deg"] = E.mpjae(pred_rot, ref_rot)
-        row["up_error_deg"] = E.angle_between(motion.up_in_camera, np.repeat(cam.up_in_camera(), frames, 0))
-        results.append(row)
-        if not len(sub):
+        row: dict = {"camera": E.CAMERA_NAMES[k] if k < len(E.CAMERA_NAMES) else str(k), "frames": frames,
+                     "seconds": seconds}  # fmt: skip
+        row["model"] = E.position_metrics(motion.joint_positions, ref_pos) | {
+            "mpjae_deg": E.mpjae(pred_rot, ref_rot),
+            "clip_aligned_mpjpe_mm": E.clip_aligned_mpjpe(motion.world_positions(), ref_world),
+            "up_error_deg": E.angle_between(motion.up_in_camera, np.repeat(cam.up_in_camera(), frames, 0)),
+        }
+        aligned = E.procrustes(motion.joint_positions, ref_pos)
+        row["per_joint_pa_mm"] = (np.linalg.norm(aligned - ref_pos, axis=-1).mean(0) * 1000).tolist()
+        row["per_joint_angle_deg"] = np.degrees(R.geodesic_angle(pred_rot, ref_rot).mean(0)).tolist()
+        if constant is not None:  # the training set's mean pose, held constant (root: the truth's, for fairness)
+            q = np.repeat(constant[None], frames, 0)
+            pos, _ = forward_kinematics(q, ref.skeleton.offsets, np.zeros((frames, 3)))
+            rots = quat_to_matrix(q)
+            rots[:, 0] = ref_rot[:, 0]
+            row["constant_mean_pose"] = E.position_metrics(pos, ref_pos) | {"mpjae_deg": E.mpjae(rots, ref_rot)}
+        if len(sub):
+            joints = motion.joint_positions[sub]
+            ik, ik_seconds = E.ik_rotations(joints, motion.skeleton)
+            bd = E.bone_direction_rotations(joints, motion.skeleton)
+            row["model_on_baseline_frames"] = E.position_metrics(joints, ref_pos[sub]) | {
+                "mpjae_deg": E.mpjae(pred_rot[sub], ref_rot[sub]), "frames": len(sub)}  # fmt: skip
+            for name, rots in (("ik", ik), ("bone_direction", bd)):
+                pos, _ = forward_kinematics(rots, motion.skeleton.offsets, np.zeros((len(sub), 3)))
+                row[name] = E.position_metrics(pos, ref_pos[sub]) | {"mpjae_deg": E.mpjae(rots, ref_rot[sub]),
+                                                                    "frames": len(sub)}  # fmt: skip
+            row["ik"]["seconds_per_frame"] = ik_seconds
+        rows.append(row)
+    return rows
+
+
+def summarise(rows: list[dict]) -> dict:
+    """Frame-weighted means of every metric over rows (cameras x clips); per-joint tables by joint name."""
+    out: dict = {}
+    for part in ("model", "constant_mean_pose", "ik", "bone_direction", "model_on_baseline_frames"):
+        have = [r for r in rows if part in r]
+        if not have:
             continue
-        # baselines from the model's own joints, on the subsampled frames
-        joints = motion.joint_positions[sub]
-        ik, ik_seconds = E.ik_rotations(joints, motion.skeleton)
-        bd = E.bone_direction_rotations(joints, motion.skeleton)
-        entry = {
-            "model": {**E.position_metrics(joints, ref_pos[sub]), "mpjae_deg": E.mpjae(pred_rot[sub], ref_rot[sub])}
-        }
-        for name, rots in (("ik", ik), ("bone_direction", bd)):
-            pos, _ = forward_kinematics(rots, motion.skeleton.offsets, np.zeros((len(sub), 3)))
-            entry[name] = {**E.position_metrics(pos, ref_pos[sub]), "mpjae_deg": E.mpjae(rots, ref_rot[sub])}
-        entry["ik"]["seconds_per_frame"] = ik_seconds
-        baseline_rows.append(entry)
+        weights = np.array([r[part].get("frames", r["frames"]) for r in have], dtype=np.float64)
+        keys = [k for k in have[0][part] if k not in ("frames", "seconds_per_frame")]
+        out[part] = {k: round(float(np.average([r[part][k] for r in have], weights=weights)), 2) for k in keys}
+        out[part]["frames"] = int(weights.sum())
+        if part == "ik":
+            out[part]["seconds_per_frame"] = round(float(np.mean([r["ik"]["seconds_per_frame"] for r in have])), 3)
+    weights = np.array([r["frames"] for r in rows], dtype=np.float64)
+    for key in ("per_joint_pa_mm", "per_joint_angle_deg"):
+        table = np.average(np.array([r[key] for r in rows]), axis=0, weights=weights)
+        out[key] = {name: round(float(v), 1) for name, v in zip(JOINT_NAMES, table, strict=True)}
+    by_camera: dict = {}
+    for r in rows:
+        by_camera.setdefault(r["camera"], []).append(r)
+    out["per_camera_pa_mpjpe_mm"] = {
+        cam: round(float(np.average([r["model"]["pa_mpjpe_mm"] for r in rs], weights=[r["frames"] for r in rs])), 1)
+        for cam, rs in by_camera.items()
+    }
+    out["model_seconds_per_frame"] = sum(r["seconds"] for r in rows) / max(weights.sum(), 1)
+    return out
 
-    def mean(rows: list[dict]) -> dict:
-        return {key: round(float(np.mean([r[key] for r in rows])), 2) for key in rows[0]}
 
-    out = mean(results)
-    out["frames"] = frames
-    out["cameras"] = 4
-    out["model_seconds_per_frame"] = t_model / (4 * frames)
-    if baseline_rows:
-        out["baselines"] = {
-            name: mean([r[name] for r in baseline_rows]) | {"frames": len(sub)} for name in ("ik", "bone_direction")
-        }
-        out["model_on_baseline_frames"] = mean([r["model"] for r in baseline_rows]) | {"frames": len(sub)}
-    out["clip"] = Path(path).name
-    out["weights"] = str(uplifter.weights_path.name)
-    out["backend"] = f"{uplifter.backend}-{uplifter.device}"
+def evaluate_file(path: str, weights: str | None, ik_every: int, max_frames: int | None, mapping: str | None = None,
+                  skeleton: str | None = None, library: str | None = None) -> dict:  # fmt: skip
+    ref = read_motion(path, mapping, skeleton)
+    if max_frames is not None and ref.num_frames > max_frames:
+        ref = Motion(ref.rotations[:max_frames], ref.root_translation[:max_frames], ref.skeleton, ref.fps)
+    uplifter = Uplifter(weights, backend="auto")
+    constant = training_mean_pose(library) if library else None
+    rows = evaluate_motion(ref, uplifter, E.fixed_cameras(ref.root_translation.mean(0)), ik_every, constant)
+    out = summarise(rows)
+    out |= {"clip": Path(path).name, "frames": ref.num_frames, "cameras": 4, "weights": uplifter.weights_path.name,
+            "backend": f"{uplifter.backend}-{uplifter.device}"}  # fmt: skip
+    return out
+
+
+def training_mean_pose(library: str) -> np.ndarray:
+    from model.training.library import library_motions
+
+    return E.mean_pose([m.rotations for _, m in library_motions(library, "train")])
+
+
+def evaluate_library(library: str, weights: str | None, ik_every: int, max_frames: int | None,
+                     split: str = "validation") -> dict:  # fmt: skip
+    """Every clip of the library's split (validation subjects: never trained on), seen by the 6 evaluation cameras."""
+    from model.training.library import library_motions
+
+    uplifter = Uplifter(weights, backend="auto")
+    constant = training_mean_pose(library)
+    rows, clips = [], []
+    for info, ref in library_motions(library, split):
+        if max_frames is not None and ref.num_frames > max_frames:
+            ref = Motion(ref.rotations[:max_frames], ref.root_translation[:max_frames], ref.skeleton, ref.fps)
+        if ref.num_frames < 30:
+            continue
+        clip_rows = evaluate_motion(ref, uplifter, E.evaluation_cameras(ref.root_translation.mean(0)), ik_every,
+                                    constant)  # fmt: skip
+        rows.extend(clip_rows)
+        clips.append({"file": info["file"], "subject": info["subject"], "frames": ref.num_frames,
+                      "pa_mpjpe_mm": round(float(np.mean([r["model"]["pa_mpjpe_mm"] for r in clip_rows])), 1)})  # fmt: skip
+    out = summarise(rows)
+    out |= {"split": split, "clips": len(clips), "frames": sum(c["frames"] for c in clips),
+            "minutes": round(sum(c["frames"] for c in clips) / 30.0 / 60, 2), "cameras": list(E.CAMERA_NAMES),
+            "weights": uplifter.weights_path.name, "backend": f"{uplifter.backend}-{uplifter.device}",
+            "per_clip": clips}  # fmt: skip
     return out
 
 
 def evaluate_keypoints(path: str, reference: str, weights: str | None, person: int = 0, fps: float | None = None,
-                       offset: float = 0.0) -> dict:  # fmt: skip
+                       offset: float = 0.0, world_baseline: str | None = None,
+                       library: str | None = None) -> dict:  # fmt: skip
+    """Real detections against 3D markers, beside the baselines: the reference's own mean pose held constant (an
+    oracle), the training set's mean pose held constant (``library``), and MediaPipe's own 3D (``world_baseline``:
+    a ``scripts/detect_mediapipe.py`` JSON with world landmarks of the same video)."""
     tracks = read_tracks(path)
     if not 0 <= person < len(tracks):
         raise KeypointFileError(Path(path), f"person {person} asked for, the file has {len(tracks)}")
@@ -114,23 +203,75 @@ def evaluate_keypoints(path: str, reference: str, weights: str | None, person: i
     motion = uplifter(kps, fps=fps)
     seconds = time.perf_counter() - t0
     pred, _ = keypoints_3d(motion.rotations, motion.skeleton.offsets, motion.root_translation)
-    try:
-        out: dict = E.compare_with_reference(pred, motion.fps, indices, times + offset, ref)
-    except ValueError as exc:
-        raise KeypointFileError(Path(reference), str(exc)) from None
+
+    def compare(points: np.ndarray, rate: float) -> dict:
+        try:
+            return E.compare_with_reference(points, rate, indices, times + offset, ref)
+        except ValueError as exc:
+            raise KeypointFileError(Path(reference), str(exc)) from None
+
+    out: dict = compare(pred, motion.fps)
+    baselines: dict = {}
+    # the reference's own mean pose (each frame centred on its markers), held constant
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # markers never seen (Head, small toes): left at 0, unused
+        centred = ref - np.nanmean(ref, axis=1, keepdims=True)
+        oracle = np.nan_to_num(np.nanmean(centred, axis=0))
+    full = np.zeros((len(pred), 26, 3))
+    full[:, indices] = oracle
+    baselines["constant_reference_mean_pose"] = compare(full, motion.fps)["pa_mpjpe_mm"]
+    if library:
+        q = np.repeat(training_mean_pose(library)[None], len(pred), 0)
+        const, _ = keypoints_3d(q, motion.skeleton.offsets, np.zeros((len(pred), 3)))
+        baselines["constant_training_mean_pose"] = compare(const, motion.fps)["pa_mpjpe_mm"]
+    if world_baseline:
+        world, world_fps = read_world_landmarks(world_baseline)
+        baselines["mediapipe_world_landmarks"] = compare(world, world_fps or motion.fps)["pa_mpjpe_mm"]
+    out["baselines_pa_mpjpe_mm"] = baselines
     out["model_seconds_per_frame"] = seconds / motion.num_frames
     out |= {"keypoints": Path(path).name, "reference": Path(reference).name, "weights": uplifter.weights_path.name,
             "backend": f"{uplifter.backend}-{uplifter.device}"}  # fmt: skip
     return out
 
 
+def read_world_landmarks(path: str) -> tuple[np.ndarray, float | None]:
+    """MediaPipe's world landmarks from a ``detect_mediapipe.py`` JSON as Halpe-26 points (T, 26, 3), NaN where
+    nobody was found (MediaPipe's axes: y down; the comparison's similarity transform takes care of that)."""
+    from model.keypoints import LAYOUTS, to_halpe26
+
+    try:
+        doc = json.loads(Path(path).read_text())
+        frames = doc["frames"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise KeypointFileError(Path(path), "not a detect_mediapipe.py JSON with world landmarks") from None
+    pts = np.full((len(frames), 33, 4), 0.0)
+    for t, f in enumerate(frames):
+        if f.get("world"):
+            pts[t, :, :3] = np.asarray(f["world"][0], dtype=np.float64)
+            pts[t, :, 3] = 1.0
+    if not pts[..., 3].any():
+        raise KeypointFileError(Path(path), "no world landmarks in the file (run detect_mediapipe.py again)")
+    layout = LAYOUTS["MediaPipe-33"]  # the layout maps (x, y, confidence): map x, y and then z, 0
+    xy = to_halpe26(pts[..., [0, 1, 3]], layout)
+    z = to_halpe26(np.stack([pts[..., 2], np.zeros_like(pts[..., 2]), pts[..., 3]], -1), layout)
+    out = np.concatenate([xy[..., :2], z[..., :1]], -1)
+    out[xy[..., 2] <= 0] = np.nan
+    return out, doc.get("fps")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument(
-        "--bvh", help="semi-synthetic: a motion clip the model never saw (.bvh, DeepMimic .txt, AMASS .npz)"
-    )
+    source.add_argument("--motion", "--bvh", dest="motion",
+                        help="semi-synthetic: a motion file the model never saw (.bvh, .amc, exp-map .csv/.txt, "
+                        "DeepMimic .txt, .fbx, AMASS .npz)")  # fmt: skip
     source.add_argument("--keypoints", help="real detections (with --reference)")
+    source.add_argument("--library-split", choices=["validation", "train"],
+                        help="semi-synthetic on every clip of this split of --library (6 cameras)")  # fmt: skip
+    parser.add_argument("--library", help="motion library (build_motion_library.py): the training mean pose baseline")
+    parser.add_argument("--mapping", help="joint mapping JSON for --motion files whose names are not recognised")
+    parser.add_argument("--skeleton", help="the .asf skeleton of an .amc --motion file")
+    parser.add_argument("--world-baseline", help="detect_mediapipe.py JSON of the same video (MediaPipe's own 3D)")
     parser.add_argument("--reference", help="3D marker TRC for --keypoints")
     parser.add_argument("--person", type=int, default=0)
     parser.add_argument("--fps", type=float, help="the keypoints' frame rate when the file does not say")
@@ -142,13 +283,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.keypoints and not args.reference:
         parser.error("--keypoints needs --reference FILE.trc")
+    if args.library_split and not args.library:
+        parser.error("--library-split needs --library FILE")
     try:
         if args.keypoints:
-            result = evaluate_keypoints(
-                args.keypoints, args.reference, args.weights, args.person, args.fps, args.offset
-            )
+            result = evaluate_keypoints(args.keypoints, args.reference, args.weights, args.person, args.fps,
+                                        args.offset, args.world_baseline, args.library)  # fmt: skip
+        elif args.library_split:
+            result = evaluate_library(args.library, args.weights, args.ik_every, args.max_frames, args.library_split)
         else:
-            result = evaluate_bvh(args.bvh, args.weights, args.ik_every, args.max_frames)
+            result = evaluate_file(args.motion, args.weights, args.ik_every, args.max_frames, args.mapping,
+                                   args.skeleton, args.library)  # fmt: skip
     except (BVHError, WeightsError, KeypointFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

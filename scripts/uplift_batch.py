@@ -1,28 +1,23 @@
-"""Uplift many keypoint files headless, with the installed extension's code, and export the results.
+"""Uplift many keypoint files headless, with the extension's code, and export the results.
 
     blender -b --factory-startup --python-exit-code 1 -P scripts/uplift_batch.py -- INPUT... [options]
     python scripts/uplift_batch.py INPUT... [options]                          (with the bpy module)
 
-INPUT: files, folders (a folder of OpenPose JSON files is one clip; any other folder is searched for keypoint
-files) and globs. Options:
-
-  --out DIR                  where outputs go (default: out/batch)
-  --export blend,fbx,bvh,glb Blender's own exporters (default: blend)
-  --rig FILE.blend|FILE.fbx  retarget onto the armature in this file, with --preset NAME|auto|MAPPING.json
-  --device auto|cpu|cuda     --backend auto|torch|numpy     --fps F (override)     --smooth S (0..1)
-  --person N                 --angles (joint angles CSV)    --jobs N (clips in parallel processes)
-  --flip                     mirror averaging (each window also uplifted mirrored; twice the work)
-  --overwrite                replace existing outputs (otherwise a clip whose outputs exist is reported, not redone)
-
-The extension's code comes from the extension installed and enabled in this Blender; when there is none, the
-zip built from this checkout is installed into a temporary extension repository that is removed at the end.
-Outputs are written under a temporary name and renamed when complete. A bad clip is reported in one line and
-skipped; the exit code is 1 when any clip failed. A summary table ends the run.
+INPUT: files, folders (a folder of OpenPose JSON files is one clip, and so is any one file of a numbered
+``*_keypoints.json`` sequence; any other folder is searched for keypoint files) and globs. ``--help`` lists every
+option. The extension's code comes from the extension installed and enabled in this Blender; when there is none,
+the zip built from this checkout is installed into a temporary extension repository, removed at the end with every
+other temporary folder. ``--rig``, ``--preset`` and ``--export`` are checked before any clip runs. Outputs are
+written under a temporary name and renamed when complete; an output that exists is left alone and the clip reported
+as skipped (``--overwrite`` replaces it). Two inputs with the same name get outputs named after their extension or
+folder too. A bad clip is reported in one line and skipped; the exit code is 1 when any clip failed. One line per
+clip, then a summary table; Blender's own messages are kept out of the way.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import glob
 import importlib
 import json
@@ -32,13 +27,20 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
+from dataclasses import fields
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from model.pipeline import GAP_MODES, OPTION_HELP, UpliftOptions  # noqa: E402
+
 EXPORTS = ("blend", "fbx", "bvh", "glb")
 KEYPOINT_SUFFIXES = {".json", ".csv", ".trc", ".npy", ".npz"}
 _TEMP_REPO = "pose_uplift_batch"
+#: UpliftOptions fields that are flags of this script (the Blender-only scene options are not).
+_OPTION_FLAGS = ("person", "confidence", "fps", "smooth", "scale", "flip", "gaps", "bridge_seconds", "frame_start")
 
 
 def script_args(argv: list[str]) -> list[str]:
@@ -47,34 +49,64 @@ def script_args(argv: list[str]) -> list[str]:
 
 
 def parse_args(args: list[str]) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="uplift_batch.py", description=__doc__.split("\n\n")[0])
-    p.add_argument("inputs", nargs="+")
-    p.add_argument("--out", type=Path, default=ROOT / "out" / "batch")
-    p.add_argument("--export", default="blend")
-    p.add_argument("--rig")
-    p.add_argument("--preset", default="auto")
-    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
-    p.add_argument("--backend", choices=["auto", "torch", "numpy"], default="auto")
-    p.add_argument("--fps", type=float, default=0.0)
-    p.add_argument("--smooth", type=float, default=0.0)
-    p.add_argument("--flip", action="store_true", help="mirror averaging (twice the work, slightly more accurate)")
-    p.add_argument("--person", type=int, default=0)
-    p.add_argument("--angles", action="store_true")
-    p.add_argument("--jobs", type=int, default=1)
-    p.add_argument("--overwrite", action="store_true")
-    p.add_argument("--result-json", help=argparse.SUPPRESS)  # one clip's result, for --jobs workers
+    p = argparse.ArgumentParser(prog="uplift_batch.py", description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)  # fmt: skip
+    p.add_argument("inputs", nargs="+", help="keypoint files, folders or globs")
+    p.add_argument("--out", type=Path, default=ROOT / "out" / "batch", help="folder for the outputs")
+    p.add_argument("--export", default="blend", help=f"comma-separated formats out of {', '.join(EXPORTS)}")
+    p.add_argument("--rig", help="retarget onto the armature in this .blend or .fbx file instead of a new armature")
+    p.add_argument("--preset", default="auto", help="the rig's preset name, auto, or a mapping JSON file")
+    p.add_argument("--angles", action="store_true", help="also write a joint-angle CSV per clip")
+    p.add_argument("--backend", choices=["auto", "torch", "numpy"], default="auto", help="network backend")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto", help="device for the torch backend")
+    p.add_argument("--jobs", type=int, default=1, help="worker processes, each taking a share of the clips")
+    p.add_argument("--overwrite", action="store_true", help="replace existing outputs (otherwise they are skipped)")
+    defaults = UpliftOptions()
+    for f in fields(UpliftOptions):
+        if f.name not in _OPTION_FLAGS:
+            continue
+        flag = "--" + f.name.replace("_", "-")
+        value = getattr(defaults, f.name)
+        if isinstance(value, bool):
+            p.add_argument(flag, action="store_true", help=OPTION_HELP[f.name])
+        elif f.name == "gaps":
+            p.add_argument(flag, choices=GAP_MODES, default=value, help=OPTION_HELP[f.name])
+        else:
+            p.add_argument(flag, type=type(value), default=value, help=OPTION_HELP[f.name])
+    p.add_argument("--worker", help=argparse.SUPPRESS)  # a worker's JSON job file (see run_workers)
     ns = p.parse_args(args)
     ns.formats = [f.strip().lower() for f in ns.export.split(",") if f.strip()]
     bad = [f for f in ns.formats if f not in EXPORTS]
-    if bad:
-        p.error(f"--export: unknown format {', '.join(bad)} (Blender exports {', '.join(EXPORTS)} here)")
+    if bad or not ns.formats:
+        p.error(f"--export: unknown format {', '.join(bad) or '(none)'} (Blender exports {', '.join(EXPORTS)} here)")
     if not 0.0 <= ns.smooth <= 1.0:
         p.error("--smooth must be within 0 and 1")
+    if not 0.0 <= ns.confidence <= 1.0:
+        p.error("--confidence must be within 0 and 1")
+    if ns.scale <= 0 or ns.fps < 0 or ns.person < 0 or ns.jobs < 1:
+        p.error("--scale must be positive, --fps, --person at least 0, --jobs at least 1")
+    if ns.rig is not None:
+        rig = Path(ns.rig)
+        if not rig.is_file():
+            p.error(f"--rig {ns.rig}: no such file")
+        if rig.suffix.lower() not in (".blend", ".fbx"):
+            p.error(f"--rig {ns.rig}: a rig must be a .blend or .fbx file")
+    from model.retarget import list_presets
+
+    if ns.preset not in ("auto", *list_presets()) and not Path(ns.preset).is_file():
+        p.error(f"--preset {ns.preset}: not a preset ({', '.join(['auto', *list_presets()])}) nor a mapping file")
     return ns
 
 
+def options_from(args: argparse.Namespace) -> UpliftOptions:
+    values = {name: getattr(args, name) for name in _OPTION_FLAGS}
+    return UpliftOptions(**values, backend=args.backend, device=args.device)
+
+
 def expand_inputs(inputs: list[str]) -> tuple[list[Path], list[tuple[str, str]]]:
-    """Clips to run, and (input, error) for inputs that name nothing."""
+    """Clips to run (each once), and (input, error) for inputs that name nothing."""
+    from model.readers import openpose_sequence
+
     clips: list[Path] = []
     errors: list[tuple[str, str]] = []
     for item in inputs:
@@ -91,46 +123,113 @@ def expand_inputs(inputs: list[str]) -> tuple[list[Path], list[tuple[str, str]]]
                     clips.extend(inner)
             else:
                 clips.append(m)
-    return clips, errors
+    out: list[Path] = []
+    seen: set[Path] = set()
+    for clip in clips:  # one clip per OpenPose sequence, however many of its files were named
+        key = openpose_sequence(clip)[0] if clip.is_file() else clip
+        if key not in seen:
+            seen.add(key)
+            out.append(clip)
+    return out, errors
+
+
+def output_stems(clips: list[Path]) -> dict[Path, str]:
+    """A unique output name per clip: its stem, or with its extension / folder name when stems collide."""
+    from model.readers import openpose_sequence
+
+    def stem(c: Path) -> str:
+        if c.is_dir():
+            return c.name
+        seq = openpose_sequence(c)
+        if len(seq) > 1:  # a sequence picked by one file: name it after the files' common part
+            return c.name.split("_keypoints")[0].rstrip("0123456789").rstrip("_") or c.parent.name
+        return c.stem
+
+    names = {c: stem(c) for c in clips}
+    counts: dict[str, int] = {}
+    for n in names.values():
+        counts[n] = counts.get(n, 0) + 1
+    out: dict[Path, str] = {}
+    used: set[str] = set()
+    for c, n in names.items():
+        if counts[n] > 1:
+            n = f"{n}_{c.suffix.lstrip('.').lower()}" if c.suffix else f"{n}_{c.parent.name}"
+        base, k = n, 2
+        while n in used:
+            n, k = f"{base}_{k}", k + 1
+        used.add(n)
+        out[c] = n
+    return out
 
 
 # ------------------------------------------------------------------------------------------------ inside Blender
-def extension_module() -> tuple[str, str | None]:
-    """The installed extension's package name; installs the built zip into a temporary repo when needed. Returns
-    (module, temporary repo module or None)."""
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """Blender's own messages (installs, exporters, add-on toggles) go to a scratch file, not the terminal: they
+    write to the process's file descriptors 1 and 2 directly, so those are redirected for the block."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 1)
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
+
+
+def build_zip(folder: Path) -> Path:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import build_extension
+
+    return build_extension.build(folder)
+
+
+def extension_module(zip_path: Path | None, scratch: Path) -> tuple[str, Path | None]:
+    """The installed extension's package name; else installs the zip (built here when ``zip_path`` is None) into a
+    temporary repository under ``scratch``. Returns (module, the temporary repository or None)."""
     import bpy
 
     assert bpy.app.version  # addon_utils is importable only once bpy is
     import addon_utils
 
+    enabled = {a.module for a in bpy.context.preferences.addons}
     for mod in addon_utils.modules():
-        if mod.__name__.endswith(".pose_uplift") and mod.__name__ in {a.module for a in bpy.context.preferences.addons}:  # fmt: skip
+        if mod.__name__.endswith(".pose_uplift") and mod.__name__ in enabled:
             return mod.__name__, None
-    sys.path.insert(0, str(ROOT / "scripts"))
-    import build_extension
-
-    zip_path = build_extension.build(Path(tempfile.mkdtemp(prefix="pose_uplift_zip_")))  # this checkout's code
-    directory = tempfile.mkdtemp(prefix="pose_uplift_ext_")
-    repos = bpy.context.preferences.extensions.repos
-    repo = repos.new(name="Pose Uplift batch", module=_TEMP_REPO, custom_directory=directory, source="USER")
-    result = bpy.ops.extensions.package_install_files(filepath=str(zip_path), repo=repo.module, enable_on_install=True)
+    if zip_path is None:
+        zip_path = build_zip(scratch / "zip")
+    directory = scratch / "extensions"
+    directory.mkdir(parents=True, exist_ok=True)
+    with quiet():
+        repos = bpy.context.preferences.extensions.repos
+        repo = repos.new(name="Pose Uplift batch", module=_TEMP_REPO, custom_directory=str(directory), source="USER")
+        result = bpy.ops.extensions.package_install_files(filepath=str(zip_path), repo=repo.module,
+                                                          enable_on_install=True)  # fmt: skip
     if result != {"FINISHED"}:
         raise RuntimeError(f"{zip_path}: the extension could not be installed")
     return f"bl_ext.{_TEMP_REPO}.pose_uplift", directory
 
 
-def remove_temp_repo(directory: str | None) -> None:
+def remove_temp_repo(directory: Path | None) -> None:
     import bpy
 
     if directory is None:
         return
     module = f"bl_ext.{_TEMP_REPO}.pose_uplift"
-    if module in {a.module for a in bpy.context.preferences.addons}:
-        bpy.ops.preferences.addon_disable(module=module)
-    repos = bpy.context.preferences.extensions.repos
-    for repo in list(repos):
-        if repo.module == _TEMP_REPO:
-            repos.remove(repo)
+    with quiet():
+        if module in {a.module for a in bpy.context.preferences.addons}:
+            bpy.ops.preferences.addon_disable(module=module)
+        repos = bpy.context.preferences.extensions.repos
+        for repo in list(repos):
+            if repo.module == _TEMP_REPO:
+                repos.remove(repo)
     shutil.rmtree(directory, ignore_errors=True)
 
 
@@ -139,8 +238,6 @@ def load_rig(path: str):  # noqa: ANN201
     import bpy
 
     p = Path(path)
-    if not p.is_file():
-        raise ValueError(f"{path}: rig file not found")
     if p.suffix.lower() == ".blend":
         with bpy.data.libraries.load(str(p)) as (src, dst):
             dst.objects = list(src.objects)
@@ -148,22 +245,33 @@ def load_rig(path: str):  # noqa: ANN201
         for obj in dst.objects:
             if obj is not None:
                 bpy.context.scene.collection.objects.link(obj)
-    elif p.suffix.lower() == ".fbx":
-        before = set(bpy.data.objects)
-        bpy.ops.import_scene.fbx(filepath=str(p))
-        arms = [o for o in set(bpy.data.objects) - before if o.type == "ARMATURE"]
     else:
-        raise ValueError(f"{path}: a rig must be a .blend or .fbx file")
+        before = set(bpy.data.objects)
+        with quiet():
+            bpy.ops.import_scene.fbx(filepath=str(p))
+        arms = [o for o in set(bpy.data.objects) - before if o.type == "ARMATURE"]
     if not arms:
         raise ValueError(f"{path}: no armature in the file")
     return arms[0]
+
+
+def check_rig(module: str, args: argparse.Namespace) -> None:
+    """Load the rig and map it with the preset once, before any clip runs (ValueError / RetargetError: one line)."""
+    if not args.rig:
+        return
+    retarget = importlib.import_module(module + ".addon.retarget")
+    try:
+        retarget.resolve_mapping(load_rig(args.rig), args.preset)
+    finally:
+        clear_scene()
 
 
 def _atomic(final: Path, write) -> None:  # noqa: ANN001
     """Write through ``write(tmp_path)`` and rename: the final name never holds a half-written file."""
     tmp = final.with_name(f".{final.stem}.partial-{os.getpid()}{final.suffix}")
     try:
-        write(tmp)
+        with quiet():
+            write(tmp)
         if not tmp.exists():
             raise RuntimeError(f"{final.name}: the exporter wrote nothing")
         os.replace(tmp, final)
@@ -197,49 +305,50 @@ def clear_scene() -> None:
             collection.remove(item)
 
 
-def run_clip(module: str, clip: Path, args: argparse.Namespace) -> dict:
+def _row(clip: Path, **kw: object) -> dict:
+    return {"clip": str(clip), "frames": 0, "keyed": 0, "gaps": "", "seconds": 0.0, "outputs": [], "error": "",
+            "skipped": False} | kw  # fmt: skip
+
+
+def run_clip(module: str, clip: Path, stem: str, args: argparse.Namespace) -> dict:
     """One clip in this Blender: a result row (outputs, or the error in one line)."""
     import bpy
 
     pipeline = importlib.import_module(module + ".addon.pipeline")
     angles = importlib.import_module(module + ".model.angles")
     t0 = time.perf_counter()
-    row: dict = {"clip": str(clip), "frames": 0, "seconds": 0.0, "outputs": [], "error": ""}
-    stem = clip.name if clip.is_dir() else clip.stem
+    row = _row(clip)
     targets = {fmt: args.out / f"{stem}.{fmt}" for fmt in args.formats}
     if args.angles:
         targets["csv"] = args.out / f"{stem}_angles.csv"
-    existing = [str(p) for p in targets.values() if p.exists()]
+    existing = [p for p in targets.values() if p.exists()]
     if existing and not args.overwrite:
-        row["error"] = f"{clip}: outputs exist ({', '.join(Path(e).name for e in existing)}); use --overwrite"
+        row["skipped"] = True
+        row["outputs"] = [str(p) for p in existing]
         return row
     try:
         clear_scene()
-        options = pipeline.UpliftOptions(person=args.person, fps=args.fps, smooth=args.smooth,
-                                         backend=args.backend, device=args.device, flip=args.flip)  # fmt: skip
+        options = pipeline.UpliftOptions(**vars(options_from(args)))
         kp = pipeline.read_person(clip, options)
-
-        def progress(v: float) -> None:
-            print(f"\r  {stem}: {100 * v:5.1f}%", end="", file=sys.stderr, flush=True)
-
-        motion, notes = pipeline.compute_motion(kp, options, progress=progress)
-        print(file=sys.stderr)
+        result = pipeline.uplift(kp, options)
         if args.rig:
-            rig = load_rig(args.rig)
-            obj, _ = pipeline.apply_to_rig(bpy.context, motion, kp, options, rig, args.preset)
+            obj, _ = pipeline.apply_to_rig(bpy.context, result, options, load_rig(args.rig), args.preset)
         else:
-            obj, _ = pipeline.apply_to_new_armature(bpy.context, motion, kp, options)
-        frame_range = (options.frame_start, options.frame_start + motion.num_frames - 1)
+            obj, _ = pipeline.apply_to_new_armature(bpy.context, result, options)
+        first = options.frame_start + int(result.frames[0])
+        frame_range = (first, options.frame_start + int(result.frames[-1]))
         args.out.mkdir(parents=True, exist_ok=True)
         for fmt in args.formats:
             export(obj, fmt, targets[fmt], frame_range)
             row["outputs"].append(str(targets[fmt]))
         if args.angles:
-            text = angles.angles_csv(motion, options.frame_start)
+            text = angles.angles_csv(result.motion, options.frame_start, result.frames, result.detected)
             _atomic(targets["csv"], lambda t: t.write_text(text))
             row["outputs"].append(str(targets["csv"]))
-        row["frames"] = motion.num_frames
-        row["notes"] = notes
+        row["frames"] = result.motion.num_frames
+        row["keyed"] = int(result.keyed.sum())
+        row["gaps"] = result.gaps.summary()
+        row["notes"] = result.notes
     except Exception as exc:  # unreadable file, unusable rig, exporter failure...: this clip only, in one line
         row["error"] = _one_line(exc, clip)
     row["seconds"] = round(time.perf_counter() - t0, 2)
@@ -251,74 +360,133 @@ def _one_line(exc: BaseException, clip: Path) -> str:
     return text if str(clip) in text else f"{clip}: {text}"
 
 
+def _status(row: dict) -> str:
+    if row["error"]:
+        return f"error: {row['error']}"
+    if row["skipped"]:
+        return "skipped: outputs exist (--overwrite replaces them)"
+    return f"{row['keyed']} frames keyed; {row['gaps']}"
+
+
 def summary(rows: list[dict]) -> str:
     width = max([len(Path(r["clip"]).name) for r in rows] + [4])
     lines = [f"{'clip':<{width}}  frames  seconds  result", "-" * (width + 40)]
     for r in rows:
-        result = r["error"] or ", ".join(Path(o).name for o in r["outputs"]) or "-"
-        lines.append(f"{Path(r['clip']).name:<{width}}  {r['frames']:>6}  {r['seconds']:>7.1f}  {result}")
+        if r["error"]:
+            result = r["error"]
+        elif r["skipped"]:
+            result = "skipped (outputs exist)"
+        else:
+            result = ", ".join(Path(o).name for o in r["outputs"]) + f"; {r['gaps']}"
+        lines.append(f"{Path(r['clip']).name:<{width}}  {r['keyed']:>6}  {r['seconds']:>7.1f}  {result}")
     failed = sum(1 for r in rows if r["error"])
-    lines.append(f"{len(rows) - failed} of {len(rows)} clips done" + (f", {failed} failed" if failed else ""))
+    skipped = sum(1 for r in rows if r["skipped"])
+    done = len(rows) - failed - skipped
+    lines.append(f"{done} of {len(rows)} clips done" + (f", {skipped} skipped" if skipped else "")
+                 + (f", {failed} failed" if failed else ""))  # fmt: skip
     return "\n".join(lines)
 
 
-def _worker_prefix() -> list[str]:
-    """How to start a worker like this process: Blender in background mode, or Python with the bpy module."""
-    import bpy  # in the main thread (importing bpy from a worker thread crashes the interpreter at exit)
+def _blender_prefix() -> list[str]:
+    """How to start another process like this one: Blender in background mode, or Python with the bpy module."""
+    import bpy
 
-    if bpy.app.binary_path and Path(bpy.app.binary_path).name.startswith("blender"):
-        return [bpy.app.binary_path, "-b", "--factory-startup", "--python-exit-code", "1", "-P", __file__, "--"]
+    binary = Path(bpy.app.binary_path or "")
+    if binary.name.startswith("blender") and binary.is_file():
+        return [str(binary), "-b", "--factory-startup", "--python-exit-code", "1", "-P", __file__, "--"]
     return [sys.executable, __file__]
 
 
-def _worker_command(prefix: list[str], clip: Path, args: argparse.Namespace, result: Path) -> list[str]:
-    rest = [str(clip), "--out", str(args.out), "--export", ",".join(args.formats), "--preset", args.preset,
-            "--device", args.device, "--backend", args.backend, "--fps", str(args.fps), "--smooth", str(args.smooth),
-            "--person", str(args.person), "--result-json", str(result)]  # fmt: skip
-    rest += (["--rig", args.rig] if args.rig else []) + (["--angles"] if args.angles else [])
-    rest += ["--overwrite"] if args.overwrite else []
-    rest += ["--flip"] if args.flip else []
-    return [*prefix, *rest]
+def run_workers(clips: list[Path], stems: dict[Path, str], args: argparse.Namespace, zip_path: Path,
+                scratch: Path) -> list[dict]:  # fmt: skip
+    """``--jobs`` worker processes, each installing the extension once and taking every jobs-th clip; one line
+    per clip as results come in (workers append JSON lines to their result files)."""
+    prefix = _blender_prefix()
+    procs = []
+    for w in range(min(args.jobs, len(clips))):
+        share = clips[w :: args.jobs]
+        job = scratch / f"job{w}.json"
+        result = scratch / f"result{w}.jsonl"
+        job.write_text(json.dumps({"clips": [str(c) for c in share], "stems": [stems[c] for c in share],
+                                   "zip": str(zip_path), "result": str(result)}))  # fmt: skip
+        rest = [a for a in sys.argv[sys.argv.index("--") + 1 if "--" in sys.argv else 1 :] if a != "--"]
+        cmd = [*prefix, *rest, "--jobs", "1", "--worker", str(job)]
+        log = open(scratch / f"worker{w}.log", "w")  # noqa: SIM115 - closed below
+        procs.append((subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT), log, result, share))
+    rows: list[dict] = []
+    reported: dict[Path, int] = {}
+    while procs:
+        for entry in list(procs):
+            proc, log, result, share = entry
+            lines = result.read_text().splitlines() if result.exists() else []
+            for line in lines[reported.get(result, 0) :]:
+                row = json.loads(line)
+                rows.append(row)
+                print(f"[{len(rows)}/{len(clips)}] {Path(row['clip']).name}: {_status(row)}", flush=True)
+            reported[result] = len(lines)
+            if proc.poll() is not None:
+                log.close()
+                done = {r["clip"] for r in rows}
+                last = (Path(log.name).read_text().strip().splitlines() or ["the worker stopped"])[-1]
+                for clip in share:
+                    if str(clip) not in done:
+                        row = _row(clip, error=f"{clip}: worker failed ({last})")
+                        rows.append(row)
+                        print(f"[{len(rows)}/{len(clips)}] {clip.name}: {_status(row)}", flush=True)
+                procs.remove(entry)
+        time.sleep(0.2)
+    order = {str(c): k for k, c in enumerate(clips)}
+    return sorted(rows, key=lambda r: order.get(r["clip"], 0))
+
+
+def worker(args: argparse.Namespace) -> int:
+    job = json.loads(Path(args.worker).read_text())
+    scratch = Path(tempfile.mkdtemp(prefix="pose_uplift_worker_"))
+    try:
+        module, repo = extension_module(Path(job["zip"]), scratch)
+        try:
+            for clip, stem in zip(job["clips"], job["stems"], strict=True):
+                row = run_clip(module, Path(clip), stem, args)
+                with open(job["result"], "a") as fh:
+                    fh.write(json.dumps(row) + "\n")
+        finally:
+            remove_temp_repo(repo)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return 0
 
 
 def main(argv: list[str]) -> int:
     args = parse_args(script_args(argv))
+    if args.worker:
+        return worker(args)
     clips, missing = expand_inputs(args.inputs)
-    rows = [{"clip": item, "frames": 0, "seconds": 0.0, "outputs": [], "error": f"{item}: {why}"} for item, why in missing]  # fmt: skip
+    rows = [_row(Path(item), error=f"{item}: {why}") for item, why in missing]
     for r in rows:
-        print(f"error: {r['error']}", file=sys.stderr)
-    if args.jobs > 1 and len(clips) > 1:
-        tmp = Path(tempfile.mkdtemp(prefix="pose_uplift_jobs_"))
-        prefix = _worker_prefix()
-
-        def one(k_clip: tuple[int, Path]) -> dict:
-            k, clip = k_clip
-            result = tmp / f"{k}.json"
-            proc = subprocess.run(_worker_command(prefix, clip, args, result), capture_output=True, text=True)
-            if result.exists():
-                return json.loads(result.read_text())[0]
-            last = (proc.stderr.strip().splitlines() or ["worker failed"])[-1]
-            return {"clip": str(clip), "frames": 0, "seconds": 0.0, "outputs": [], "error": f"{clip}: {last}"}
-
-        with ThreadPoolExecutor(args.jobs) as pool:
-            for k, row in enumerate(pool.map(one, enumerate(clips))):
-                print(f"[{k + 1}/{len(clips)}] {Path(row['clip']).name}: {row['error'] or 'done'}", file=sys.stderr)
-                rows.append(row)
-        shutil.rmtree(tmp, ignore_errors=True)
-    else:
-        module, temp_dir = extension_module()
+        print(f"error: {r['error']}", flush=True)
+    stems = output_stems(clips)
+    scratch = Path(tempfile.mkdtemp(prefix="pose_uplift_batch_"))
+    try:
+        module, repo = extension_module(None, scratch) if clips else ("", None)
         try:
-            for k, clip in enumerate(clips):
-                print(f"[{k + 1}/{len(clips)}] {clip.name}", file=sys.stderr)
-                row = run_clip(module, clip, args)
-                if row["error"]:
-                    print(f"error: {row['error']}", file=sys.stderr)
-                rows.append(row)
+            if clips:
+                check_rig(module, args)
+            if args.jobs > 1 and len(clips) > 1:
+                zip_path = build_zip(scratch / "zip") if repo is None else next((scratch / "zip").glob("*.zip"))
+                rows += run_workers(clips, stems, args, zip_path, scratch)
+            else:
+                for k, clip in enumerate(clips):
+                    row = run_clip(module, clip, stems[clip], args)
+                    rows.append(row)
+                    print(f"[{k + 1}/{len(clips)}] {clip.name}: {_status(row)}", flush=True)
         finally:
-            remove_temp_repo(temp_dir)
-    if args.result_json:
-        Path(args.result_json).write_text(json.dumps(rows))
-    print(summary(rows))
+            remove_temp_repo(repo)
+    except Exception as exc:  # a rig or preset that cannot be used: before any clip ran
+        print(f"error: {_one_line(exc, Path(args.rig or args.preset))}", flush=True)
+        return 1
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    print(summary(rows), flush=True)
     return 1 if any(r["error"] for r in rows) or not rows else 0
 
 

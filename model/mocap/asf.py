@@ -57,8 +57,10 @@ def read_asf(path: Path) -> dict:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError as exc:
         raise BVHError(f"{path}: cannot read the skeleton ({exc})") from None
-    section, bones, current = "", {}, None
-    units = {"length": 1.0, "angle": "deg"}
+    section = ""
+    bones: dict[str, dict] = {}
+    current: dict = {}
+    units: dict = {"length": 1.0, "angle": "deg"}
     root_order, root_axis = ["TX", "TY", "TZ", "RX", "RY", "RZ"], "XYZ"
     hierarchy: list[list[str]] = []
     try:
@@ -83,8 +85,8 @@ def read_asf(path: Path) -> dict:
                     current = {"dof": [], "axis": np.eye(3), "direction": np.zeros(3), "length": 0.0}
                 elif words[0] == "end":
                     bones[current["name"]] = current
-                    current = None
-                elif current is not None:
+                    current = {}
+                elif current:
                     if words[0] == "name":
                         current["name"] = words[1]
                     elif words[0] == "direction":

@@ -287,8 +287,10 @@ def _map_by_shape(clip: BVHClip) -> Mapping | None:
     feet = sorted(rest_leaves, key=lambda b: tip(b)[1])[:2]
     spine_path = chain(head_leaf)
     others = [b for b in rest_leaves if b not in feet and max(k for k, a in enumerate(chain(b)) if a in spine_path) > 0]
-    hands = [max(others, key=lambda b: tip(b)[0], default=None), min(others, key=lambda b: tip(b)[0], default=None)]
-    if None in hands or hands[0] == hands[1] or tip(hands[0])[0] <= tip(hands[1])[0]:
+    if len(others) < 2:
+        return None
+    hands = [max(others, key=lambda b: tip(b)[0]), min(others, key=lambda b: tip(b)[0])]
+    if hands[0] == hands[1] or tip(hands[0])[0] <= tip(hands[1])[0]:
         return None
     feet.sort(key=lambda b: -tip(b)[0])  # left (+x) first
     found: dict[int, int] = {0: 0}
@@ -410,9 +412,11 @@ def retarget_mapped(clip: BVHClip, mapping: Mapping, unit_scale: float | None = 
     for j in range(NUM_JOINTS):
         if j in mapping.stiff:
             continue
-        child, last = _primary_child(j), j
+        child: int | None = _primary_child(j)
+        last = j
         while child is not None and child in mapping.stiff:  # a stiff joint's segment belongs to its parent
-            child, last = _primary_child(child), child
+            last = child
+            child = _primary_child(child)
         if child is None:  # the segment ends at a leaf's end (the leaf itself may be stiff: feet without toes)
             d_can = canon_rest[last] + canon.leaf_ends[last] - canon_rest[j]
             d_bvh = _first_offset(clip, children, idx[j])
@@ -443,11 +447,11 @@ def retarget_mapped(clip: BVHClip, mapping: Mapping, unit_scale: float | None = 
 
     for j in range(1, NUM_JOINTS):
         if j in mapping.stiff:
-            child = _primary_child(j)
-            if child is not None and child not in mapping.stiff:
-                whole, acc = total(child)
-                span = np.linalg.norm(canon.offsets[j] + canon.offsets[child])
-                offsets[j] = canon.offsets[j] * (np.linalg.norm(whole - acc) / max(span, 1e-9))
+            kid = _primary_child(j)
+            if kid is not None and kid not in mapping.stiff:
+                whole, acc = total(kid)
+                span = np.linalg.norm(canon.offsets[j] + canon.offsets[kid])
+                offsets[j] = canon.offsets[j] * (float(np.linalg.norm(whole - acc)) / max(float(span), 1e-9))
             continue
         whole, acc = total(j)
         if np.linalg.norm(whole - acc) > 0.02:

@@ -14,6 +14,7 @@ plain ``.npy`` / ``.npz`` / ``.csv`` arrays in a named layout.
 from __future__ import annotations
 
 import glob as globlib
+import re
 from pathlib import Path
 
 from ..keypoints import Keypoints2D
@@ -45,7 +46,8 @@ def read_tracks(path: str | Path, layout: str | None = None) -> list[Keypoints2D
     if suffix == ".trc":
         return read_trc(p, layout)
     if suffix == ".json":
-        return _read_json_file(p)
+        sequence = openpose_sequence(p)
+        return _read_json_frames(sequence, _sequence_source(p, sequence)) if len(sequence) > 1 else _read_json_file(p)
     if suffix in (".csv", ".txt"):
         first = read_text(p).lstrip()[:200]
         return read_deeplabcut(p) if first.startswith("scorer") else read_csv(p, layout)
@@ -84,6 +86,29 @@ def _read_json_file(p: Path) -> list[Keypoints2D]:
     if doc == [] or doc == {}:
         raise KeypointFileError(p, "the JSON holds no detections")
     raise KeypointFileError(p, "unknown JSON keypoint format (not OpenPose, COCO, AlphaPose, MMPose or MediaPipe)")
+
+
+_NUMBERED = re.compile(r"^(.*?)(\d+)_keypoints\.json$", re.IGNORECASE)
+
+
+def openpose_sequence(path: Path) -> list[Path]:
+    """Every file of the numbered ``<name>_<frame>_keypoints.json`` sequence that ``path`` belongs to (like an
+    image sequence: picking any one of its files means the whole clip); ``[path]`` when it is no such file."""
+    m = _NUMBERED.match(path.name)
+    if not m:
+        return [path]
+    prefix = m.group(1)
+    pattern = re.compile(re.escape(prefix) + r"\d+_keypoints\.json$", re.IGNORECASE)
+    files = sorted(f for f in path.parent.iterdir() if pattern.match(f.name) and f.is_file())
+    return files or [path]
+
+
+def _sequence_source(path: Path, sequence: list[Path]) -> Path:
+    """The folder when the sequence is all of its keypoint files, else the sequence's name pattern in it."""
+    if len(sequence) == len(list(path.parent.glob("*_keypoints.json"))):
+        return path.parent
+    m = _NUMBERED.match(path.name)
+    return path.parent / f"{m.group(1) if m else ''}#_keypoints.json"
 
 
 def _read_folder(folder: Path) -> list[Keypoints2D]:

@@ -27,7 +27,7 @@ import numpy as np
 
 from ..keypoints import KEYPOINT_INDEX, layout_from_names
 from ..kinematics import forward_kinematics
-from ..rotations import elementary_rotation, geodesic_angle, matrix_to_sixd, rotation_between
+from ..rotations import geodesic_angle, matrix_to_sixd, rotation_between
 from ..skeleton import JOINT_INDEX, NUM_JOINTS, PARENTS, Skeleton
 from .synthesis import Camera
 
@@ -58,6 +58,13 @@ def pa_mpjpe(pred: np.ndarray, ref: np.ndarray) -> float:
     return mpjpe(procrustes(pred, ref), ref)
 
 
+def clip_aligned_mpjpe(pred_world: np.ndarray, ref_world: np.ndarray) -> float:
+    """MPJPE (mm) of world positions (T, J, 3) after ONE similarity transform for the whole clip: the root's path
+    and the body's scale count, not only each frame's pose."""
+    every, every_ref = pred_world.reshape(1, -1, 3), ref_world.reshape(1, -1, 3)
+    return mpjpe(procrustes(every, every_ref)[0], every_ref[0])
+
+
 def mpjae(pred_rot: np.ndarray, ref_rot: np.ndarray) -> float:
     """Mean geodesic angle in degrees between rotation matrices (..., 3, 3) or quaternions (..., 4)."""
     return float(np.degrees(geodesic_angle(pred_rot, ref_rot)).mean())
@@ -73,6 +80,18 @@ def position_metrics(pred: np.ndarray, ref: np.ndarray) -> dict[str, float]:
     return {"mpjpe_mm": mpjpe(pred, ref), "n_mpjpe_mm": n_mpjpe(pred, ref), "pa_mpjpe_mm": pa_mpjpe(pred, ref)}
 
 
+def look_at_camera(centre: np.ndarray, aim: np.ndarray, image: tuple[float, float], hfov_deg: float) -> Camera:
+    """One level pinhole camera (no roll) at ``centre`` looking at ``aim``; ``image`` (width, height) in pixels."""
+    fwd = np.asarray(aim, dtype=np.float64) - centre
+    fwd /= np.linalg.norm(fwd)
+    right = np.cross(fwd, [0.0, 1.0, 0.0])
+    right /= np.linalg.norm(right)
+    down = np.cross(fwd, right)
+    rot = np.stack([right, down, fwd])[None]
+    focal = np.array([image[0] / 2 / np.tan(np.radians(hfov_deg / 2))])
+    return Camera(rot, np.asarray(centre, dtype=np.float64)[None], focal, np.array([image], dtype=np.float64))
+
+
 def fixed_cameras(target: np.ndarray) -> list[Camera]:
     """The 4 evaluation cameras: azimuth 0/90/180/270 degrees, 5 m from ``target``, 1.2 m high, 60 degree field
     of view, 1920 x 1080, aimed at 1 m above the floor below ``target``."""
@@ -81,17 +100,38 @@ def fixed_cameras(target: np.ndarray) -> list[Camera]:
         a = np.radians(az)
         centre = target + np.array([5 * np.sin(a), 0.0, 5 * np.cos(a)])
         centre[1] = 1.2
-        fwd = np.array([target[0], 1.0, target[2]]) - centre
-        fwd /= np.linalg.norm(fwd)
-        right = np.cross(fwd, [0.0, 1.0, 0.0])
-        right /= np.linalg.norm(right)
-        down = np.cross(fwd, right)
-        rot = np.stack([right, down, fwd])[None]
-        focal = np.array([1920 / 2 / np.tan(np.radians(30))])
-        cams.append(
-            Camera(elementary_rotation("z", np.zeros(1)) @ rot, centre[None], focal, np.array([[1920.0, 1080.0]]))
-        )
+        cams.append(look_at_camera(centre, np.array([target[0], 1.0, target[2]]), (1920.0, 1080.0), 60.0))
     return cams
+
+
+#: Names of :func:`evaluation_cameras`, in order.
+CAMERA_NAMES = ("front", "left", "back", "right", "phone_portrait_3m", "high_corner")
+
+
+def evaluation_cameras(target: np.ndarray) -> list[Camera]:
+    """The 4 fixed cameras, a phone held upright 3 m in front at chest height (1080 x 1920, 50 degrees across),
+    and a high corner camera (45 degrees round, 6 m away, 3 m up, looking down, 70 degrees)."""
+    cams = fixed_cameras(target)
+    aim = np.array([target[0], 1.0, target[2]])
+    cams.append(look_at_camera(np.array([target[0], 1.4, target[2] + 3.0]), aim, (1080.0, 1920.0), 50.0))
+    corner = target + np.array([6 * np.sin(np.radians(45)), 0.0, 6 * np.cos(np.radians(45))])
+    corner[1] = 3.0
+    cams.append(look_at_camera(corner, aim, (1920.0, 1080.0), 70.0))
+    return cams
+
+
+def mean_pose(rotations: list[np.ndarray]) -> np.ndarray:
+    """(22, 4) the average local rotation of each joint over clips of quaternions (T, 22, 4) (root: identity):
+    the constant-pose baseline a network must beat."""
+    acc = np.zeros((NUM_JOINTS, 4, 4))
+    for q in rotations:
+        acc += np.einsum("tji,tjk->jik", q, q)
+    out = np.zeros((NUM_JOINTS, 4))
+    for j in range(NUM_JOINTS):
+        w, v = np.linalg.eigh(acc[j])
+        out[j] = v[:, -1] * np.sign(v[0, -1] or 1.0)
+    out[0] = [1.0, 0.0, 0.0, 0.0]
+    return out
 
 
 # --------------------------------------------------------------------------------------------------- baselines

@@ -3,6 +3,7 @@ BVH and FBX re-imported with Blender's own importers give back the same motion."
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,8 +18,8 @@ SCRIPT = ROOT / "scripts" / "uplift_batch.py"
 SAMPLE = ROOT / "model" / "samples" / "sample_mediapipe.json"
 
 
-def _batch(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True, timeout=600)
+def _batch(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True, timeout=600, env=env)
 
 
 @pytest.fixture(scope="module")
@@ -31,31 +32,74 @@ def batch_out(tmp_path_factory, fixtures):
 
 def test_three_clips_one_broken(batch_out):
     out, proc = batch_out
-    assert proc.returncode == 1, proc.stderr[-2000:]
+    assert proc.returncode == 1, proc.stdout[-2000:] + proc.stderr[-2000:]
     names = sorted(p.name for p in out.iterdir())
     expected = [f"{s}{e}" for s in ("openpose_body25", "sample_mediapipe") for e in (".blend", ".bvh", ".fbx", ".glb", "_angles.csv")]  # fmt: skip
     assert names == sorted(expected)  # two sets of outputs, no partial files
-    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    lines = proc.stdout.splitlines()
+    clip_lines = [line for line in lines if line.startswith("[")]
+    assert len(clip_lines) == 3  # one line per clip, then the table: Blender's own messages kept out
+    errors = [line for line in clip_lines if ": error: " in line]
     assert len(errors) == 1 and "truncated_keypoints.json" in errors[0]
+    assert not any(word in proc.stdout + proc.stderr for word in ("STATUS", "addon_utils", "Traceback", ".partial-"))
+    sample_line = next(line for line in clip_lines if "sample_mediapipe" in line)
+    assert "64 of 230 frames without the person (0-2, 169-229)" in sample_line
     assert "2 of 3 clips done, 1 failed" in proc.stdout
-    header = (out / "sample_mediapipe_angles.csv").read_text().splitlines()[0].split(",")
-    assert header[:2] == ["frame", "time_s"] and "knee_flexion_l" in header and "elbow_flexion_r" in header
-    assert len((out / "sample_mediapipe_angles.csv").read_text().splitlines()) == 231
+    rows = (out / "sample_mediapipe_angles.csv").read_text().splitlines()
+    header = rows[0].split(",")
+    assert header[:3] == ["frame", "time_s", "detected"] and "knee_flexion_l" in header and "elbow_flexion_r" in header
+    assert len(rows) == 1 + 166 and rows[1].startswith("4,0.1000,1,")  # frames 3-168 of the file, from frame 1
 
 
-def test_existing_outputs_are_not_overwritten(batch_out):
+def test_existing_outputs_are_skipped_not_overwritten(batch_out):
     out, _ = batch_out
     before = (out / "sample_mediapipe.bvh").stat().st_mtime_ns
     proc = _batch(str(SAMPLE), "--out", str(out), "--export", "bvh")
-    assert proc.returncode == 1 and "use --overwrite" in proc.stdout
+    assert proc.returncode == 0 and "skipped" in proc.stdout and "0 of 1 clips done, 1 skipped" in proc.stdout
     assert (out / "sample_mediapipe.bvh").stat().st_mtime_ns == before
+    proc = _batch(str(SAMPLE), "--out", str(out), "--export", "bvh", "--overwrite")
+    assert proc.returncode == 0 and (out / "sample_mediapipe.bvh").stat().st_mtime_ns != before
 
 
-def test_bad_arguments_one_line(tmp_path):
+def test_bad_arguments_one_line_before_any_clip_runs(tmp_path):
     proc = _batch(str(tmp_path / "missing.json"), "--out", str(tmp_path))
-    assert proc.returncode == 1 and "missing.json: no such file or folder" in proc.stderr
+    assert proc.returncode == 1 and "missing.json: no such file or folder" in proc.stdout
     proc = _batch(str(SAMPLE), "--export", "obj")
     assert proc.returncode == 2 and "unknown format obj" in proc.stderr
+    proc = _batch(str(SAMPLE), "--out", str(tmp_path), "--rig", str(tmp_path / "nowhere.blend"))
+    assert proc.returncode == 2 and "nowhere.blend: no such file" in proc.stderr
+    proc = _batch(str(SAMPLE), "--out", str(tmp_path), "--preset", "nonsense")
+    assert proc.returncode == 2 and "--preset nonsense: not a preset" in proc.stderr
+    assert not any(tmp_path.iterdir())  # nothing was written
+
+
+def test_help_describes_every_option():
+    proc = _batch("--help")
+    assert proc.returncode == 0
+    text = " ".join(proc.stdout.split())
+    for flag in ("--out", "--export", "--rig", "--preset", "--angles", "--backend", "--device", "--jobs",
+                 "--overwrite", "--person", "--confidence", "--fps", "--smooth", "--scale", "--flip", "--gaps",
+                 "--bridge-seconds", "--frame-start"):  # fmt: skip
+        after = text.split(flag, 1)[1].split(" --", 1)[0]
+        assert len(after.split()) >= 3, (flag, after)  # a description, not just the flag
+
+
+def test_unique_names_sequences_and_no_temporary_folders_left(tmp_path, fixtures):
+    """Two inputs with one stem get distinct outputs; one file of an OpenPose sequence is the whole clip; the run
+    leaves no temporary folder behind."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    out = tmp_path / "out"
+    env = dict(os.environ, TMPDIR=str(scratch))
+    seq = fixtures / "openpose_halpe26" / "walk_000000000011_keypoints.json"
+    proc = _batch(str(fixtures / "mediapipe.csv"), str(fixtures / "mediapipe.json"), str(seq), "--out", str(out),
+                  "--export", "bvh", "--gaps", "keep", env=env)  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    assert sorted(p.name for p in out.iterdir()) == ["mediapipe_csv.bvh", "mediapipe_json.bvh", "walk.bvh"]
+    assert "3 of 3 clips done" in proc.stdout
+    walk = next(line for line in proc.stdout.splitlines() if line.startswith("[") and "walk" in line)
+    assert "3 frames keyed" in walk  # frames 10-12: all files of the sequence
+    assert list(scratch.iterdir()) == []
 
 
 def _heads(obj, frames) -> np.ndarray:
@@ -73,7 +117,7 @@ def test_bvh_and_fbx_round_trip(batch_out):
     (arm,) = [o for o in bpy.data.objects if o.type == "ARMATURE"]
     names = [pb.name for pb in arm.pose.bones]
     frames = list(range(bpy.context.scene.frame_start, bpy.context.scene.frame_end + 1))
-    assert len(frames) == 230
+    assert len(frames) == 166  # the frames with the person (3-168 of 0-229)
     ref = _heads(arm, frames)
 
     # Blender's BVH exporter writes its own axes (Z up): re-import with forward Y, up Z

@@ -23,7 +23,7 @@ RIGS = ROOT / "model" / "rigs"
 def motion(ext):
     pipeline = ext.addon.pipeline
     options = pipeline.UpliftOptions()
-    m, _ = pipeline.compute_motion(pipeline.read_person(SAMPLE, options), options)
+    m = pipeline.uplift(pipeline.read_person(SAMPLE, options), options).motion
     return m
 
 

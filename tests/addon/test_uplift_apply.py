@@ -37,10 +37,10 @@ def _uplift(path: Path, **settings) -> bpy.types.Object:
 def applied(ext):
     """The sample uplifted from the panel's settings (start frame 10), and the motion the same options produce."""
     _fresh_scene()
-    obj = _uplift(SAMPLE, frame_start=10, smooth=0.0)
+    obj = _uplift(SAMPLE, frame_start=10, smooth=0.0, gaps="keep")  # every frame keyed (gaps: see below)
     pipeline = ext.addon.pipeline
     options = bpy.context.scene.pose_uplift.options()
-    motion, _ = pipeline.compute_motion(pipeline.read_person(SAMPLE, options), options)
+    motion = pipeline.uplift(pipeline.read_person(SAMPLE, options), options).motion
     return obj, motion
 
 
@@ -103,10 +103,10 @@ def test_posed_heads_follow_the_models_forward_kinematics(applied, ext):
 def cmu_keypoints(tmp_path_factory, fixtures) -> Path:
     """Real motion (CMU 01_01, first 120 frames: standing, then jumping forward) seen by a camera rolled by 8
     degrees and pitched down, through the keypoint and detector-noise models: a clip whose truth is known."""
-    from model.training import evaluation as E
     from model.body_points import keypoints_3d
     from model.mocap.bvh import read_bvh, retarget_bvh
     from model.rotations import elementary_rotation
+    from model.training import evaluation as E
     from model.training.synthesis import detector_noise
 
     ref = retarget_bvh(read_bvh(fixtures / "bvh" / "cmu_01_01_first120.bvh"))
@@ -142,9 +142,9 @@ def test_upright_and_on_the_floor(ext, cmu_keypoints):
 
 def test_nothing_existing_is_overwritten_and_smoothing_changes_little(ext):
     _fresh_scene()
-    obj = _uplift(SAMPLE, frame_start=10, smooth=0.0)
+    obj = _uplift(SAMPLE, frame_start=10, smooth=0.0, gaps="keep")
     first_action = obj.animation_data.action
-    second = _uplift(SAMPLE, frame_start=1, smooth=0.5)
+    second = _uplift(SAMPLE, frame_start=1, smooth=0.5, gaps="keep")
     assert second != obj and second.name != obj.name
     assert second.animation_data.action != first_action and first_action.name in bpy.data.actions
     assert obj.animation_data.action == first_action  # the first armature keeps its action
@@ -161,11 +161,89 @@ def test_mirror_averaging_option(ext):
     pipeline = ext.addon.pipeline
     plain = pipeline.UpliftOptions()
     flipped = pipeline.UpliftOptions(flip=True)
-    a, _ = pipeline.compute_motion(pipeline.read_person(SAMPLE, plain), plain)
-    b, _ = pipeline.compute_motion(pipeline.read_person(SAMPLE, flipped), flipped)
+    a = pipeline.uplift(pipeline.read_person(SAMPLE, plain), plain).motion
+    b = pipeline.uplift(pipeline.read_person(SAMPLE, flipped), flipped).motion
     angle = np.degrees(2 * np.arccos(np.clip(np.abs((a.rotations * b.rotations).sum(-1)), 0, 1)))
     assert 0.01 < np.median(angle) < 10.0  # a different, close result
     assert bpy.context.scene.pose_uplift.options().flip is False
+
+
+@pytest.fixture(scope="module")
+def gappy_sample(tmp_path_factory) -> Path:
+    """The bundled sample (nobody in frames 0-2 and 169-229) with nobody in 50-54 too (bridged: under a second)
+    and in 80-129 (left unkeyed: 50 frames at 30 fps)."""
+    from model.readers import read_keypoints
+
+    pts = read_keypoints(SAMPLE).points.copy()
+    pts[50:55] = 0.0
+    pts[80:130] = 0.0
+    path = tmp_path_factory.mktemp("gaps") / "gappy.npy"
+    np.save(path, pts)
+    return path
+
+
+def test_gaps_are_honest(ext, gappy_sample):
+    """Frames without the person are reported, trimmed at the ends, bridged when short, left unkeyed (the pose
+    held) when long; the angles CSV says which frames were seen and leaves the others empty."""
+    _fresh_scene()
+    assert bpy.ops.pose_uplift.import_keypoints(filepath=str(gappy_sample)) == {"FINISHED"}
+    s = bpy.context.scene.pose_uplift
+    assert s.gaps_summary.startswith("119 of 230 frames without the person (0-2, 50-54, 80-129, 169-229)"), (
+        s.gaps_summary
+    )
+    obj = _uplift(gappy_sample, frame_start=1, smooth=0.0)
+    assert "64 trimmed" in s.gaps_summary and "5 bridged" in s.gaps_summary and "50 left unkeyed" in s.gaps_summary
+    assert s.last_backend  # which backend ran, shown in the panel
+    (fc, *_) = _action_fcurves(obj)
+    co = np.empty(2 * len(fc.keyframe_points))
+    fc.keyframe_points.foreach_get("co", co)
+    keyed = co[0::2].astype(int) - 1  # file frame numbers
+    expected = [f for f in range(3, 169) if not 80 <= f < 130]
+    assert keyed.tolist() == expected
+    # the last key before the long gap holds (constant interpolation), the others interpolate
+    for fc in _action_fcurves(obj):
+        modes = [k.interpolation for k in fc.keyframe_points]
+        assert modes[expected.index(79)] == "CONSTANT" and modes.count("CONSTANT") == 1
+    scene = bpy.context.scene
+    assert (scene.frame_start, scene.frame_end) == (1 + 3, 1 + 168)
+    scene.frame_set(1 + 79)
+    held = [tuple(pb.rotation_quaternion) for pb in obj.pose.bones]
+    scene.frame_set(1 + 110)
+    assert [tuple(pb.rotation_quaternion) for pb in obj.pose.bones] == held
+    # the joint angles: a detected column, empty cells where nobody was seen
+    pipeline, angles = ext.addon.pipeline, ext.model.angles
+    options = pipeline.UpliftOptions()
+    result = pipeline.uplift(pipeline.read_person(gappy_sample, options), options)
+    rows = angles.angles_csv(result.motion, 1, result.frames, result.detected).splitlines()
+    header = rows[0].split(",")
+    assert header[:3] == ["frame", "time_s", "detected"] and "shoulder_elevation_plane_l" in header
+    by_frame = {int(r.split(",")[0]) - 1: r.split(",") for r in rows[1:]}
+    assert sorted(by_frame) == list(range(3, 169))
+    for f in (52, 100):
+        assert by_frame[f][2] == "0" and set(by_frame[f][3:]) == {""}
+    assert by_frame[60][2] == "1" and all(v for v in by_frame[60][3:])
+    # keep: every frame keyed, still reported
+    _fresh_scene()
+    obj = _uplift(gappy_sample, frame_start=1, gaps="keep")
+    (fc, *_) = _action_fcurves(obj)
+    assert len(fc.keyframe_points) == 230 and s.gaps_summary.startswith("119 of 230 frames without the person")
+
+
+def test_bad_person_and_threshold_give_one_line(ext):
+    """Person out of range, or a threshold that leaves no point: one line naming the file, no traceback."""
+    _fresh_scene()
+    s = bpy.context.scene.pose_uplift
+    s.filepath = str(SAMPLE)
+    for name, value, expected in (("person", 3, "person 3 asked for, the file has 3 (from 0)"),
+                                  ("confidence", 1.0, "of the points are confident")):  # fmt: skip
+        s.person, s.confidence = 0, 0.0
+        setattr(s, name, value)
+        with pytest.raises(RuntimeError) as info:
+            bpy.ops.pose_uplift.uplift()
+        message = str(info.value).strip()
+        assert str(SAMPLE) in message and expected in message and "\n" not in message, message
+        assert "Traceback" not in message and "TypeError" not in message
+    s.person, s.confidence = 0, 0.0
 
 
 def test_bad_file_reports_one_line_and_leaves_the_scene(ext, fixtures):
@@ -191,12 +269,12 @@ def test_numpy_backend_in_blender_matches(ext):
     pipeline = ext.addon.pipeline
     opts = pipeline.UpliftOptions(backend="numpy")
     kp = pipeline.read_person(SAMPLE, opts)
-    m_np, _ = pipeline.compute_motion(kp, opts)
+    m_np = pipeline.uplift(kp, opts).motion
     try:
         import torch  # noqa: F401
     except ImportError:
         pytest.skip("PyTorch is not installed in this Blender")
-    m_t, _ = pipeline.compute_motion(kp, pipeline.UpliftOptions(backend="torch", device="cpu"))
+    m_t = pipeline.uplift(kp, pipeline.UpliftOptions(backend="torch", device="cpu")).motion
     assert np.abs(m_np.world_positions() - m_t.world_positions()).max() < 1e-3
 
 
@@ -208,7 +286,7 @@ def test_cancel_leaves_nothing(ext):
     kp = pipeline.read_person(SAMPLE, opts)
     objects = len(bpy.data.objects)
     with pytest.raises(uplift.UpliftCancelled):
-        pipeline.compute_motion(kp, opts, should_cancel=lambda: True)
+        pipeline.uplift(kp, opts, should_cancel=lambda: True)
     assert len(bpy.data.objects) == objects
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from model.mocap import read_motion
 from model.mocap.amass import read_amass
 from model.mocap.bvh import BVHError
-from model.mocap import read_motion
 from model.rotations import elementary_rotation, quat_to_axis_angle, quat_to_matrix
 from model.training.synthesis import synthetic_motion
 
