@@ -6,8 +6,12 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-stubs.txt 
 
 .PHONY: demo test test-compat check build validate venv clean
 
-# Blender LTS versions the keyframe-writing and apply tests also run on (their bpy wheels, numpy backend)
+# Blender LTS versions the keyframe-writing and apply tests also run on (their bpy wheels, numpy backend):
+# 4.2 and 4.5 on Python 3.11, 5.2 on Python 3.13 (found on the PATH or in pyenv; skipped with a line saying so
+# when this machine has none)
 COMPAT_BPY := 4.2.23 4.5.15
+COMPAT_BPY_313 := 5.2.3
+PYTHON313 ?= $(shell for p in $$(command -v python3.13) $(HOME)/.pyenv/versions/3.13*/bin/python3.13; do "$$p" -c pass 2>/dev/null && echo "$$p" && break; done)
 COMPAT_TESTS := tests/addon/test_uplift_apply.py
 
 $(STAMP): requirements.txt requirements-stubs.txt
@@ -39,8 +43,17 @@ $(VENV)-bpy%/.installed: requirements-compat.txt
 	$(VENV)-bpy$*/bin/python -m pip install --quiet --disable-pip-version-check bpy==$* -r requirements-compat.txt
 	touch $@
 
+$(VENV)-py313-bpy%/.installed: requirements-compat-313.txt
+	test -x $(VENV)-py313-bpy$*/bin/python || $(PYTHON313) -m venv $(VENV)-py313-bpy$*
+	$(VENV)-py313-bpy$*/bin/python -m pip install --quiet --disable-pip-version-check bpy==$* -r requirements-compat-313.txt
+	touch $@
+
 test-compat: $(foreach v,$(COMPAT_BPY),$(VENV)-bpy$(v)/.installed)
 	for v in $(COMPAT_BPY); do $(VENV)-bpy$$v/bin/python -m pytest -q -p no:cacheprovider $(COMPAT_TESTS) || exit 1; done
+	if [ -n "$(PYTHON313)" ]; then \
+	  $(MAKE) $(foreach v,$(COMPAT_BPY_313),$(VENV)-py313-bpy$(v)/.installed) && \
+	  for v in $(COMPAT_BPY_313); do $(VENV)-py313-bpy$$v/bin/python -m pytest -q -p no:cacheprovider $(COMPAT_TESTS) || exit 1; done; \
+	else echo "bpy $(COMPAT_BPY_313) (Blender 5.2 LTS) not tested: no Python 3.13 on this machine"; fi
 
 build: $(STAMP)
 	$(PY) scripts/build_extension.py --out dist
@@ -52,4 +65,4 @@ demo: $(STAMP)
 	$(PY) scripts/demo.py
 
 clean:
-	rm -rf dist out .pytest_cache .mypy_cache .ruff_cache $(VENV)-bpy*
+	rm -rf dist out .pytest_cache .mypy_cache .ruff_cache $(VENV)-bpy* $(VENV)-py313-bpy*

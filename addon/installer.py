@@ -57,10 +57,26 @@ def pip_command(variant: str, target: Path, wheel_dir: str | None) -> list[str]:
     return cmd + ["--index-url", INDEX[variant], "--extra-index-url", "https://pypi.org/simple"]
 
 
+def ensure_pip(python: str = sys.executable) -> None:
+    """pip for Blender's Python: present, or bootstrapped with ensurepip; InstallError (one line) when neither
+    works (Linux distributions' Blender packages often ship a Python without pip and ensurepip)."""
+    probe = subprocess.run([python, "-m", "pip", "--version"], capture_output=True, text=True)
+    if probe.returncode == 0:
+        return
+    boot = subprocess.run([python, "-m", "ensurepip", "--user"], capture_output=True, text=True)
+    if boot.returncode == 0:
+        return
+    raise InstallError(
+        f"Blender's Python ({python}) has no pip and cannot bootstrap it; install pip for it (Debian, Ubuntu: "
+        "apt install python3-pip) or use the numpy backend, which needs nothing"
+    )
+
+
 def start_install(variant: str, wheel_dir: str | None = None) -> tuple[subprocess.Popen, Path]:
     """Start pip (non-blocking); returns the process and its log file."""
     target = site_dir(create=True)
     cmd = pip_command(variant, target, wheel_dir)
+    ensure_pip()
     log = Path(bpy.utils.extension_path_user(PACKAGE, path="logs", create=True)) / "install_torch.log"
     handle = open(log, "w")
     handle.write(" ".join(cmd) + "\n")

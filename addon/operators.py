@@ -67,7 +67,7 @@ class POSE_UPLIFT_OT_import_keypoints(UpliftOptionProps, bpy.types.Operator, Imp
             setattr(settings, name, getattr(self, name))
         from ..model.pipeline import find_gaps
 
-        gaps, _, _ = find_gaps(main, self.options(), float(self.fps_override or main.fps or 30.0))
+        gaps, _, _ = find_gaps(main, self.uplift_options(), float(self.fps_override or main.fps or 30.0))
         settings.gaps_summary = gaps.summary()
         self.report({"INFO"}, f"{main.source_format}: {main.num_frames} frames, {len(tracks)} people; "
                               f"person {self.person}: {gaps.summary()}")  # fmt: skip
@@ -113,7 +113,7 @@ class POSE_UPLIFT_OT_uplift(bpy.types.Operator):
 
         settings = scene_settings(context)
         prefs = addon_preferences(context)
-        self._options = settings.options(prefs.backend.lower(), prefs.device.lower())
+        self._options = settings.uplift_options(prefs.backend.lower(), prefs.device.lower())
         self._path = self.filepath or settings.filepath
         try:
             self._keypoints = read_person(self._path, self._options)

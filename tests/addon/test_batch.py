@@ -122,7 +122,7 @@ def test_bvh_and_fbx_round_trip(batch_out):
 
     # Blender's BVH exporter writes its own axes (Z up): re-import with forward Y, up Z
     bpy.ops.import_anim.bvh(filepath=str(out / "sample_mediapipe.bvh"), rotate_mode="NATIVE", update_scene_fps=False,
-                            axis_forward="Y", axis_up="Z")  # fmt: skip
+                            axis_forward="Y", axis_up="Z", frame_start=frames[0])  # fmt: skip
     bvh = bpy.context.active_object
     assert bvh != arm and [pb.name for pb in bvh.pose.bones] == names
     got = _heads(bvh, frames)

@@ -22,7 +22,7 @@ RIGS = ROOT / "model" / "rigs"
 @pytest.fixture(scope="module")
 def motion(ext):
     pipeline = ext.addon.pipeline
-    options = pipeline.UpliftOptions()
+    options = pipeline.UpliftOptions(gaps="keep")  # every frame, as the retarget checks were made on
     m = pipeline.uplift(pipeline.read_person(SAMPLE, options), options).motion
     return m
 

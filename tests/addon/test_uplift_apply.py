@@ -39,7 +39,7 @@ def applied(ext):
     _fresh_scene()
     obj = _uplift(SAMPLE, frame_start=10, smooth=0.0, gaps="keep")  # every frame keyed (gaps: see below)
     pipeline = ext.addon.pipeline
-    options = bpy.context.scene.pose_uplift.options()
+    options = bpy.context.scene.pose_uplift.uplift_options()
     motion = pipeline.uplift(pipeline.read_person(SAMPLE, options), options).motion
     return obj, motion
 
@@ -165,7 +165,7 @@ def test_mirror_averaging_option(ext):
     b = pipeline.uplift(pipeline.read_person(SAMPLE, flipped), flipped).motion
     angle = np.degrees(2 * np.arccos(np.clip(np.abs((a.rotations * b.rotations).sum(-1)), 0, 1)))
     assert 0.01 < np.median(angle) < 10.0  # a different, close result
-    assert bpy.context.scene.pose_uplift.options().flip is False
+    assert bpy.context.scene.pose_uplift.uplift_options().flip is False
 
 
 @pytest.fixture(scope="module")
@@ -226,7 +226,8 @@ def test_gaps_are_honest(ext, gappy_sample):
     _fresh_scene()
     obj = _uplift(gappy_sample, frame_start=1, gaps="keep")
     (fc, *_) = _action_fcurves(obj)
-    assert len(fc.keyframe_points) == 230 and s.gaps_summary.startswith("119 of 230 frames without the person")
+    summary = bpy.context.scene.pose_uplift.gaps_summary
+    assert len(fc.keyframe_points) == 230 and summary.startswith("119 of 230 frames without the person")
 
 
 def test_bad_person_and_threshold_give_one_line(ext):
