@@ -110,7 +110,8 @@ sun = bpy.data.objects.new("sun", bpy.data.lights.new("sun", "SUN"))
 sun.rotation_euler = (0.8, 0.2, 0.6)
 scene.collection.objects.link(sun)
 scene.world = bpy.data.worlds.new("w")
-scene.world.color = (0.9, 0.9, 0.92)
+scene.world.use_nodes = True
+scene.world.node_tree.nodes["Background"].inputs["Color"].default_value = (0.85, 0.86, 0.9, 1.0)
 scene.render.engine = "CYCLES"
 scene.cycles.samples = 8
 scene.cycles.device = "CPU"
@@ -123,8 +124,10 @@ for f in frames:
     hips = rig.pose.bones.get(rig.get("pose_uplift_root_bone", "")) or rig.pose.bones[0]
     pelvis = rig.matrix_world @ hips.head
     cam.data.ortho_scale = 2.4
-    cam.location = (pelvis.x, pelvis.y - 6.0, pelvis.z + 0.05)
-    cam.rotation_euler = (1.5708, 0.0, 0.0)
+    # from where the video's camera was: the model's forward axis is the camera's viewing direction, which is
+    # Blender's -Y, so the camera stands on the +Y side looking towards -Y
+    cam.location = (pelvis.x, pelvis.y + 6.0, pelvis.z + 0.05)
+    cam.rotation_euler = (1.5708, 0.0, 3.14159)
     scene.render.filepath = png + f".{f}.png"
     bpy.ops.render.render(write_still=True)
     img = bpy.data.images.load(scene.render.filepath)
