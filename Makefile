@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-stubs.txt | cksum | cut -d' ' -f1)
 
-.PHONY: demo test test-compat check build validate venv clean
+.PHONY: demo test test-compat test-blender blender check build validate venv clean
 
 # Blender LTS versions the keyframe-writing and apply tests also run on (their bpy wheels, numpy backend):
 # 4.2 and 4.5 on Python 3.11, 5.2 on Python 3.13 (found on the PATH or in pyenv; skipped with a line saying so
@@ -34,9 +34,24 @@ check: $(STAMP)
 	mkdir -p $(VENV)/mypy_src && ln -sfn $(CURDIR) $(VENV)/mypy_src/pose_uplift
 	MYPYPATH=$(VENV)/typeshed:$(VENV)/mypy_src $(PY) -m mypy -p pose_uplift.addon -p pose_uplift.model
 
-test: check
+test: check blender
 	$(PY) -m pytest -q
 	$(MAKE) test-compat
+
+# A real Blender binary: Debian's `blender` from its unstable suite (5.2.x, with python3-numpy) in a chroot made
+# with mmdebstrap under .cache/ (reused when present); tests/addon/test_real_blender.py runs the batch script in it
+BLENDER_ROOT := .cache/debian-blender
+blender: $(BLENDER_ROOT)/.ready
+
+$(BLENDER_ROOT)/.ready:
+	command -v mmdebstrap >/dev/null || (apt-get update -qq && apt-get install -y -qq mmdebstrap)
+	rm -rf $(BLENDER_ROOT) && mkdir -p .cache
+	mmdebstrap --quiet --variant=apt --aptopt='Acquire::Check-Valid-Until "false"' --include=blender,python3-numpy unstable $(BLENDER_ROOT)
+	chroot $(BLENDER_ROOT) blender --version | head -1
+	touch $@
+
+test-blender: check blender
+	$(PY) -m pytest -q tests/addon/test_real_blender.py
 
 $(VENV)-bpy%/.installed: requirements-compat.txt
 	test -x $(VENV)-bpy$*/bin/python || $(PYTHON) -m venv $(VENV)-bpy$*
