@@ -194,7 +194,9 @@ def main() -> int:
     character = OUT / "character.blend"
     try:
         if not (ASSETS / "base.obj").is_file():
-            raise RuntimeError(f"{ASSETS}: the CC0 MakeHuman body (base.obj, default.mhskel, default_weights.mhw) is missing")
+            raise RuntimeError(
+                f"{ASSETS}: the CC0 MakeHuman body (base.obj, default.mhskel, default_weights.mhw) is missing"
+            )
         _run_bpy(_CHARACTER, [str(zip_path), str(ASSETS), str(ROOT / "model" / "rigs" / "mpfb_default.json"), str(character)], env)  # fmt: skip
         print(f"[3/5] installed into headless Blender {_bpy_version(env)}; character: the CC0 MakeHuman body skinned to its default skeleton -> {character.relative_to(ROOT)}")  # fmt: skip
         batch_dir = OUT / "demo_batch"  # the demo's own folder (out/batch, the batch script's default, is left alone)
