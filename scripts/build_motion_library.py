@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from model.mocap import MotionFileError, load_motion  # noqa: E402
+from model.motion import Motion  # noqa: E402
 
 FPS = 30.0
 LICENCE = ("CMU Graphics Lab Motion Capture Database (mocap.cs.cmu.edu): free to use in products, not to resell; "
@@ -96,7 +97,10 @@ def load_one(item: tuple[Path, Path]) -> dict:
         return info | {"error": str(exc)}
     except Exception as exc:  # noqa: BLE001 - a reader bug must not stop the build; it is listed
         return info | {"error": f"{path}: {type(exc).__name__}: {exc}"}
-    motion = src.motion.resampled(FPS).grounded()
+    motion = src.motion
+    if info["source"] == "cmu_iclone_bvh":  # its converter put a T-pose in front of every clip: not motion
+        motion = Motion(motion.rotations[1:], motion.root_translation[1:], motion.skeleton, motion.fps)
+    motion = motion.resampled(FPS).grounded()
     err = src.retarget_error_cm()
     return info | {"kind": src.kind, "mapping": src.mapping.method if src.mapping else "", "motion_data": motion,
                    "retarget_cm": None if err is None else round(err, 2), "source_fps": round(src.motion.fps, 3)}  # fmt: skip

@@ -1,0 +1,237 @@
+"""Real-detector evaluation on rendered bodies: validation-subject motion played on the CC0 MakeHuman body, rendered
+in headless Blender, run through MediaPipe, uplifted, and compared with the rig's own joints.
+
+    python scripts/detector_renders.py --library runs/motion_library.npz --mediapipe-python PY [--out runs/detector]
+                                       [--clips 4] [--frames 60] [--weights W.npz]
+
+Needs ``make demo`` first (it builds ``out/character.blend``: the MakeHuman base body skinned to its default
+skeleton) and a Python with ``mediapipe==0.10.21`` and ``opencv-python-headless`` (``--mediapipe-python``; not a
+project dependency). For each of ``--clips`` validation clips (spread over the validation subjects), ``--frames``
+consecutive frames at 30 fps are retargeted onto the character and rendered (Workbench, 640 x 480) from two views
+(in front, 20 degrees round, and from the side, 100 degrees round; 4 m away, 1.3 m up, 50 degrees across).
+MediaPipe Pose (``scripts/detect_mediapipe.py``, its own smoothing on) gives 2D points and its world landmarks.
+
+Printed and written to ``OUT/results.json``: PA-MPJPE (mm, per frame, on the 12 limb joints: shoulders, elbows,
+wrists, hips, knees, ankles) of the network uplifting MediaPipe's 2D, of MediaPipe's own world landmarks, and of the
+training set's mean pose held constant, each against the rig's posed joints; and the detector profile: where
+MediaPipe puts each of those points in the image relative to the rig's projected joint (mean offset and spread in
+% of the torso's image length, per view), how often it has nobody, and how often left and right are swapped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+LIMBS = ("left_shoulder", "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_hip",
+         "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle")  # fmt: skip
+VIEWS = {"front": 20.0, "side": 100.0}
+
+_RENDER = r"""
+import sys, json, importlib
+import bpy, numpy as np
+from mathutils import Vector
+zip_path, character, jobs_json = sys.argv[1:4]
+bpy.ops.wm.read_homefile(use_empty=True)
+bpy.ops.extensions.package_install_files(filepath=zip_path, repo="user_default", enable_on_install=True)
+retarget = importlib.import_module("bl_ext.user_default.pose_uplift.addon.retarget")
+Motion = importlib.import_module("bl_ext.user_default.pose_uplift.model.motion").Motion
+Skeleton = importlib.import_module("bl_ext.user_default.pose_uplift.model.skeleton").Skeleton
+jobs = json.load(open(jobs_json))
+bpy.ops.wm.open_mainfile(filepath=character)
+scene = bpy.context.scene
+rig = next(o for o in scene.objects if o.type == "ARMATURE")
+_, mapping, _ = retarget.resolve_mapping(rig, "mpfb_default")
+scene.render.engine = "BLENDER_WORKBENCH"
+scene.display.shading.light = "STUDIO"
+scene.display.shading.color_type = "MATERIAL"
+scene.render.resolution_x, scene.render.resolution_y = 640, 480
+scene.render.image_settings.file_format = "PNG"
+scene.world = bpy.data.worlds.new("w")
+scene.world.color = (0.55, 0.6, 0.65)
+cam = bpy.data.objects.new("cam", bpy.data.cameras.new("cam"))
+scene.collection.objects.link(cam)
+scene.camera = cam
+cam.data.sensor_fit = "HORIZONTAL"
+cam.data.angle = np.radians(50.0)
+out = {}
+for job in jobs:
+    d = np.load(job["motion"])
+    sk = Skeleton(d["offsets"], Skeleton.default().leaf_ends)
+    motion = Motion(d["rotations"], d["root"], sk, float(d["fps"]))
+    retarget.retarget_motion(rig, motion, "mpfb_default", frame_start=1, action_name=job["name"])
+    scene.frame_start, scene.frame_end = 1, motion.num_frames
+    scene.frame_set(1)
+    centre = rig.matrix_world @ rig.pose.bones[mapping["pelvis"]].head
+    record = {}
+    for view, az in job["views"].items():
+        a = np.radians(az)
+        # the model's forward axis is Blender's -Y (MODEL_TO_BLENDER): azimuth 0 stands in front of the body at rest
+        cam.location = (centre.x + 4.0 * np.sin(a), centre.y - 4.0 * np.cos(a), 1.3)
+        direction = Vector((centre.x, centre.y, 1.0)) - cam.location
+        cam.rotation_euler = direction.to_track_quat("-Z", "Y").to_euler()
+        joints, cams = [], []
+        for f in range(motion.num_frames):
+            scene.frame_set(1 + f)
+            joints.append([list(rig.matrix_world @ rig.pose.bones[mapping[n]].head) for n in job["joints"]])
+            scene.render.filepath = f"{job['dir']}_{view}/{f:04d}.png"
+            bpy.ops.render.render(write_still=True)
+        m = np.array(cam.matrix_world.inverted())
+        record[view] = {"joints": joints, "world_to_camera": m.tolist(), "focal_px": 640 / 2 / np.tan(np.radians(25.0))}
+    out[job["name"]] = record
+json.dump(out, open(jobs_json + ".out.json", "w"))
+"""
+
+
+def pick_clips(library: str, count: int, frames: int) -> list[tuple[dict, object]]:
+    """``count`` validation clips, one per subject in turn, each long enough, a crop of ``frames`` frames from 1 s in."""
+    from model.motion import Motion
+    from model.training.library import library_motions
+
+    by_subject: dict[str, list] = {}
+    for info, m in library_motions(library, "validation"):
+        if m.num_frames >= frames + 30:
+            by_subject.setdefault(info["subject"], []).append((info, m))
+    chosen = []
+    subjects = sorted(by_subject)
+    k = 0
+    while len(chosen) < count and any(by_subject.values()):
+        pool = by_subject[subjects[k % len(subjects)]]
+        if pool:
+            info, m = pool.pop(0)
+            s = 30
+            crop = Motion(m.rotations[s : s + frames], m.root_translation[s : s + frames], m.skeleton, m.fps)
+            chosen.append((info, crop.grounded()))
+        k += 1
+    return chosen
+
+
+def project(points: np.ndarray, world_to_camera: np.ndarray, focal: float) -> np.ndarray:
+    """Blender world points (..., 3) -> pixels (..., 2) of a 640 x 480 image (x right, y down)."""
+    h = np.concatenate([points, np.ones(points.shape[:-1] + (1,))], -1) @ world_to_camera.T
+    x, y, z = h[..., 0], h[..., 1], -h[..., 2]  # Blender cameras look down -Z, y up
+    return np.stack([320 + focal * x / z, 240 - focal * y / z], -1)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--library", required=True)
+    p.add_argument("--mediapipe-python", required=True, help="a Python with mediapipe==0.10.21 and OpenCV")
+    p.add_argument("--out", type=Path, default=ROOT / "runs" / "detector")
+    p.add_argument("--clips", type=int, default=4)
+    p.add_argument("--frames", type=int, default=60)
+    p.add_argument("--weights")
+    p.add_argument("--skip-render", action="store_true", help="reuse the renders and detections in --out")
+    args = p.parse_args(argv)
+    from model.keypoints import HALPE26
+    from model.pipeline import UpliftOptions, read_person, uplift
+    from model.skeleton import JOINT_INDEX, MODEL_TO_BLENDER
+    from model.training import evaluation as E
+
+    character = ROOT / "out" / "character.blend"
+    zips = sorted((ROOT / "dist").glob("pose_uplift-*.zip"))
+    if not character.is_file() or not zips:
+        print("error: run `make demo` first (it builds out/character.blend and the extension zip)", file=sys.stderr)
+        return 1
+    args.out.mkdir(parents=True, exist_ok=True)
+    clips = pick_clips(args.library, args.clips, args.frames)
+    jobs = []
+    for info, m in clips:
+        name = Path(info["file"]).stem + "_" + info["subject"]
+        path = args.out / f"{name}.npz"
+        np.savez(path, rotations=m.rotations, root=m.root_translation, offsets=m.skeleton.offsets, fps=m.fps)
+        jobs.append({"name": name, "motion": str(path), "dir": str(args.out / name), "views": VIEWS,
+                     "joints": ["pelvis", *LIMBS]})  # fmt: skip
+    jobs_json = args.out / "jobs.json"
+    jobs_json.write_text(json.dumps(jobs))
+    env = dict(os.environ, BLENDER_USER_RESOURCES=str(ROOT / "out" / "blender_user"))
+    if not args.skip_render:
+        proc = subprocess.run([sys.executable, "-c", _RENDER, str(zips[-1]), str(character), str(jobs_json)],
+                              env=env, capture_output=True, text=True)  # fmt: skip
+        if proc.returncode != 0:
+            print("error: rendering failed: " + (proc.stderr.strip().splitlines() or ["?"])[-1], file=sys.stderr)
+            return 1
+        for job in jobs:
+            for view in VIEWS:
+                folder = Path(f"{job['dir']}_{view}")
+                subprocess.run([args.mediapipe_python, str(ROOT / "scripts" / "detect_mediapipe.py"),
+                                str(folder / "%04d.png"), str(folder.with_suffix(".json")), "--smooth"],
+                               check=True, capture_output=True)  # fmt: skip
+    rendered = json.loads((args.out / "jobs.json.out.json").read_text())
+    from model.training.library import library_motions
+
+    constant_q = E.mean_pose([m.rotations for _, m in library_motions(args.library, "train")])
+    limb_j = [JOINT_INDEX[n] for n in LIMBS]
+    limb_k = [HALPE26.index(n) for n in LIMBS]
+    rows, profile = [], {v: {"offset": [], "nobody": 0, "frames": 0, "swapped": 0} for v in VIEWS}
+    options = UpliftOptions(gaps="keep", backend="auto")
+    for job in jobs:
+        for view in VIEWS:
+            rec = rendered[job["name"]][view]
+            truth = np.array(rec["joints"])[:, 1:]  # (T, 12, 3) Blender world
+            detections = Path(f"{job['dir']}_{view}.json")
+            kp = read_person(detections, options)
+            result = uplift(kp, options)
+            pred = result.motion.joint_positions[:, limb_j] @ MODEL_TO_BLENDER.T
+            world = np.full((len(truth), 33, 3), np.nan)
+            doc = json.loads(detections.read_text())
+            for t, fr in enumerate(doc["frames"][: len(truth)]):
+                if fr.get("world"):
+                    world[t] = np.array(fr["world"][0])
+            mp_idx = [11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28]  # MediaPipe's limb landmarks, same order
+            q = np.repeat(constant_q[None], len(truth), 0)
+            from model.kinematics import forward_kinematics
+            from model.skeleton import Skeleton
+
+            const, _ = forward_kinematics(q, Skeleton.default().offsets, np.zeros((len(truth), 3)))
+            n = min(len(truth), len(pred))
+            seen = np.isfinite(world[:n, mp_idx]).all((-1, -2))
+            row = {"clip": job["name"], "view": view, "frames": n, "detected": int(seen.sum()),
+                   "model": E.pa_mpjpe(pred[:n], truth[:n]),
+                   "mediapipe_world": E.pa_mpjpe(world[:n][seen][:, mp_idx], truth[:n][seen]) if seen.any() else None,
+                   "constant_mean_pose": E.pa_mpjpe(const[:n][:, limb_j], truth[:n])}  # fmt: skip
+            rows.append(row)
+            # the detector profile: MediaPipe's 2D against the rig's projected joints
+            px = project(truth[:n], np.array(rec["world_to_camera"]), rec["focal_px"])
+            det = kp.points[:n, limb_k]
+            ok = det[..., 2] > 0
+            torso = np.linalg.norm(px[:, [0, 1]].mean(1) - px[:, [6, 7]].mean(1), axis=-1)[:, None, None]
+            off = (det[..., :2] - px) / torso * 100
+            swapped_err = np.linalg.norm(det[:, [1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10], :2] - px, axis=-1)
+            straight_err = np.linalg.norm(det[..., :2] - px, axis=-1)
+            prof = profile[view]
+            prof["offset"].append(np.where(ok[..., None], off, np.nan))
+            prof["frames"] += n
+            prof["nobody"] += int((~ok.any(-1)).sum())
+            prof["swapped"] += int(((swapped_err.mean(-1) < straight_err.mean(-1)) & ok.all(-1)).sum())
+    out: dict = {"rows": rows}
+    for key in ("model", "mediapipe_world", "constant_mean_pose"):
+        vals = [(r[key], r["frames"]) for r in rows if r[key] is not None]
+        out[f"{key}_pa_mpjpe_mm"] = round(float(np.average([v for v, _ in vals], weights=[w for _, w in vals])), 1)
+    out["profile"] = {}
+    for view, prof in profile.items():
+        off = np.concatenate(prof["offset"])
+        out["profile"][view] = {
+            "frames": prof["frames"], "nobody_fraction": round(prof["nobody"] / max(prof["frames"], 1), 3),
+            "left_right_swapped_fraction": round(prof["swapped"] / max(prof["frames"], 1), 3),
+            "mean_offset_pct_torso": {n: np.round(np.nanmean(off[:, k], 0), 1).tolist() for k, n in enumerate(LIMBS)},
+            "spread_pct_torso": {n: round(float(np.nanstd(np.linalg.norm(off[:, k], axis=-1))), 1)
+                                 for k, n in enumerate(LIMBS)},
+        }  # fmt: skip
+    out["frames"] = sum(r["frames"] for r in rows)
+    (args.out / "results.json").write_text(json.dumps(out, indent=1))
+    print(json.dumps({k: v for k, v in out.items() if k != "rows"}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
