@@ -1,9 +1,22 @@
 """The uplifting network: a sequence-to-sequence spatio-temporal transformer, in torch and in numpy.
 
-One forward pass maps a window of ``WINDOW`` frames of normalised Halpe-26 points (x, y, confidence) to, for every
-frame of the window: 22 joint rotations (the root's in the gravity-aligned frame, see :mod:`.motion`), the root's
-velocity, the world's up direction in camera coordinates, and log bone lengths. A spatial transformer layer
-attends across the 26 points of each frame; temporal transformer layers attend across the frames.
+One forward pass maps a window of ``NetworkConfig.window`` frames of normalised Halpe-26 points (x, y, confidence) to
+``output_size`` numbers per frame of the window. A spatial transformer layer attends across the 26 points of each
+frame; temporal transformer layers attend across the frames. The outputs, in order (``split_outputs``):
+
+| part | size | meaning |
+|---|---|---|
+| ``rotations`` | 22 x r | each joint's local rotation in the representation below; the root's (joint 0) relative to the gravity-aligned camera frame G (y up, z the camera's viewing direction on the floor; see :mod:`.motion`) |
+| ``velocity`` | 3 | the root's velocity in G, metres per second |
+| ``up`` | 3 | the world's up direction in camera coordinates (x right, y down, z forward), not normalised |
+| ``log_bones`` | 21 | natural log of each non-root joint's bone length (its offset's norm), metres |
+
+| rotation representation | r | to a rotation matrix (``rotation_to_matrix``) |
+|---|---|---|
+| ``6d`` (bundled) | 6 | the first two columns, Gram-Schmidt orthogonalised (Zhou et al.) |
+| ``quaternion`` | 4 | (w, x, y, z), normalised |
+| ``axis_angle`` | 3 | axis times angle in radians (Rodrigues) |
+| ``matrix`` | 9 | row-major 3 x 3, orthogonalised by SVD |
 
 Both implementations read the same weights (a flat ``{name: array}`` dict saved as ``.npz``), so the numpy one
 runs in a stock Blender with nothing installed; a test keeps them equal.
@@ -86,54 +99,10 @@ def split_outputs(out: Any, config: NetworkConfig) -> dict[str, Any]:
 
 
 def build_torch(config: NetworkConfig) -> Any:
-    import torch
-    from torch import nn
+    """The torch module (:class:`.network_torch.UpliftNet`); torch is imported here, at first use, never at import."""
+    from .network_torch import UpliftNet
 
-    class Block(nn.Module):
-        def __init__(self, dim: int, heads: int, mlp: int):
-            super().__init__()
-            self.norm1 = nn.LayerNorm(dim)
-            self.qkv = nn.Linear(dim, 3 * dim)
-            self.proj = nn.Linear(dim, dim)
-            self.norm2 = nn.LayerNorm(dim)
-            self.fc1 = nn.Linear(dim, mlp)
-            self.fc2 = nn.Linear(mlp, dim)
-            self.heads = heads
-
-        def forward(self, x: torch.Tensor) -> torch.Tensor:
-            b, n, d = x.shape
-            q, k, v = self.qkv(self.norm1(x)).reshape(b, n, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
-            att = torch.nn.functional.scaled_dot_product_attention(q, k, v)
-            x = x + self.proj(att.transpose(1, 2).reshape(b, n, d))
-            return x + self.fc2(nn.functional.gelu(self.fc1(self.norm2(x)), approximate="tanh"))
-
-    class Uplifter(nn.Module):
-        def __init__(self, cfg: NetworkConfig):
-            super().__init__()
-            self.config = cfg
-            self.point_embed = nn.Linear(4, cfg.spatial_dim)
-            self.point_pos = nn.Parameter(torch.zeros(NUM_KEYPOINTS, cfg.spatial_dim))
-            self.spatial = Block(cfg.spatial_dim, 4, 2 * cfg.spatial_dim)
-            self.frame_embed = nn.Linear(NUM_KEYPOINTS * cfg.spatial_dim, cfg.dim)
-            self.time_pos = nn.Parameter(torch.zeros(cfg.window, cfg.dim))
-            self.temporal = nn.ModuleList([Block(cfg.dim, cfg.heads, cfg.mlp) for _ in range(cfg.layers)])
-            self.norm = nn.LayerNorm(cfg.dim)
-            self.head = nn.Linear(cfg.dim, cfg.output_size)
-            nn.init.normal_(self.point_pos, std=0.02)
-            nn.init.normal_(self.time_pos, std=0.02)
-
-        def forward(self, points: torch.Tensor) -> torch.Tensor:
-            """(B, T, 26, 3) normalised points -> (B, T, output_size)."""
-            b, t, k, _ = points.shape
-            mask = (points[..., 2:3] > 0).to(points.dtype)
-            x = self.point_embed(torch.cat([points * mask, mask], -1)) + self.point_pos
-            x = self.spatial(x.reshape(b * t, k, -1)).reshape(b, t, -1)
-            x = self.frame_embed(x) + self.time_pos[:t]
-            for block in self.temporal:
-                x = block(x)
-            return self.head(self.norm(x))
-
-    return Uplifter(config)
+    return UpliftNet(config)
 
 
 def torch_state_to_arrays(module: Any) -> dict[str, np.ndarray]:

@@ -1,0 +1,60 @@
+"""The uplifting network as torch modules (see :mod:`.network` for what it computes and the numpy twin). Imported
+only where PyTorch is installed: the extension runs without it."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .keypoints import NUM_KEYPOINTS
+from .network import NetworkConfig
+
+
+class Block(nn.Module):
+    """Pre-norm transformer layer: multi-head self-attention, then a GELU MLP, each with a residual."""
+
+    def __init__(self, dim: int, heads: int, mlp: int):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(dim)
+        self.qkv = nn.Linear(dim, 3 * dim)
+        self.proj = nn.Linear(dim, dim)
+        self.norm2 = nn.LayerNorm(dim)
+        self.fc1 = nn.Linear(dim, mlp)
+        self.fc2 = nn.Linear(mlp, dim)
+        self.heads = heads
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        b, n, d = x.shape
+        q, k, v = self.qkv(self.norm1(x)).reshape(b, n, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
+        att = torch.nn.functional.scaled_dot_product_attention(q, k, v)
+        x = x + self.proj(att.transpose(1, 2).reshape(b, n, d))
+        return x + self.fc2(nn.functional.gelu(self.fc1(self.norm2(x)), approximate="tanh"))
+
+
+class UpliftNet(nn.Module):
+    """Points (B, T, 26, 3) -> (B, T, output_size): a spatial layer per frame, then temporal layers."""
+
+    def __init__(self, cfg: NetworkConfig):
+        super().__init__()
+        self.config = cfg
+        self.point_embed = nn.Linear(4, cfg.spatial_dim)
+        self.point_pos = nn.Parameter(torch.zeros(NUM_KEYPOINTS, cfg.spatial_dim))
+        self.spatial = Block(cfg.spatial_dim, 4, 2 * cfg.spatial_dim)
+        self.frame_embed = nn.Linear(NUM_KEYPOINTS * cfg.spatial_dim, cfg.dim)
+        self.time_pos = nn.Parameter(torch.zeros(cfg.window, cfg.dim))
+        self.temporal = nn.ModuleList([Block(cfg.dim, cfg.heads, cfg.mlp) for _ in range(cfg.layers)])
+        self.norm = nn.LayerNorm(cfg.dim)
+        self.head = nn.Linear(cfg.dim, cfg.output_size)
+        nn.init.normal_(self.point_pos, std=0.02)
+        nn.init.normal_(self.time_pos, std=0.02)
+
+    def forward(self, points: torch.Tensor) -> torch.Tensor:
+        """(B, T, 26, 3) normalised points -> (B, T, output_size)."""
+        b, t, k, _ = points.shape
+        mask = (points[..., 2:3] > 0).to(points.dtype)
+        x = self.point_embed(torch.cat([points * mask, mask], -1)) + self.point_pos
+        x = self.spatial(x.reshape(b * t, k, -1)).reshape(b, t, -1)
+        x = self.frame_embed(x) + self.time_pos[:t]
+        for block in self.temporal:
+            x = block(x)
+        return self.head(self.norm(x))
