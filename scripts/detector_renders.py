@@ -11,7 +11,7 @@ consecutive frames at 30 fps are retargeted onto the character and rendered (Wor
 (in front, 20 degrees round, and from the side, 100 degrees round; 4 m away, 1.3 m up, 50 degrees across).
 MediaPipe Pose (``scripts/detect_mediapipe.py``, its own smoothing on) gives 2D points and its world landmarks.
 
-Printed and written to ``OUT/results.json``: PA-MPJPE (mm, per frame, on the 12 limb joints: shoulders, elbows,
+Printed and written to ``OUT/results.json`` (``results_<weights>.json`` with ``--weights``): PA-MPJPE (mm, per frame, on the 12 limb joints: shoulders, elbows,
 wrists, hips, knees, ankles) of the network uplifting MediaPipe's 2D, of MediaPipe's own world landmarks, and of the
 training set's mean pose held constant, each against the rig's posed joints; and the detector profile: where
 MediaPipe puts each of those points in the image relative to the rig's projected joint (mean offset and spread in
@@ -180,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
             truth = np.array(rec["joints"])[:, 1:]  # (T, 12, 3) Blender world
             detections = Path(f"{job['dir']}_{view}.json")
             kp = read_person(detections, options)
-            result = uplift(kp, options)
+            result = uplift(kp, options, weights=args.weights)
             pred = result.motion.joint_positions[:, limb_j] @ MODEL_TO_BLENDER.T
             world = np.full((len(truth), 33, 3), np.nan)
             doc = json.loads(detections.read_text())
@@ -228,7 +228,9 @@ def main(argv: list[str] | None = None) -> int:
                                  for k, n in enumerate(LIMBS)},
         }  # fmt: skip
     out["frames"] = sum(r["frames"] for r in rows)
-    (args.out / "results.json").write_text(json.dumps(out, indent=1))
+    name = "results.json" if not args.weights else f"results_{Path(args.weights).stem}.json"
+    out["weights"] = Path(args.weights).name if args.weights else "pose_uplift.npz (bundled)"
+    (args.out / name).write_text(json.dumps(out, indent=1))
     print(json.dumps({k: v for k, v in out.items() if k != "rows"}, indent=1))
     return 0
 
