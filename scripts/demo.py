@@ -3,8 +3,10 @@
 1. read the bundled sample (MediaPipe detections on a real video) and say what it holds;
 2. build the extension zip with Blender's own extension tool;
 3. install it into headless Blender (the bpy module, a throwaway user directory under out/) and build a character:
-   the CC0 MakeHuman base body (``../shared/assets/makehuman``) with its default 163-bone skeleton built from the
-   joints' vertices and its own skin weights on Blender's Armature modifier, saved as out/character.blend;
+   the CC0 MakeHuman base body (``../shared/assets/makehuman`` beside the checkout, or ``MAKEHUMAN_ASSETS``) with its
+   default 163-bone skeleton built from the joints' vertices and its own skin weights on Blender's Armature
+   modifier; without those files, a capsule body on the CC0 MPFB2 game_engine rig shipped in model/rigs; saved as
+   out/character.blend;
 4. run the batch script on the sample: uplift with the bundled network, retarget onto the character (preset
    auto-detected), export out/demo.blend, out/demo.fbx, out/demo.bvh and the joint angles out/demo_angles.csv;
 5. render a preview contact sheet, out/preview.png: the 2D input above the character at six moments (Cycles, CPU).
@@ -90,6 +92,38 @@ body.parent = rig
 bpy.ops.wm.save_as_mainfile(filepath=blend)
 import os
 os.remove(desc)
+"""
+
+_CAPSULE_CHARACTER = """
+import sys, importlib
+import bpy
+from mathutils import Vector
+zip_path, rig_json, blend = sys.argv[1:4]
+bpy.ops.wm.read_homefile(use_empty=True)
+assert bpy.ops.extensions.package_install_files(filepath=zip_path, repo="user_default", enable_on_install=True) == {"FINISHED"}
+retarget = importlib.import_module("bl_ext.user_default.pose_uplift.addon.retarget")
+rig = retarget.build_rig(bpy.context.scene.collection, rig_json, name="character")
+radius = {"pelvis": 0.13, "spine_01": 0.13, "spine_02": 0.14, "spine_03": 0.15, "neck_01": 0.05, "head": 0.09,
+          "clavicle": 0.05, "upperarm": 0.05, "lowerarm": 0.04, "hand": 0.035, "thigh": 0.08, "calf": 0.06,
+          "foot": 0.045, "ball": 0.035}
+mat = bpy.data.materials.new("body")
+mat.diffuse_color = (0.8, 0.55, 0.4, 1.0)
+for bone in rig.data.bones:
+    key = bone.name.rsplit("_", 1)[0] if bone.name.endswith(("_l", "_r")) else bone.name
+    if key not in radius:
+        continue
+    head, tail = rig.matrix_world @ bone.head_local, rig.matrix_world @ bone.tail_local
+    axis = tail - head
+    bpy.ops.mesh.primitive_cylinder_add(vertices=16, radius=radius[key], depth=axis.length, location=(head + tail) / 2)
+    part = bpy.context.active_object
+    part.rotation_mode = "QUATERNION"
+    part.rotation_quaternion = axis.to_track_quat("Z", "Y")
+    part.name = "body_" + bone.name
+    part.data.materials.append(mat)
+    world = part.matrix_world.copy()
+    part.parent, part.parent_type, part.parent_bone = rig, "BONE", bone.name
+    part.matrix_world = world
+bpy.ops.wm.save_as_mainfile(filepath=blend)
 """
 
 _PREVIEW = """
@@ -193,12 +227,13 @@ def main() -> int:
     env = dict(os.environ, BLENDER_USER_RESOURCES=str(user_dir))
     character = OUT / "character.blend"
     try:
-        if not (ASSETS / "base.obj").is_file():
-            raise RuntimeError(
-                f"{ASSETS}: the CC0 MakeHuman body (base.obj, default.mhskel, default_weights.mhw) is missing"
-            )
-        _run_bpy(_CHARACTER, [str(zip_path), str(ASSETS), str(ROOT / "model" / "rigs" / "mpfb_default.json"), str(character)], env)  # fmt: skip
-        print(f"[3/5] installed into headless Blender {_bpy_version(env)}; character: the CC0 MakeHuman body skinned to its default skeleton -> {character.relative_to(ROOT)}")  # fmt: skip
+        if all((ASSETS / name).is_file() for name in ("base.obj", "default.mhskel", "default_weights.mhw")):
+            _run_bpy(_CHARACTER, [str(zip_path), str(ASSETS), str(ROOT / "model" / "rigs" / "mpfb_default.json"), str(character)], env)  # fmt: skip
+            what = "the CC0 MakeHuman body skinned to its default skeleton"
+        else:  # without the MakeHuman assets: a capsule body on the CC0 MPFB game_engine rig (shipped in model/rigs)
+            _run_bpy(_CAPSULE_CHARACTER, [str(zip_path), str(ROOT / "model" / "rigs" / "mpfb_game_engine.json"), str(character)], env)  # fmt: skip
+            what = f"a capsule body on the CC0 MPFB game_engine rig ({ASSETS} not found)"
+        print(f"[3/5] installed into headless Blender {_bpy_version(env)}; character: {what} -> {character.relative_to(ROOT)}")  # fmt: skip
         batch_dir = OUT / "demo_batch"  # the demo's own folder (out/batch, the batch script's default, is left alone)
         shutil.rmtree(batch_dir, ignore_errors=True)
         cmd = [sys.executable, str(ROOT / "scripts" / "uplift_batch.py"), str(SAMPLE), "--out", str(batch_dir),
