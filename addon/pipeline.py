@@ -34,11 +34,11 @@ def _frame_step(scene: Any, options: UpliftOptions, motion: Motion) -> float:
     return 1.0 if options.update_scene else (scene.render.fps / scene.render.fps_base) / motion.fps
 
 
-def _update_scene(scene: Any, options: UpliftOptions, motion: Motion, result: UpliftResult) -> None:
+def _update_scene(scene: Any, options: UpliftOptions, result: UpliftResult) -> None:
     from .armature import set_scene_timing
 
     if options.update_scene:
-        set_scene_timing(scene, motion.fps, options.frame_start + int(result.frames[0]), len(result.frames))
+        set_scene_timing(scene, result.motion.fps, options.frame_start + int(result.frames[0]), len(result.frames))
 
 
 def _key_frames(result: UpliftResult, options: UpliftOptions, step: float) -> Any:
@@ -68,7 +68,7 @@ def apply_to_new_armature(context: Any, result: UpliftResult, options: UpliftOpt
     obj = create_armature(context.collection or context.scene.collection, motion.skeleton, name, props)
     frames, keyed = _key_frames(result, options, _frame_step(context.scene, options, motion))
     action = apply_motion(obj, motion, action_name=name, frames=frames, keyed=keyed)
-    _update_scene(context.scene, options, motion, result)
+    _update_scene(context.scene, options, result)
     _select_only(context, obj)
     return obj, action
 
@@ -94,7 +94,7 @@ def apply_to_rig(
     frames, keyed = _key_frames(result, options, _frame_step(context.scene, options, motion))
     action, unmapped = retarget_motion(rig, motion, preset, action_name=clip_name(keypoints), custom=custom,
                                        frames=frames, keyed=keyed)  # fmt: skip
-    _update_scene(context.scene, options, motion, result)
+    _update_scene(context.scene, options, result)
     rig["pose_uplift_source_file"] = keypoints.source_path
     rig["pose_uplift_unmapped"] = ", ".join(unmapped)
     return rig, action

@@ -167,9 +167,11 @@ def main(argv: list[str] | None = None) -> int:
                                 str(folder / "%04d.png"), str(folder.with_suffix(".json")), "--smooth"],
                                check=True, capture_output=True)  # fmt: skip
     rendered = json.loads((args.out / "jobs.json.out.json").read_text())
-    from model.training.library import library_motions
+    from model.kinematics import forward_kinematics
+    from model.skeleton import Skeleton
+    from model.training.library import training_mean_pose
 
-    constant_q = E.mean_pose([m.rotations for _, m in library_motions(args.library, "train")])
+    constant_q = training_mean_pose(args.library)
     limb_j = [JOINT_INDEX[n] for n in LIMBS]
     limb_k = [HALPE26.index(n) for n in LIMBS]
     rows, profile = [], {v: {"offset": [], "nobody": 0, "frames": 0, "swapped": 0} for v in VIEWS}
@@ -182,22 +184,14 @@ def main(argv: list[str] | None = None) -> int:
             kp = read_person(detections, options)
             result = uplift(kp, options, weights=args.weights)
             pred = result.motion.joint_positions[:, limb_j] @ MODEL_TO_BLENDER.T
-            world = np.full((len(truth), 33, 3), np.nan)
-            doc = json.loads(detections.read_text())
-            for t, fr in enumerate(doc["frames"][: len(truth)]):
-                if fr.get("world"):
-                    world[t] = np.array(fr["world"][0])
-            mp_idx = [11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28]  # MediaPipe's limb landmarks, same order
+            world = E.read_world_landmarks(detections)[0][:, limb_k]  # MediaPipe's own 3D, the same 12 points
             q = np.repeat(constant_q[None], len(truth), 0)
-            from model.kinematics import forward_kinematics
-            from model.skeleton import Skeleton
-
             const, _ = forward_kinematics(q, Skeleton.default().offsets, np.zeros((len(truth), 3)))
-            n = min(len(truth), len(pred))
-            seen = np.isfinite(world[:n, mp_idx]).all((-1, -2))
+            n = min(len(truth), len(pred), len(world))
+            seen = np.isfinite(world[:n]).all((-1, -2))
             row = {"clip": job["name"], "view": view, "frames": n, "detected": int(seen.sum()),
                    "model": E.pa_mpjpe(pred[:n], truth[:n]),
-                   "mediapipe_world": E.pa_mpjpe(world[:n][seen][:, mp_idx], truth[:n][seen]) if seen.any() else None,
+                   "mediapipe_world": E.pa_mpjpe(world[:n][seen], truth[:n][seen]) if seen.any() else None,
                    "constant_mean_pose": E.pa_mpjpe(const[:n][:, limb_j], truth[:n])}  # fmt: skip
             rows.append(row)
             # the detector profile: MediaPipe's 2D against the rig's projected joints

@@ -53,6 +53,7 @@ from model.readers import KeypointFileError, read_tracks  # noqa: E402
 from model.rotations import quat_to_matrix  # noqa: E402
 from model.skeleton import JOINT_NAMES  # noqa: E402
 from model.training import evaluation as E  # noqa: E402
+from model.training.library import training_mean_pose  # noqa: E402
 from model.training.synthesis import detector_noise, gravity_frame  # noqa: E402
 from model.uplift import Uplifter  # noqa: E402
 
@@ -155,12 +156,6 @@ def evaluate_file(path: str, weights: str | None, ik_every: int, max_frames: int
     return out
 
 
-def training_mean_pose(library: str) -> np.ndarray:
-    from model.training.library import library_motions
-
-    return E.mean_pose([m.rotations for _, m in library_motions(library, "train")])
-
-
 def evaluate_library(library: str, weights: str | None, ik_every: int, max_frames: int | None,
                      split: str = "validation") -> dict:  # fmt: skip
     """Every clip of the library's split (validation subjects: never trained on), seen by the 6 evaluation cameras."""
@@ -225,38 +220,13 @@ def evaluate_keypoints(path: str, reference: str, weights: str | None, person: i
         const, _ = keypoints_3d(q, motion.skeleton.offsets, np.zeros((len(pred), 3)))
         baselines["constant_training_mean_pose"] = compare(const, motion.fps)["pa_mpjpe_mm"]
     if world_baseline:
-        world, world_fps = read_world_landmarks(world_baseline)
+        world, world_fps = E.read_world_landmarks(world_baseline)
         baselines["mediapipe_world_landmarks"] = compare(world, world_fps or motion.fps)["pa_mpjpe_mm"]
     out["baselines_pa_mpjpe_mm"] = baselines
     out["model_seconds_per_frame"] = seconds / motion.num_frames
     out |= {"keypoints": Path(path).name, "reference": Path(reference).name, "weights": uplifter.weights_path.name,
             "backend": f"{uplifter.backend}-{uplifter.device}"}  # fmt: skip
     return out
-
-
-def read_world_landmarks(path: str) -> tuple[np.ndarray, float | None]:
-    """MediaPipe's world landmarks from a ``detect_mediapipe.py`` JSON as Halpe-26 points (T, 26, 3), NaN where
-    nobody was found (MediaPipe's axes: y down; the comparison's similarity transform takes care of that)."""
-    from model.keypoints import LAYOUTS, to_halpe26
-
-    try:
-        doc = json.loads(Path(path).read_text())
-        frames = doc["frames"]
-    except (OSError, ValueError, KeyError, TypeError):
-        raise KeypointFileError(Path(path), "not a detect_mediapipe.py JSON with world landmarks") from None
-    pts = np.full((len(frames), 33, 4), 0.0)
-    for t, f in enumerate(frames):
-        if f.get("world"):
-            pts[t, :, :3] = np.asarray(f["world"][0], dtype=np.float64)
-            pts[t, :, 3] = 1.0
-    if not pts[..., 3].any():
-        raise KeypointFileError(Path(path), "no world landmarks in the file (run detect_mediapipe.py again)")
-    layout = LAYOUTS["MediaPipe-33"]  # the layout maps (x, y, confidence): map x, y and then z, 0
-    xy = to_halpe26(pts[..., [0, 1, 3]], layout)
-    z = to_halpe26(np.stack([pts[..., 2], np.zeros_like(pts[..., 2]), pts[..., 3]], -1), layout)
-    out = np.concatenate([xy[..., :2], z[..., :1]], -1)
-    out[xy[..., 2] <= 0] = np.nan
-    return out, doc.get("fps")
 
 
 def main(argv: list[str] | None = None) -> int:

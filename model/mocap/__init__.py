@@ -34,6 +34,7 @@ from .bvh import (
 )
 from .deepmimic import read_deepmimic
 from .expmap import UNIT_SCALE as EXPMAP_UNIT_SCALE
+from .expmap import VALUES_PER_ROW as EXPMAP_VALUES
 from .expmap import read_expmap
 
 MotionFileError = BVHError
@@ -63,7 +64,7 @@ def _is_expmap(path: Path) -> bool:
             first = fh.readline()
     except OSError:
         return False
-    return first.count(",") == 116
+    return first.count(",") == EXPMAP_VALUES - 1
 
 
 def load_motion(path: str | Path, mapping: str | Path | None = None, skeleton: str | Path | None = None,

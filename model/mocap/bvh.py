@@ -198,7 +198,6 @@ class Mapping:
     index: list[int]
     stiff: frozenset[int]
     method: str  # "names", "shape" or "file"
-    carried: frozenset[int] = frozenset()  # joints the source has on top of their parent (given 2 cm)
 
 
 def joint_mapping(clip: BVHClip, mapping_file: str | Path | None = None, path: str = "") -> list[int]:
@@ -459,7 +458,6 @@ def retarget_mapped(clip: BVHClip, mapping: Mapping, unit_scale: float | None = 
         else:  # a source joint on (or next to) its parent, as CMU's LowerBack and collars: a 2 cm segment
             offsets[j] = canon.offsets[j] / np.linalg.norm(canon.offsets[j]) * 0.02
             carry[j] = offsets[j] - (whole - acc)
-    mapping.carried = frozenset(int(j) for j in np.flatnonzero(np.linalg.norm(carry, axis=-1) > 0))
 
     g = glob[:, idx] @ align  # canonical global rotations (T, 22, 3, 3)
     for j in range(NUM_JOINTS):  # stiff joints turn with their parent

@@ -20,6 +20,7 @@ after one similarity transform for the whole clip.
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -263,3 +264,29 @@ def compare_with_reference(
         "frames": int(len(frames)),
         "points": int(len(indices)),
     }
+
+
+def read_world_landmarks(path: str | Path) -> tuple[np.ndarray, float | None]:
+    """MediaPipe's world landmarks from a ``detect_mediapipe.py`` JSON as Halpe-26 points (T, 26, 3), NaN where
+    nobody was found (MediaPipe's axes: y down; the comparison's similarity transform takes care of that)."""
+    from ..keypoints import LAYOUTS, to_halpe26
+    from ..readers import KeypointFileError
+
+    try:
+        doc = json.loads(Path(path).read_text())
+        frames = doc["frames"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise KeypointFileError(Path(path), "not a detect_mediapipe.py JSON with world landmarks") from None
+    pts = np.full((len(frames), 33, 4), 0.0)
+    for t, f in enumerate(frames):
+        if f.get("world"):
+            pts[t, :, :3] = np.asarray(f["world"][0], dtype=np.float64)
+            pts[t, :, 3] = 1.0
+    if not pts[..., 3].any():
+        raise KeypointFileError(Path(path), "no world landmarks in the file (run detect_mediapipe.py again)")
+    layout = LAYOUTS["MediaPipe-33"]  # the layout maps (x, y, confidence): map x, y and then z, 0
+    xy = to_halpe26(pts[..., [0, 1, 3]], layout)
+    z = to_halpe26(np.stack([pts[..., 2], np.zeros_like(pts[..., 2]), pts[..., 3]], -1), layout)
+    out = np.concatenate([xy[..., :2], z[..., :1]], -1)
+    out[xy[..., 2] <= 0] = np.nan
+    return out, doc.get("fps")

@@ -39,3 +39,10 @@ def library_clips(path: str | Path, split: str = "train", min_frames: int = 16) 
     """The split's clips as one-sample training Clips (for ``make_batch(real=...)``)."""
     return [Clip(m.rotations[None], m.root_translation[None], m.skeleton.offsets[None], [m.skeleton.leaf_ends])
             for _, m in library_motions(path, split) if m.num_frames >= min_frames]  # fmt: skip
+
+
+def training_mean_pose(path: str | Path) -> np.ndarray:
+    """(22, 4) the training split's average local rotation per joint: the constant-pose baseline."""
+    from .evaluation import mean_pose
+
+    return mean_pose([m.rotations for _, m in library_motions(path, "train")])
