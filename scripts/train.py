@@ -56,6 +56,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--dim", type=int, default=None)
     p.add_argument("--layers", type=int, default=None)
+    p.add_argument("--window", type=int, default=None, help="frames per pass (the network's window)")
+    p.add_argument("--curve-every", type=int, default=None,
+                   help="every N steps: the learning-curve numbers (curves.jsonl) and a weights snapshot")  # fmt: skip
     p.add_argument(
         "--real",
         nargs="*",
@@ -76,7 +79,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--resume", action="store_true")
     args = p.parse_args(argv)
     defaults = {"rotation": "6d", "loss": "geodesic", "supervision": "full", "steps": 20000, "batch": 32, "lr": 5e-4,
-                "seed": 0, "dim": 192, "layers": 4, "real": [], "library": None, "init": None, "real_fraction": 0.25, "anchored_fraction": 0.0,
+                "seed": 0, "dim": 192, "layers": 4, "window": 81, "curve_every": 500, "real": [], "library": None, "init": None, "real_fraction": 0.25, "anchored_fraction": 0.0,
                 "random_bodies": False}  # fmt: skip
     file_cfg = json.loads(args.config.read_text()) if args.config else {}
     for key, value in defaults.items():
@@ -128,6 +131,52 @@ def joint_limit_prior(rot, torch):  # noqa: ANN001
     return torch.relu(angle - limit).square().mean() * 10.0
 
 
+#: The learning-curve sets: (library split, 2D input, windows); fixed seeds, the subjects' own bodies.
+CURVE_SETS = {"train_exact": ("train", "exact", 96), "validation_exact": ("validation", "exact", 96),
+              "validation_mediapipe": ("validation", "mediapipe", 96)}  # fmt: skip
+
+
+def curve_batches(library: Path, cfg: NetworkConfig) -> dict[str, dict[str, np.ndarray]]:
+    """Fixed windows of the library's clips for the learning curves (``CURVE_SETS``)."""
+    from model.training.library import library_clips
+
+    out = {}
+    for k, (split, noise, n) in enumerate(CURVE_SETS.values()):
+        clips = library_clips(library, split)
+        batch = make_batch(np.random.default_rng(777 + k), n, cfg.window, cfg.fps, clips, real_fraction=1.0,
+                           noise=noise)  # fmt: skip
+        out[list(CURVE_SETS)[k]] = batch
+    return out
+
+
+def curve_metrics(model, batch: dict, cfg: NetworkConfig, device, torch) -> dict[str, float]:  # noqa: ANN001
+    """The split that shows where the error is (mm PA-MPJPE per frame, degrees): the model (its rotations on its own
+    skeleton), its rotations on the true skeleton, the true rotations on its skeleton, and its joint angle error."""
+    from model.kinematics import forward_kinematics
+    from model.skeleton import Skeleton
+    from model.training.evaluation import mpjae, pa_mpjpe
+
+    with torch.no_grad():
+        out = model(torch.as_tensor(batch["inputs"], device=device)).cpu().numpy().astype(np.float64)
+    parts = split_outputs(out, cfg)
+    rot = rotation_to_matrix(parts["rotations"], cfg.rotation)
+    canon = Skeleton.default().offsets
+    unit = canon / np.linalg.norm(canon, axis=-1, keepdims=True)
+    pred_off = np.concatenate([np.zeros((*out.shape[:2], 1, 3)), unit[1:] * np.exp(parts["log_bones"])[..., None]],
+                              axis=2)  # fmt: skip
+    true_rot = batch["rotations"].astype(np.float64)
+    true_off = np.broadcast_to(batch["offsets"][:, None].astype(np.float64), pred_off.shape)
+    zero = np.zeros(out.shape[:2] + (3,))
+    ref = batch["positions"].astype(np.float64).reshape(-1, NUM_JOINTS, 3)
+
+    def pa(r: np.ndarray, o: np.ndarray) -> float:
+        return pa_mpjpe(forward_kinematics(r, o, zero)[0].reshape(-1, NUM_JOINTS, 3), ref)
+
+    return {"model_mm": round(pa(rot, pred_off), 1), "rotations_on_true_skeleton_mm": round(pa(rot, true_off), 1),
+            "true_rotations_on_its_skeleton_mm": round(pa(true_rot, pred_off), 1),
+            "mpjae_deg": round(mpjae(rot[..., 1:, :, :], true_rot[..., 1:, :, :]), 1)}  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     import torch
@@ -145,7 +194,8 @@ def main(argv: list[str] | None = None) -> int:
             device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
             torch.cuda.set_device(device)
     args.out.mkdir(parents=True, exist_ok=True)
-    cfg = replace(NetworkConfig(), rotation=args.rotation, dim=args.dim, layers=args.layers, mlp=2 * args.dim)
+    cfg = replace(NetworkConfig(), rotation=args.rotation, dim=args.dim, layers=args.layers, mlp=2 * args.dim,
+                  window=args.window)  # fmt: skip
     torch.manual_seed(args.seed)
     model = build_torch(cfg).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
@@ -172,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         from model.training.library import library_clips
 
         real.extend(library_clips(args.library, "train"))
+    curve_sets = curve_batches(args.library, cfg) if args.library is not None and rank == 0 else {}
     rng = np.random.default_rng(args.seed * 1000 + rank + step)
     val = make_batch(np.random.default_rng(12345), 64, cfg.window, cfg.fps)  # fixed synthetic validation set
     log = open(args.out / "train.log", "a")
@@ -200,6 +251,16 @@ def main(argv: list[str] | None = None) -> int:
             print(line, flush=True)
             log.write(line + "\n")
             log.flush()
+        if rank == 0 and curve_sets and (step % args.curve_every == 0 or step == args.steps):
+            model.eval()
+            point = {"step": step, "seconds": round(time.time() - t0, 1)}
+            point |= {name: curve_metrics(model, b, cfg, device, torch) for name, b in curve_sets.items()}
+            model.train()
+            with open(args.out / "curves.jsonl", "a") as fh:
+                fh.write(json.dumps(point) + "\n")
+            save_weights(args.out / f"weights_step{step}.npz", torch_state_to_arrays(model), cfg,
+                         {"name": f"{args.out.name} step {step}", "config": asdict(cfg)})  # fmt: skip
+            print(json.dumps(point), flush=True)
         if rank == 0 and (step % args.every == 0 or step == args.steps):
             torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "args": vars(args) | {"out": str(args.out), "config": str(args.config), "real": [str(r) for r in args.real], "library": str(args.library), "init": str(args.init)}}, ckpt.with_suffix(".tmp"))  # fmt: skip
             os.replace(ckpt.with_suffix(".tmp"), ckpt)

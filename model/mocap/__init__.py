@@ -28,7 +28,8 @@ from .bvh import (
     map_joints,
     read_bvh,
     retarget_bvh,
-    retarget_error_cm,
+    label_consistency_mm,
+    retarget_error_mm,
     retarget_mapped,
     upright,
 )
@@ -51,11 +52,17 @@ class SourceMotion:
     unit_scale: float
     kind: str  # "bvh", "asf/amc", "expmap", "deepmimic", "fbx", "amass"
 
-    def retarget_error_cm(self) -> float | None:
-        """Mean joint distance (cm) between the canonical motion and its source (see ``retarget_error_cm``)."""
+    def retarget_fidelity_mm(self) -> float | None:
+        """Mean joint distance (mm) between the canonical motion and its source's own joints after one similarity
+        (see ``retarget_error_mm``); None for files without a source skeleton (AMASS)."""
         if self.clip is None or self.mapping is None:
             return None
-        return retarget_error_cm(self.clip, self.motion, self.mapping, self.unit_scale)
+        return retarget_error_mm(self.clip, self.motion, self.mapping, self.unit_scale)
+
+    def label_consistency_mm(self) -> float:
+        """Forward kinematics of the labels on the canonical rest directions against the joints the motion reports
+        (mm, largest): 0 when the labels mean the same as every other source's (see ``label_consistency_mm``)."""
+        return label_consistency_mm(self.motion)
 
 
 def _is_expmap(path: Path) -> bool:

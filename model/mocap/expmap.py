@@ -1,9 +1,13 @@
 """CMU motion in the exponential-map CSV layout of the motion-prediction literature, as a :class:`~.bvh.BVHClip`.
 
-One row per frame, 117 comma-separated numbers: the root's position (3, CMU ASF units, y up) and 38 joints x 3
-exponential-map values (axis times angle, radians), the root's rotation first. The 38 joints are the CMU ASF
-skeleton walked as joints (a joint carries the rotation of the bone that starts at it) with fixed rest offsets
-(below, CMU ASF units, x = the subject's left, y up, z forward). The layout stores rotations for a row-vector
+One row per frame, 117 comma-separated numbers: the root's position (3, CMU ASF units, y up) and 38 bones x 3
+exponential-map values (axis times angle, radians), the root's rotation first. The 38 bones are the CMU ASF
+skeleton's, each with a fixed rest vector (below, CMU ASF units, x = the subject's left, y up, z forward) that its
+own rotation turns, as in ASF: the rotation stored with ``LeftArm`` turns the upper arm, the one with
+``LeftShoulder`` (always zero) the clavicle. (Read as joints placed at the bones' ends, every rotation would move
+the next segment down the chain: the upper arm would follow the clavicle's zero rotation and stay in the T-pose
+while the forearm swung with the upper arm's rotation.) As a :class:`~.bvh.BVHClip` each bone becomes the joint at
+its start, named as in CMU's 31-joint BVH files. The layout stores rotations for a row-vector
 convention (``p_child = offset @ R_parent + p_parent``, ``R_global = R_local @ R_parent_global``), so a joint's
 local rotation in column-vector form is the transpose of the exponential map's matrix.
 
@@ -22,18 +26,18 @@ from .bvh import BVHClip, BVHError
 # name, parent, rest offset from the parent (CMU ASF units)
 _JOINTS: list[tuple[str, int, tuple[float, float, float]]] = [
     ("Hips", -1, (0.0, 0.0, 0.0)),
-    ("LeftUpLeg", 0, (1.65674, -1.80282, 0.62477)),
-    ("LeftLeg", 1, (2.59720, -7.13576, 0.0)),
-    ("LeftFoot", 2, (2.49236, -6.84770, 0.0)),
-    ("LeftToeBase", 3, (0.19704, -0.54136, 2.14581)),
-    ("LeftToeEnd", 4, (0.0, 0.0, 1.11249)),
-    ("LeftToeEnd2", 5, (0.0, 0.0, 0.0)),
-    ("RightUpLeg", 0, (-1.61070, -1.80282, 0.62476)),
-    ("RightLeg", 7, (-2.59502, -7.12977, 0.0)),
-    ("RightFoot", 8, (-2.46780, -6.78024, 0.0)),
-    ("RightToeBase", 9, (-0.23024, -0.63258, 2.13368)),
-    ("RightToeEnd", 10, (0.0, 0.0, 1.11569)),
-    ("RightToeEnd2", 11, (0.0, 0.0, 0.0)),
+    ("LHipJoint", 0, (1.65674, -1.80282, 0.62477)),
+    ("LeftUpLeg", 1, (2.59720, -7.13576, 0.0)),
+    ("LeftLeg", 2, (2.49236, -6.84770, 0.0)),
+    ("LeftFoot", 3, (0.19704, -0.54136, 2.14581)),
+    ("LeftToeBase", 4, (0.0, 0.0, 1.11249)),
+    ("LeftToeEnd", 5, (0.0, 0.0, 0.0)),
+    ("RHipJoint", 0, (-1.61070, -1.80282, 0.62476)),
+    ("RightUpLeg", 7, (-2.59502, -7.12977, 0.0)),
+    ("RightLeg", 8, (-2.46780, -6.78024, 0.0)),
+    ("RightFoot", 9, (-0.23024, -0.63258, 2.13368)),
+    ("RightToeBase", 10, (0.0, 0.0, 1.11569)),
+    ("RightToeEnd", 11, (0.0, 0.0, 0.0)),
     ("LowerBack", 0, (0.01961, 2.05450, -0.14112)),
     ("Spine", 13, (0.01021, 2.06436, -0.05921)),
     ("Spine1", 14, (0.0, 0.0, 0.0)),
@@ -89,5 +93,9 @@ def read_expmap(path: str | Path, fps: float = 120.0) -> BVHClip:
     local = np.swapaxes(rot, -1, -2)
     names = [n for n, _, _ in _JOINTS]
     parents = [p for _, p, _ in _JOINTS]
-    offsets = np.array([o for _, _, o in _JOINTS])
-    return BVHClip(names, parents, offsets, {}, local, data[:, :3].copy(), 1.0 / fps)
+    bones = np.array([o for _, _, o in _JOINTS])
+    # each rotation turns its own bone (the offset stored with it): as a BVH joint it sits where its bone starts,
+    # at the end of its parent's bone, and the bones that start at its end are its children
+    offsets = np.array([bones[p] if p >= 0 else np.zeros(3) for p in parents])
+    ends = {j: bones[j] for j in range(len(names)) if j not in parents}
+    return BVHClip(names, parents, offsets, ends, local, data[:, :3].copy(), 1.0 / fps)

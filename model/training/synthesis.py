@@ -31,9 +31,10 @@ Camera model
     are not detected (confidence 0), as detectors report them.
 
 Detector-noise model
-    Per-point Gaussian noise with standard deviation ``k * sigma_i * s`` where ``sigma_i`` are the COCO OKS sigmas
-    (per keypoint, feet and head points like the nearest COCO point), ``s`` the person's pixel height and ``k`` drawn
-    per clip from 0.5 to 2.5; half of that noise is temporally correlated (a smoothed random walk, about 0.3 s).
+    Per-point Gaussian noise with standard deviation ``k * sigma_i * s`` where ``sigma_i`` is a detector profile
+    (``NOISE_PROFILES``: MediaPipe's, measured on rendered bodies, for 60 % of the clips; a COCO-trained detector's,
+    from the OKS definition, for the rest), ``s`` the person's pixel height and ``k`` drawn per clip from 0.5 to 2;
+    half of that noise is temporally correlated (a smoothed random walk, about 0.3 s).
     Left/right swaps of a limb's points for a few frames (p = 0.01 per frame and limb), dropouts (confidence 0) of
     single points (p = 0.03) and of whole frames (p = 0.01); confidence is ``exp(-err^2 / (2 (sigma s)^2))``
     jittered by +-0.15, so bad points tend to carry low confidence like real detectors' output.
@@ -41,8 +42,9 @@ Detector-noise model
     run of 3 to 40 frames (a quarter of the clips: MediaPipe does this on side views), runs of 2 to 20 frames
     with nobody (a tenth of the clips), and limbs hidden behind the body in side views (a point more than 10 cm
     further from the camera than its counterpart and within a tenth of the body height of it in the image:
-    confidence scaled by 0.2-0.6, dropped with p = 0.3). Point placement varies per clip: every 3D point moves by
-    a constant offset (normal, 2 cm), as detectors place points differently from joint centres.
+    confidence scaled by 0.2-0.6, dropped with p = 0.3). Point placement (``detector_placement``): the shoulders
+    sit higher and the hips lower than the joint centres, as measured for MediaPipe, by a per-clip share of that
+    bias, and every 3D point moves by a constant offset per clip (normal, 2 cm).
 """
 
 from __future__ import annotations
@@ -101,6 +103,26 @@ JOINT_RANGES = _ranges()
 _OKS = [0.026, 0.025, 0.025, 0.035, 0.035, 0.079, 0.079, 0.072, 0.072, 0.062, 0.062, 0.107, 0.107, 0.087, 0.087,
         0.089, 0.089]  # fmt: skip
 OKS_SIGMAS = np.array(_OKS + [0.035, 0.079, 0.107] + [0.089] * 6)
+
+def _profile(values: dict[str, float], default: float) -> np.ndarray:
+    from ..keypoints import HALPE26
+
+    return np.array([values.get(n.removeprefix("left_").removeprefix("right_"), default) for n in HALPE26])
+
+
+#: Per-axis spread of a detector's points around where they belong, as a fraction of the person's height.
+#: ``mediapipe``: measured (scripts/detector_renders.py, MediaPipe Pose 0.10.21 on rendered MakeHuman bodies, front
+#: and side views, model card ``detector_profile``): the spread in % of the torso's image length, averaged over both
+#: sides and views, times 0.27 (torso / height) over sqrt(2) (per axis); face points (not measured) 1 %, the
+#: Halpe head and neck points 2 %, feet like the ankles, capped at 4 %. ``coco``: a COCO-trained detector at a mean
+#: OKS of about 0.8 (COCO keypoint AP about 75): per-axis error 0.47 x the COCO OKS sigma x the height
+#: (OKS = exp(-d^2 / (2 s^2 (2 sigma)^2)) with the object scale s about half the height).
+NOISE_PROFILES: dict[str, np.ndarray] = {
+    "mediapipe": _profile({"shoulder": 0.020, "elbow": 0.025, "wrist": 0.032, "hip": 0.013, "knee": 0.027,
+                           "ankle": 0.04, "big_toe": 0.04, "small_toe": 0.04, "heel": 0.04, "head": 0.02,
+                           "neck": 0.02}, 0.01),  # fmt: skip
+    "coco": 0.47 * OKS_SIGMAS,
+}
 
 # Pairs that a detector confuses when it swaps left and right.
 _SWAP_PAIRS = [(KEYPOINT_INDEX[f"left_{p}"], KEYPOINT_INDEX[f"right_{p}"]) for p in
@@ -247,14 +269,21 @@ def random_cameras(rng: np.random.Generator, target: np.ndarray) -> Camera:
     return Camera(rot, centre, focal, image)
 
 
-def detector_noise(
-    rng: np.random.Generator, px: np.ndarray, fps: float = 30.0, level: float | None = None
-) -> np.ndarray:
-    """(B, T, 26, 2) clean pixels -> (B, T, 26, 3) noisy pixels with confidence (see the module docstring)."""
+def detector_noise(rng: np.random.Generator, px: np.ndarray, fps: float = 30.0, level: float | None = None,
+                   profile: str | None = None) -> np.ndarray:  # fmt: skip
+    """(B, T, 26, 2) clean pixels -> (B, T, 26, 3) noisy pixels with confidence (see the module docstring).
+
+    The spread per point is a detector profile (``NOISE_PROFILES``; ``profile`` None draws MediaPipe's for 60 % of
+    the clips and the COCO-style one for the rest) times ``level`` (None: drawn per clip from 0.5 to 2)."""
     b, t, k, _ = px.shape
     height = np.ptp(px[..., 1], axis=-1).mean(-1) + 1.0  # (B,) person height in pixels
-    scale = rng.uniform(0.5, 2.5, size=(b, 1, 1, 1)) if level is None else np.full((b, 1, 1, 1), level)
-    sigma = scale * OKS_SIGMAS[None, None, :, None] * height[:, None, None, None]
+    scale = rng.uniform(0.5, 2.0, size=(b, 1, 1, 1)) if level is None else np.full((b, 1, 1, 1), level)
+    if profile is None:
+        pick = rng.random(b) < 0.6
+        prof = np.where(pick[:, None], NOISE_PROFILES["mediapipe"], NOISE_PROFILES["coco"])
+    else:
+        prof = np.tile(NOISE_PROFILES[profile], (b, 1))
+    sigma = scale * prof[:, None, :, None] * height[:, None, None, None]
     white = rng.normal(size=px.shape)
     walk = np.cumsum(rng.normal(size=px.shape), axis=1)
     win = max(1, int(0.3 * fps))
@@ -273,7 +302,7 @@ def detector_noise(
         tmp = noisy[..., a, :].copy()
         noisy[..., a, :] = np.where(run[..., None], noisy[..., c, :], noisy[..., a, :])
         noisy[..., c, :] = np.where(run[..., None], tmp, noisy[..., c, :])
-    d2 = ((noisy - px) ** 2).sum(-1) / (2 * (OKS_SIGMAS[None, None] * height[:, None, None]) ** 2 + 1e-9)
+    d2 = ((noisy - px) ** 2).sum(-1) / (2 * (2 * prof[:, None] * height[:, None, None]) ** 2 + 1e-9)
     conf = np.clip(np.exp(-d2) * 0.9 + 0.1 + rng.uniform(-0.15, 0.15, size=d2.shape), 0.05, 1.0)
     drop = (rng.random((b, t, k)) < 0.03) | (rng.random((b, t, 1)) < 0.01)
     conf = np.where(drop, 0.0, conf)
@@ -405,14 +434,39 @@ def _regrounded(root: np.ndarray, mats: np.ndarray, offsets: np.ndarray, new_mat
     return out
 
 
+#: Where MediaPipe puts points away from the joint centres (measured, model card ``detector_profile``): its
+#: shoulders 9-18 % of the torso's image length above the rig's shoulder joints, its hips 3-8 % below; here as a
+#: fraction of the body's height along the torso's up axis.
+PLACEMENT_BIAS = {"shoulder": 0.035, "hip": -0.015}
+
+
+def detector_placement(rng: np.random.Generator, kp3d: np.ndarray, clip: Clip, level: float | None = None) -> np.ndarray:
+    """3D points (B, T, 26, 3) moved as detectors place them: the measured shoulder and hip bias along the torso's
+    up axis (times ``level``, or 0 to 1.5 drawn per clip), then a constant offset per clip and point (normal, 2 cm;
+    none when ``level`` is given)."""
+    b = len(kp3d)
+    glob = quat_to_matrix(clip.rotations[:, :, 0])  # the pelvis' world rotation; the torso is near it
+    up = glob[..., :, 1]  # (B, T, 3)
+    size = np.linalg.norm(clip.offsets[:, 1:], axis=-1).sum(-1) / np.linalg.norm(
+        Skeleton.default().offsets[1:], axis=-1).sum() * Skeleton.default().height  # fmt: skip
+    out = kp3d.copy()
+    k = (rng.uniform(0.0, 1.5, size=b) if level is None else np.full(b, level)) * size
+    for part, bias in PLACEMENT_BIAS.items():
+        for side in ("left", "right"):
+            out[:, :, KEYPOINT_INDEX[f"{side}_{part}"]] += (k * bias)[:, None, None] * up
+    return out if level is not None else out + rng.normal(0, 0.02, size=(b, 1, kp3d.shape[2], 3))
+
+
 def make_batch(rng: np.random.Generator, batch: int, frames: int, fps: float, real: list[Clip] | None = None,
-               real_fraction: float = 0.25, anchored_fraction: float = 0.0,
-               random_bodies: bool = False) -> dict[str, np.ndarray]:  # fmt: skip
+               real_fraction: float = 0.25, anchored_fraction: float = 0.0, random_bodies: bool = False,
+               noise: str = "train") -> dict[str, np.ndarray]:  # fmt: skip
     """One training batch: normalised noisy 2D windows and every target, in the gravity-aligned camera frame G.
 
     Of the ``batch`` samples, ``real_fraction`` are crops of the ``real`` clips, ``anchored_fraction`` synthetic
     motion with postures borrowed from them (``anchored_motion``), the rest purely synthetic; ``random_bodies``
-    plays the real crops on random bodies."""
+    plays the real crops on random bodies. ``noise``: "train" (drawn profiles, levels, placement and failures),
+    "exact" (the keypoint model's points, nothing else; out-of-image points dropped) or a profile name of
+    ``NOISE_PROFILES`` at level 1 with the measured placement bias and no failure modes (for evaluation)."""
     from ..features import normalise_window
 
     n_real = int(round(batch * real_fraction)) if real else 0
@@ -429,10 +483,21 @@ def make_batch(rng: np.random.Generator, batch: int, frames: int, fps: float, re
         sum((p.leaf_ends for p in parts), []),
     )
     kp3d, joints = keypoints_3d(clip.rotations, clip.offsets, clip.root)
-    kp3d = kp3d + rng.normal(0, 0.02, size=(kp3d.shape[0], 1, kp3d.shape[2], 3))  # per-clip point placement
     camera = random_cameras(rng, clip.root.mean(1))
-    px, depth = camera.project(kp3d)
-    noisy = detector_failures(rng, detector_noise(rng, px, fps), px, depth, camera.image)
+    if noise == "train":
+        kp3d = detector_placement(rng, kp3d, clip)
+        px, depth = camera.project(kp3d)
+        noisy = detector_failures(rng, detector_noise(rng, px, fps), px, depth, camera.image)
+    else:
+        if noise != "exact":
+            kp3d = detector_placement(rng, kp3d, clip, level=1.0)
+        px, depth = camera.project(kp3d)
+        if noise == "exact":
+            noisy = np.concatenate([px, np.ones(px.shape[:-1] + (1,))], -1).astype(np.float32)
+        else:
+            noisy = detector_noise(rng, px, fps, level=1.0, profile=noise)
+        outside = ((px < 0) | (px > camera.image[:, None, None, :])).any(-1) | (depth <= 0.1)
+        noisy[outside] = 0.0
     g = gravity_frame(camera)  # (B, 3, 3) world -> G
     local = quat_to_matrix(clip.rotations)  # (B, T, 22, 3, 3)
     local[:, :, 0] = g[:, None] @ local[:, :, 0]

@@ -12,7 +12,7 @@ import pytest
 from model.mocap import MotionFileError, load_motion, read_motion
 from model.mocap.asf import find_asf
 from model.mocap.bvh import DEFAULT_NAMES, BVHClip, map_joints, read_bvh, rotated
-from model.skeleton import JOINT_INDEX, JOINT_NAMES
+from model.skeleton import JOINT_INDEX, JOINT_NAMES, Skeleton
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures"
 MOCAP = FIX / "mocap"
@@ -21,7 +21,6 @@ CASES = [
     (MOCAP / "02_01.amc", "asf/amc", 40, 120.0, set()),
     (MOCAP / "daz_salsa_01_first40.bvh", "bvh", 40, 120.0, {"spine3", "left_foot", "right_foot"}),
     (MOCAP / "3dsmax_131_01_first40.bvh", "bvh", 40, 120.0, set()),
-    (MOCAP / "iclone_005_01_first20.bvh", "bvh", 20, 60.0, set()),
     (MOCAP / "expmap_walking_1_first40.txt", "expmap", 40, 120.0, set()),
     (FIX / "bvh" / "cmu_01_01_first120.bvh", "bvh", 120, 120.0, set()),
     (FIX / "deepmimic" / "humanoid3d_walk.txt", "deepmimic", None, 30.0, set()),
@@ -45,9 +44,15 @@ def test_every_format_retargets_onto_the_canonical_skeleton(path, kind, frames, 
     assert (world[:, JOINT_INDEX["head"], 1] > world[:, 0, 1] + 0.3).all()
     rest = m.skeleton.rest_positions
     assert rest[JOINT_INDEX["left_shoulder"], 0] > 0.1 and rest[JOINT_INDEX["right_shoulder"], 0] < -0.1
-    # the canonical skeleton replays the source's joints within 2 cm on average
-    err = src.retarget_error_cm()
-    assert err is not None and err < 2.0, err
+    # every label is relative to the canonical T-pose: its forward kinematics on the canonical rest directions
+    # (with the subject's bone lengths) gives exactly the joints the motion reports
+    assert src.label_consistency_mm() < 1e-6
+    unit = Skeleton.default().offsets[1:] / np.linalg.norm(Skeleton.default().offsets[1:], axis=-1, keepdims=True)
+    off = m.skeleton.offsets[1:]
+    assert np.allclose(off / np.linalg.norm(off, axis=-1, keepdims=True), unit, atol=1e-9)
+    # and that canonical body replays the source file's own joints within 15 mm on average (one similarity)
+    err = src.retarget_fidelity_mm()
+    assert err is not None and err < 15.0, err
 
 
 def test_the_same_trial_from_two_formats_agrees():
@@ -76,15 +81,15 @@ def test_mapping_by_shape_when_names_are_unknown():
     rest = clip.rest_positions()
     for j, name in enumerate(JOINT_NAMES):  # the same joint, or one sitting at the same place (wrist / hand)
         assert np.allclose(rest[by_shape.index[j]], rest[by_name.index[j]]), (name, clip.names[by_shape.index[j]])
-    assert load_motion_shape_error(renamed) < 2.0
+    assert load_motion_shape_error(renamed) < 15.0
 
 
 def load_motion_shape_error(clip: BVHClip) -> float:
-    from model.mocap.bvh import clip_height, guess_unit_scale, retarget_error_cm, retarget_mapped
+    from model.mocap.bvh import clip_height, guess_unit_scale, retarget_error_mm, retarget_mapped
 
     mapping = map_joints(clip)
     scale = guess_unit_scale(clip_height(clip))
-    return retarget_error_cm(clip, retarget_mapped(clip, mapping, scale), mapping, scale)
+    return retarget_error_mm(clip, retarget_mapped(clip, mapping, scale), mapping, scale)
 
 
 def test_mapping_file_overrides_and_bad_mapping_files(tmp_path):
@@ -177,3 +182,66 @@ def test_fbx_through_blenders_importer(tmp_path):
     n = min(a.num_frames, b.num_frames)
     pa, pb = a.joint_positions[:n], b.joint_positions[:n]
     assert np.linalg.norm(pa - pb, axis=-1).mean() < 0.02  # same body motion within 2 cm (root-relative)
+
+
+def _labels_angle(a, b) -> np.ndarray:  # noqa: ANN001 - two Motions of one trial, same frames
+    from model.rotations import geodesic_angle, quat_to_matrix
+
+    return np.degrees(geodesic_angle(quat_to_matrix(a.rotations[:, 1:]), quat_to_matrix(b.rotations[:, 1:])))
+
+
+def test_labels_mean_the_same_whatever_the_rest_pose():
+    """One motion, two skeletons whose rest poses differ (arms down instead of out, a collar and a hip placed
+    elsewhere, the root 10 cm above the hips): the labels agree and each replays its own file."""
+    clip = read_bvh(FIX / "bvh" / "cmu_01_01_first120.bvh")
+    a = load_motion(FIX / "bvh" / "cmu_01_01_first120.bvh")
+    mapping = map_joints(clip)
+    # a second skeleton: the same world motion, rest pose with the upper arms hanging 70 degrees down
+    from model.mocap.bvh import clip_height, guess_unit_scale, retarget_mapped
+    from model.rotations import elementary_rotation
+
+    names = clip.names
+    offsets = clip.offsets.copy()
+    ends = {j: v.copy() for j, v in clip.end_sites.items()}
+    local = clip.local_rotations.copy()
+    for side, sign in (("Left", 1.0), ("Right", -1.0)):
+        arm = names.index(f"{side}Arm")
+        turn = elementary_rotation("z", np.radians(-70.0 * sign))  # the rest upper arm turned down
+        below, stack = [], [k for k, p in enumerate(clip.parents) if p == arm]
+        while stack:
+            below.append(stack.pop())
+            stack.extend(k for k, p in enumerate(clip.parents) if p == below[-1])
+        # the same world motion: every global rotation in the arm becomes glob @ turn.T, its rest offsets turn
+        local[:, arm] = local[:, arm] @ turn.T
+        for k in below:
+            offsets[k] = turn @ offsets[k]
+            local[:, k] = turn @ local[:, k] @ turn.T
+        for k in [arm, *below]:
+            if k in ends:
+                ends[k] = turn @ ends[k]
+    other = BVHClip(names, clip.parents, offsets, ends, local, clip.root_translation, clip.frame_time)
+    # the world motion is the same
+    assert np.abs(other.world()[0] - clip.world()[0]).max() < 1e-9
+    scale = guess_unit_scale(clip_height(clip))
+    b = retarget_mapped(other, mapping, scale)
+    angle = _labels_angle(a.motion, b)
+    assert angle.mean() < 1.0 and angle.max() < 5.0, (angle.mean(), angle.max())
+
+
+def test_exponential_map_rotations_turn_their_own_bones():
+    """In the exponential-map layout the rotation stored with LeftArm turns the upper arm (the one with
+    LeftShoulder is always zero): walking arms hang by the sides, and the knees bend, as CMU's walks do."""
+    src = load_motion(MOCAP / "expmap_walking_1_first40.txt")
+    w = src.motion.world_positions()
+    for side in ("left", "right"):
+        below = w[1:, JOINT_INDEX[f"{side}_shoulder"], 1] - w[1:, JOINT_INDEX[f"{side}_wrist"], 1]
+        assert (below > 0.3).all(), below.min()  # a T-pose would give about 0 (as the file's first frame does)
+    assert 1.45 < src.motion.skeleton.height < 1.8
+    assert src.retarget_fidelity_mm() < 10.0
+
+
+def test_a_rest_pose_that_is_no_standing_pose_is_refused():
+    """iClone's CC_Base BVH files rest with every bone pointing up: their rotations are relative to that, not to a
+    standing pose, so no canonical label can be made from them (the library builder lists them as skipped)."""
+    with pytest.raises(MotionFileError, match=r"iclone_005_01_first20.bvh: joint CC_Base_L_Foot \(left_ankle\) is not"):
+        load_motion(MOCAP / "iclone_005_01_first20.bvh")
