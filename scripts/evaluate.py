@@ -9,10 +9,14 @@ Semi-synthetic (``--motion`` any motion file, alias ``--bvh``; or ``--library-sp
 library's validation subjects): the clip on the canonical skeleton (its subject's bone lengths) gives the 26
 detector points, projected through fixed virtual cameras (``--motion``: 4 at azimuth 0/90/180/270 degrees, 5 m away,
 1.2 m high, 60 degrees, 1920 x 1080; ``--library-split``: those 4, a phone held upright 3 m in front and a high corner
-camera), with the documented detector noise at level 1.0, a fixed seed, points outside the image dropped; uplifted
-and compared with the reference: MPJPE, N-MPJPE, PA-MPJPE, MPJAE (all 22 joints, the root's in the gravity frame),
-the root path (``clip_aligned_mpjpe_mm``: world positions after one similarity transform for the whole clip), the up
-direction, per-joint and per-camera tables. Baselines: IK and bone direction from the model's own 3D joints on every
+camera), with ``--noise``: exact points, or a detector profile at level 1 (default MediaPipe's, measured, with its
+point placement), a fixed seed, points outside the image dropped; uplifted and compared with the reference: MPJPE,
+N-MPJPE, PA-MPJPE, MPJAE (all 22 joints, the root's in the gravity frame), the root path (``clip_aligned_mpjpe_mm``:
+world positions after one similarity transform for the whole clip; ``root_path_mm``: the pelvis alone), the feet
+(``planted_foot_speed_m_s``: the model's foot speed where the truth's foot is still), the vertical (the pelvis'
+height range, truth and model), the up direction, per-joint and per-camera tables. Where the error is: the model's
+rotations on the true skeleton (``rotations_on_true_skeleton``) and the true rotations on the model's skeleton
+(``true_rotations_on_its_skeleton``); ``--library-split train`` asks whether the model fits its own training data. Baselines: IK and bone direction from the model's own 3D joints on every
 ``--ik-every``-th frame (``model_on_baseline_frames`` is the model on exactly those frames), and the training set's
 mean pose held constant (``--library``).
 
@@ -54,14 +58,15 @@ from model.rotations import quat_to_matrix  # noqa: E402
 from model.skeleton import JOINT_NAMES  # noqa: E402
 from model.training import evaluation as E  # noqa: E402
 from model.training.library import training_mean_pose  # noqa: E402
-from model.training.synthesis import detector_noise, gravity_frame  # noqa: E402
+from model.training.synthesis import NOISE_PROFILES, Clip, detector_noise, detector_placement, gravity_frame  # noqa: E402
 from model.uplift import Uplifter  # noqa: E402
 
 
 def evaluate_motion(ref: Motion, uplifter: Uplifter, cameras: list, ik_every: int, constant: np.ndarray | None,
-                    seed: int = 0) -> list[dict]:  # fmt: skip
-    """One reference motion seen by each camera: a row of metrics per camera (model, and baselines on every
-    ``ik_every``-th frame), plus per-joint errors."""
+                    seed: int = 0, noise: str = "mediapipe") -> list[dict]:  # fmt: skip
+    """One reference motion seen by each camera: a row of metrics per camera (model, the split of its error, and
+    baselines on every ``ik_every``-th frame), plus per-joint errors. ``noise``: "exact" (the keypoint model's
+    points) or a detector profile of ``NOISE_PROFILES`` at level 1 with its measured point placement."""
     frames = ref.num_frames
     rot_ref = quat_to_matrix(ref.rotations)
     root = ref.root_translation
@@ -69,8 +74,14 @@ def evaluate_motion(ref: Motion, uplifter: Uplifter, cameras: list, ik_every: in
     sub = np.arange(0, frames, ik_every) if ik_every > 0 else np.arange(0)
     rows = []
     for k, cam in enumerate(cameras):
-        px, depth = cam.project(kp3d)
-        noisy = detector_noise(np.random.default_rng(seed + k), px, ref.fps, level=1.0)
+        rng = np.random.default_rng(seed + k)
+        if noise == "exact":
+            px, depth = cam.project(kp3d)
+            noisy = np.concatenate([px, np.ones(px.shape[:-1] + (1,))], -1)
+        else:
+            clip = Clip(ref.rotations[None], root[None], ref.skeleton.offsets[None], [ref.skeleton.leaf_ends])
+            px, depth = cam.project(detector_placement(rng, kp3d, clip, level=1.0))
+            noisy = detector_noise(rng, px, ref.fps, level=1.0, profile=noise)
         noisy[((px < 0) | (px > cam.image[:, None, None, :])).any(-1) | (depth <= 0.1)] = 0.0  # out of the image
         w, h = (float(v) for v in cam.image[0])
         kps = Keypoints2D(noisy[0], fps=ref.fps, image_size=(int(w), int(h)), source_format="semi-synthetic")
@@ -90,6 +101,13 @@ def evaluate_motion(ref: Motion, uplifter: Uplifter, cameras: list, ik_every: in
             "clip_aligned_mpjpe_mm": E.clip_aligned_mpjpe(motion.world_positions(), ref_world),
             "up_error_deg": E.angle_between(motion.up_in_camera, np.repeat(cam.up_in_camera(), frames, 0)),
         }
+        # where the error is: its rotations on the true skeleton, the true rotations on its skeleton
+        zero = np.zeros((frames, 3))
+        on_true, _ = forward_kinematics(pred_rot, ref.skeleton.offsets, zero)
+        true_on_its, _ = forward_kinematics(ref_rot, motion.skeleton.offsets, zero)
+        row["rotations_on_true_skeleton"] = E.position_metrics(on_true, ref_pos)
+        row["true_rotations_on_its_skeleton"] = E.position_metrics(true_on_its, ref_pos)
+        row["model"] |= E.root_and_feet(motion, ref, g)
         aligned = E.procrustes(motion.joint_positions, ref_pos)
         row["per_joint_pa_mm"] = (np.linalg.norm(aligned - ref_pos, axis=-1).mean(0) * 1000).tolist()
         row["per_joint_angle_deg"] = np.degrees(R.geodesic_angle(pred_rot, ref_rot).mean(0)).tolist()
@@ -117,13 +135,18 @@ def evaluate_motion(ref: Motion, uplifter: Uplifter, cameras: list, ik_every: in
 def summarise(rows: list[dict]) -> dict:
     """Frame-weighted means of every metric over rows (cameras x clips); per-joint tables by joint name."""
     out: dict = {}
-    for part in ("model", "constant_mean_pose", "ik", "bone_direction", "model_on_baseline_frames"):
+    for part in ("model", "rotations_on_true_skeleton", "true_rotations_on_its_skeleton", "constant_mean_pose", "ik",
+                 "bone_direction", "model_on_baseline_frames"):
         have = [r for r in rows if part in r]
         if not have:
             continue
         weights = np.array([r[part].get("frames", r["frames"]) for r in have], dtype=np.float64)
         keys = [k for k in have[0][part] if k not in ("frames", "seconds_per_frame")]
-        out[part] = {k: round(float(np.average([r[part][k] for r in have], weights=weights)), 2) for k in keys}
+        out[part] = {}
+        for k in keys:  # rows without a value (no planted foot in a clip) left out of that mean
+            v = np.array([r[part][k] for r in have], dtype=np.float64)
+            ok = np.isfinite(v)
+            out[part][k] = round(float(np.average(v[ok], weights=weights[ok])), 2) if ok.any() else None
         out[part]["frames"] = int(weights.sum())
         if part == "ik":
             out[part]["seconds_per_frame"] = round(float(np.mean([r["ik"]["seconds_per_frame"] for r in have])), 3)
@@ -143,21 +166,23 @@ def summarise(rows: list[dict]) -> dict:
 
 
 def evaluate_file(path: str, weights: str | None, ik_every: int, max_frames: int | None, mapping: str | None = None,
-                  skeleton: str | None = None, library: str | None = None) -> dict:  # fmt: skip
+                  skeleton: str | None = None, library: str | None = None, noise: str = "mediapipe") -> dict:  # fmt: skip
     ref = read_motion(path, mapping, skeleton)
     if max_frames is not None and ref.num_frames > max_frames:
         ref = Motion(ref.rotations[:max_frames], ref.root_translation[:max_frames], ref.skeleton, ref.fps)
     uplifter = Uplifter(weights, backend="auto")
     constant = training_mean_pose(library) if library else None
-    rows = evaluate_motion(ref, uplifter, E.fixed_cameras(ref.root_translation.mean(0)), ik_every, constant)
+    rows = evaluate_motion(ref, uplifter, E.fixed_cameras(ref.root_translation.mean(0)), ik_every, constant,
+                           noise=noise)  # fmt: skip
     out = summarise(rows)
-    out |= {"clip": Path(path).name, "frames": ref.num_frames, "cameras": 4, "weights": uplifter.weights_path.name,
+    out |= {"clip": Path(path).name, "frames": ref.num_frames, "cameras": 4, "noise": noise,
+            "weights": uplifter.weights_path.name,
             "backend": f"{uplifter.backend}-{uplifter.device}"}  # fmt: skip
     return out
 
 
 def evaluate_library(library: str, weights: str | None, ik_every: int, max_frames: int | None,
-                     split: str = "validation") -> dict:  # fmt: skip
+                     split: str = "validation", noise: str = "mediapipe") -> dict:  # fmt: skip
     """Every clip of the library's split (validation subjects: never trained on), seen by the 6 evaluation cameras."""
     from model.training.library import library_motions
 
@@ -170,12 +195,12 @@ def evaluate_library(library: str, weights: str | None, ik_every: int, max_frame
         if ref.num_frames < 30:
             continue
         clip_rows = evaluate_motion(ref, uplifter, E.evaluation_cameras(ref.root_translation.mean(0)), ik_every,
-                                    constant)  # fmt: skip
+                                    constant, noise=noise)  # fmt: skip
         rows.extend(clip_rows)
         clips.append({"file": info["file"], "subject": info["subject"], "frames": ref.num_frames,
                       "pa_mpjpe_mm": round(float(np.mean([r["model"]["pa_mpjpe_mm"] for r in clip_rows])), 1)})  # fmt: skip
     out = summarise(rows)
-    out |= {"split": split, "clips": len(clips), "frames": sum(c["frames"] for c in clips),
+    out |= {"split": split, "noise": noise, "clips": len(clips), "frames": sum(c["frames"] for c in clips),
             "minutes": round(sum(c["frames"] for c in clips) / 30.0 / 60, 2), "cameras": list(E.CAMERA_NAMES),
             "weights": uplifter.weights_path.name, "backend": f"{uplifter.backend}-{uplifter.device}",
             "per_clip": clips}  # fmt: skip
@@ -250,6 +275,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--weights")
     parser.add_argument("--ik-every", type=int, default=10, help="baselines on every Nth frame; 0 skips them")
     parser.add_argument("--max-frames", type=int)
+    parser.add_argument("--noise", default="mediapipe", choices=["exact", *NOISE_PROFILES],
+                        help="semi-synthetic 2D: exact points, or a detector profile at level 1 (default mediapipe)")  # fmt: skip
     args = parser.parse_args(argv)
     if args.keypoints and not args.reference:
         parser.error("--keypoints needs --reference FILE.trc")
@@ -260,10 +287,11 @@ def main(argv: list[str] | None = None) -> int:
             result = evaluate_keypoints(args.keypoints, args.reference, args.weights, args.person, args.fps,
                                         args.offset, args.world_baseline, args.library)  # fmt: skip
         elif args.library_split:
-            result = evaluate_library(args.library, args.weights, args.ik_every, args.max_frames, args.library_split)
+            result = evaluate_library(args.library, args.weights, args.ik_every, args.max_frames, args.library_split,
+                                      args.noise)  # fmt: skip
         else:
             result = evaluate_file(args.motion, args.weights, args.ik_every, args.max_frames, args.mapping,
-                                   args.skeleton, args.library)  # fmt: skip
+                                   args.skeleton, args.library, args.noise)  # fmt: skip
     except (BVHError, WeightsError, KeypointFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -71,6 +71,29 @@ def mpjae(pred_rot: np.ndarray, ref_rot: np.ndarray) -> float:
     return float(np.degrees(geodesic_angle(pred_rot, ref_rot)).mean())
 
 
+def root_and_feet(motion, ref, g: np.ndarray) -> dict[str, float]:  # noqa: ANN001 - two Motions
+    """Root path, planted feet and the vertical of an uplifted motion against its reference (``g`` turns the
+    reference's world into the motion's gravity frame): the pelvis path after one similarity for the clip (mm), the
+    model's ankle speed where the truth's ankle moves under 0.1 m/s (m/s), and the pelvis' height range (5th to
+    95th percentile, mm) of the truth and of the model (jumps and squats)."""
+    ref_root = ref.root_translation @ g.T
+    root = motion.root_translation
+    path = mpjpe(procrustes(root[None], ref_root[None])[0][:, None], ref_root[:, None])
+    fps = ref.fps
+    ankles = [JOINT_INDEX["left_ankle"], JOINT_INDEX["right_ankle"]]
+    ref_feet = ref.world_positions()[:, ankles] @ g.T
+    feet = motion.world_positions()[:, ankles]
+    ref_speed = np.linalg.norm(np.diff(ref_feet, axis=0), axis=-1) * fps
+    speed = np.linalg.norm(np.diff(feet, axis=0), axis=-1) * fps
+    planted = ref_speed < 0.1
+    rng_ref = np.percentile(ref_root[:, 1], 95) - np.percentile(ref_root[:, 1], 5)
+    rng = np.percentile(root[:, 1], 95) - np.percentile(root[:, 1], 5)
+    return {"root_path_mm": path,
+            "planted_foot_speed_m_s": float(speed[planted].mean()) if planted.any() else float("nan"),
+            "truth_planted_foot_speed_m_s": float(ref_speed[planted].mean()) if planted.any() else float("nan"),
+            "pelvis_height_range_truth_mm": float(rng_ref * 1000), "pelvis_height_range_model_mm": float(rng * 1000)}  # fmt: skip
+
+
 def angle_between(a: np.ndarray, b: np.ndarray) -> float:
     a = a / np.linalg.norm(a, axis=-1, keepdims=True)
     b = b / np.linalg.norm(b, axis=-1, keepdims=True)
