@@ -50,7 +50,7 @@ from model.body_points import keypoints_3d  # noqa: E402
 from model.keypoints import Keypoints2D  # noqa: E402
 from model.kinematics import forward_kinematics  # noqa: E402
 from model.mocap import read_motion  # noqa: E402
-from model.mocap.bvh import BVHError  # noqa: E402
+from model.mocap.clip import MotionFileError  # noqa: E402
 from model.motion import Motion  # noqa: E402
 from model.network import WeightsError  # noqa: E402
 from model.readers import KeypointFileError, read_tracks  # noqa: E402
@@ -135,8 +135,15 @@ def evaluate_motion(ref: Motion, uplifter: Uplifter, cameras: list, ik_every: in
 def summarise(rows: list[dict]) -> dict:
     """Frame-weighted means of every metric over rows (cameras x clips); per-joint tables by joint name."""
     out: dict = {}
-    for part in ("model", "rotations_on_true_skeleton", "true_rotations_on_its_skeleton", "constant_mean_pose", "ik",
-                 "bone_direction", "model_on_baseline_frames"):
+    for part in (
+        "model",
+        "rotations_on_true_skeleton",
+        "true_rotations_on_its_skeleton",
+        "constant_mean_pose",
+        "ik",
+        "bone_direction",
+        "model_on_baseline_frames",
+    ):
         have = [r for r in rows if part in r]
         if not have:
             continue
@@ -292,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             result = evaluate_file(args.motion, args.weights, args.ik_every, args.max_frames, args.mapping,
                                    args.skeleton, args.library, args.noise)  # fmt: skip
-    except (BVHError, WeightsError, KeypointFileError) as exc:
+    except (MotionFileError, WeightsError, KeypointFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     text = json.dumps(result, indent=2)

@@ -19,26 +19,14 @@ from pathlib import Path
 from ..motion import Motion
 from .amass import read_amass
 from .asf import read_asf_amc
-from .bvh import (
-    BVHClip,
-    BVHError,
-    Mapping,
-    clip_height,
-    guess_unit_scale,
-    map_joints,
-    read_bvh,
-    retarget_bvh,
-    label_consistency_mm,
-    retarget_error_mm,
-    retarget_mapped,
-    upright,
-)
+from .bvh import read_bvh
+from .clip import Mapping, MotionClip, MotionFileError, clip_height, guess_unit_scale, map_joints, upright
 from .deepmimic import read_deepmimic
 from .expmap import UNIT_SCALE as EXPMAP_UNIT_SCALE
 from .expmap import VALUES_PER_ROW as EXPMAP_VALUES
 from .expmap import read_expmap
+from .retarget import label_consistency_mm, retarget_clip, retarget_error_mm, retarget_mapped
 
-MotionFileError = BVHError
 MOTION_SUFFIXES = (".bvh", ".amc", ".csv", ".txt", ".fbx", ".npz")
 
 
@@ -47,7 +35,7 @@ class SourceMotion:
     """A motion file read and retargeted: the canonical motion, and what it came from."""
 
     motion: Motion
-    clip: BVHClip | None  # the source skeleton and motion (None for AMASS files)
+    clip: MotionClip | None  # the source skeleton and motion (None for AMASS files)
     mapping: Mapping | None
     unit_scale: float
     kind: str  # "bvh", "asf/amc", "expmap", "deepmimic", "fbx", "amass"
@@ -79,9 +67,9 @@ def load_motion(path: str | Path, mapping: str | Path | None = None, skeleton: s
     """Read any supported motion file (see the module docstring) onto the canonical skeleton."""
     path = Path(path)
     if not path.is_file():
-        raise BVHError(f"{path}: no such file")
+        raise MotionFileError(f"{path}: no such file")
     suffix = path.suffix.lower()
-    clip: BVHClip
+    clip: MotionClip
     scale: float | None = None
     if suffix == ".bvh":
         clip, kind = read_bvh(path), "bvh"
@@ -99,7 +87,7 @@ def load_motion(path: str | Path, mapping: str | Path | None = None, skeleton: s
     elif suffix == ".npz":
         return SourceMotion(read_amass(path), None, None, 1.0, "amass")
     else:
-        raise BVHError(f"{path}: unknown motion file type (expected {', '.join(MOTION_SUFFIXES)})")
+        raise MotionFileError(f"{path}: unknown motion file type (expected {', '.join(MOTION_SUFFIXES)})")
     found = map_joints(clip, mapping, str(path))
     clip = upright(clip, found)
     if scale is None:
@@ -113,5 +101,5 @@ def read_motion(path: str | Path, mapping: str | Path | None = None, skeleton: s
     return load_motion(path, mapping, skeleton).motion
 
 
-__all__ = ["MOTION_SUFFIXES", "MotionFileError", "SourceMotion", "load_motion", "read_motion", "read_bvh",
-           "retarget_bvh"]  # fmt: skip
+__all__ = ["MOTION_SUFFIXES", "MotionClip", "MotionFileError", "SourceMotion", "load_motion", "read_motion",
+           "read_bvh", "retarget_clip"]  # fmt: skip

@@ -24,7 +24,7 @@ from ..kinematics import forward_kinematics
 from ..motion import Motion
 from ..rotations import axis_angle_to_quat, elementary_rotation, matrix_to_quat, quat_multiply
 from ..skeleton import JOINT_INDEX, NUM_JOINTS, Skeleton
-from .bvh import BVHError
+from .clip import MotionFileError
 
 __all__ = ["read_amass"]
 
@@ -38,27 +38,29 @@ def read_amass(path: str | Path, up: str = "auto", height: float | None = None) 
         data = np.load(path, allow_pickle=False)
         keys = set(data.files)
     except (OSError, ValueError) as exc:
-        raise BVHError(f"{path}: not a readable .npz file ({exc})") from None
+        raise MotionFileError(f"{path}: not a readable .npz file ({exc})") from None
     if {"root_orient", "pose_body"} <= keys:
         body = np.concatenate([data["root_orient"], data["pose_body"]], 1).astype(np.float64)
         if body.shape[1] != 3 * NUM_JOINTS:
-            raise BVHError(f"{path}: root_orient + pose_body must hold 22 joints, got {body.shape[1] // 3}")
+            raise MotionFileError(f"{path}: root_orient + pose_body must hold 22 joints, got {body.shape[1] // 3}")
     elif "poses" in keys:
         poses = np.asarray(data["poses"], dtype=np.float64)
         if poses.ndim != 2 or poses.shape[1] < 3 * NUM_JOINTS or poses.shape[1] % 3:
-            raise BVHError(f"{path}: 'poses' must be (frames, 3 x joints) with at least 22 joints, got {poses.shape}")
+            raise MotionFileError(
+                f"{path}: 'poses' must be (frames, 3 x joints) with at least 22 joints, got {poses.shape}"
+            )
         body = poses[:, : 3 * NUM_JOINTS]
     else:
-        raise BVHError(f"{path}: no 'poses' (or 'root_orient' + 'pose_body') array: not an AMASS-layout file")
+        raise MotionFileError(f"{path}: no 'poses' (or 'root_orient' + 'pose_body') array: not an AMASS-layout file")
     frames = len(body)
     trans = np.asarray(data["trans"], dtype=np.float64) if "trans" in keys else np.zeros((frames, 3))
     if frames < 1 or trans.shape != (frames, 3):
-        raise BVHError(f"{path}: 'trans' must be ({frames}, 3), got {trans.shape}")
+        raise MotionFileError(f"{path}: 'trans' must be ({frames}, 3), got {trans.shape}")
     fps_key = next((k for k in ("mocap_framerate", "mocap_frame_rate", "fps") if k in keys), None)
     fps = float(data[fps_key]) if fps_key else 30.0
     if not (np.isfinite(body).all() and np.isfinite(trans).all()):
         bad = int(np.argwhere(~(np.isfinite(body).all(1) & np.isfinite(trans).all(1)))[0, 0])
-        raise BVHError(f"{path}: frame {bad}: value is not a finite number")
+        raise MotionFileError(f"{path}: frame {bad}: value is not a finite number")
     quats = axis_angle_to_quat(body.reshape(frames, NUM_JOINTS, 3))
     skeleton = Skeleton.default() if height is None else Skeleton.default().scaled(height=height)
     if up == "auto":

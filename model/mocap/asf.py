@@ -1,4 +1,4 @@
-"""Acclaim ASF/AMC motion capture (the CMU database's original format) as a :class:`~.bvh.BVHClip`.
+"""Acclaim ASF/AMC motion capture (the CMU database's original format) as a :class:`~.clip.MotionClip`.
 
 The ASF file is the subject's skeleton: per bone a ``direction`` (unit vector in the global rest frame), a
 ``length``, an ``axis`` (the bone's local frame as Euler angles, order given, usually ``XYZ``) and its ``dof``.
@@ -6,7 +6,7 @@ The AMC file holds, per frame, the root's position and rotation and each bone's 
 local rotation is ``C @ Rz(rz) @ Ry(ry) @ Rx(rx) @ C^-1`` (``C`` from its axis), composed down the tree, and the
 bone's end is its start plus the global rotation times ``direction * length``.
 
-In the BVHClip a joint sits where its bone starts (its parent bone's end) and carries that bone's rotation, so a
+In the MotionClip a joint sits where its bone starts (its parent bone's end) and carries that bone's rotation, so a
 joint is named after the bone it turns: ``lfemur`` is the hip, ``ltibia`` the knee. Units: ASF ``length 0.45``
 (CMU) means a unit of 1/0.45 inch; :func:`read_asf_amc` returns the metres per unit beside the clip.
 
@@ -21,16 +21,16 @@ from pathlib import Path
 import numpy as np
 
 from ..rotations import elementary_rotation
-from .bvh import BVHClip, BVHError
+from .clip import MotionClip, MotionFileError
 
 _CMU_FPS = 120.0
 
 
 def find_asf(amc: Path, skeleton: str | Path | None = None) -> Path:
-    """The ASF skeleton for an AMC file (see the module docstring); BVHError when there is none or it is unclear."""
+    """The ASF skeleton for an AMC file (see the module docstring); MotionFileError when there is none or it is unclear."""
     if skeleton is not None:
         if not Path(skeleton).is_file():
-            raise BVHError(f"{amc}: the skeleton file {skeleton} does not exist")
+            raise MotionFileError(f"{amc}: the skeleton file {skeleton} does not exist")
         return Path(skeleton)
     candidates = sorted(amc.parent.glob("*.asf")) + sorted(amc.parent.glob("*.ASF"))
     prefixed = [c for c in candidates if amc.stem.lower().startswith(c.stem.lower())]
@@ -39,8 +39,10 @@ def find_asf(amc: Path, skeleton: str | Path | None = None) -> Path:
     if len(candidates) == 1:
         return candidates[0]
     if not candidates:
-        raise BVHError(f"{amc}: no .asf skeleton beside it (give --skeleton FILE.asf)")
-    raise BVHError(f"{amc}: {len(candidates)} .asf files beside it and none named like it (give --skeleton FILE.asf)")
+        raise MotionFileError(f"{amc}: no .asf skeleton beside it (give --skeleton FILE.asf)")
+    raise MotionFileError(
+        f"{amc}: {len(candidates)} .asf files beside it and none named like it (give --skeleton FILE.asf)"
+    )
 
 
 def _euler(order: str, degrees: np.ndarray) -> np.ndarray:
@@ -56,7 +58,7 @@ def read_asf(path: Path) -> dict:
     try:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError as exc:
-        raise BVHError(f"{path}: cannot read the skeleton ({exc})") from None
+        raise MotionFileError(f"{path}: cannot read the skeleton ({exc})") from None
     section = ""
     bones: dict[str, dict] = {}
     current: dict = {}
@@ -100,23 +102,23 @@ def read_asf(path: Path) -> dict:
             elif section == "hierarchy" and words[0] not in ("begin", "end"):
                 hierarchy.append(words)
     except (ValueError, IndexError, KeyError, TypeError):
-        raise BVHError(f"{path}: malformed ASF skeleton") from None
+        raise MotionFileError(f"{path}: malformed ASF skeleton") from None
     if not bones or not hierarchy:
-        raise BVHError(f"{path}: not an ASF skeleton (no :bonedata or :hierarchy)")
+        raise MotionFileError(f"{path}: not an ASF skeleton (no :bonedata or :hierarchy)")
     parents: dict[str, str] = {}
     for words in hierarchy:
         for child in words[1:]:
             if child not in bones:
-                raise BVHError(f"{path}: the hierarchy names an unknown bone {child!r}")
+                raise MotionFileError(f"{path}: the hierarchy names an unknown bone {child!r}")
             parents[child] = words[0]
     if units.get("angle", "deg") not in ("deg", "degree", "degrees"):
-        raise BVHError(f"{path}: angles in {units['angle']!r}; only degrees are read")
+        raise MotionFileError(f"{path}: angles in {units['angle']!r}; only degrees are read")
     return {"bones": bones, "parents": parents, "root_order": root_order, "root_axis": root_axis,
             "length": float(units["length"])}  # fmt: skip
 
 
-def read_asf_amc(amc: str | Path, skeleton: str | Path | None = None) -> tuple[BVHClip, float]:
-    """An AMC clip on its ASF skeleton as a BVHClip, and the metres per file unit."""
+def read_asf_amc(amc: str | Path, skeleton: str | Path | None = None) -> tuple[MotionClip, float]:
+    """An AMC clip on its ASF skeleton as a MotionClip, and the metres per file unit."""
     amc = Path(amc)
     asf_path = find_asf(amc, skeleton)
     asf = read_asf(asf_path)
@@ -127,12 +129,12 @@ def read_asf_amc(amc: str | Path, skeleton: str | Path | None = None) -> tuple[B
         order.extend(c for c, p in parents.items() if p == name)
     missing = [b for b in bones if b not in order]
     if missing:
-        raise BVHError(f"{asf_path}: bones not reachable from the root: {', '.join(missing[:5])}")
+        raise MotionFileError(f"{asf_path}: bones not reachable from the root: {', '.join(missing[:5])}")
     index = {n: i for i, n in enumerate(order)}
     try:
         text = amc.read_text(encoding="utf-8", errors="replace").split()
     except OSError as exc:
-        raise BVHError(f"{amc}: cannot read the motion ({exc})") from None
+        raise MotionFileError(f"{amc}: cannot read the motion ({exc})") from None
     frames: list[dict[str, list[float]]] = []
     k, n = 0, len(text)
     while k < n and not text[k].isdigit():  # header (:FULLY-SPECIFIED, :DEGREES, comments)
@@ -146,7 +148,7 @@ def read_asf_amc(amc: str | Path, skeleton: str | Path | None = None) -> tuple[B
             while k < n and not text[k].isdigit():
                 name = text[k]
                 if name not in dof_count:
-                    raise BVHError(f"{amc}: frame {len(frames) + 1}: unknown bone {name!r} for {asf_path.name}")
+                    raise MotionFileError(f"{amc}: frame {len(frames) + 1}: unknown bone {name!r} for {asf_path.name}")
                 count = dof_count[name]
                 frame[name] = [float(v) for v in text[k + 1 : k + 1 + count]]
                 if len(frame[name]) != count:
@@ -154,9 +156,9 @@ def read_asf_amc(amc: str | Path, skeleton: str | Path | None = None) -> tuple[B
                 k += 1 + count
             frames.append(frame)
     except ValueError:
-        raise BVHError(f"{amc}: frame {len(frames) + 1}: malformed values") from None
+        raise MotionFileError(f"{amc}: frame {len(frames) + 1}: malformed values") from None
     if not frames:
-        raise BVHError(f"{amc}: no frames")
+        raise MotionFileError(f"{amc}: no frames")
     t, j = len(frames), len(order)
     local = np.tile(np.eye(3), (t, j, 1, 1))
     root = np.zeros((t, 3))
@@ -186,7 +188,7 @@ def read_asf_amc(amc: str | Path, skeleton: str | Path | None = None) -> tuple[B
         c = bone["axis"]
         local[:, index[name]] = c @ _euler("XYZ", angles) @ c.T
     parent_index = [-1] + [index[parents[n]] for n in order[1:]]
-    clip = BVHClip(order, parent_index, offsets, end_sites, local, root, 1.0 / _CMU_FPS)
+    clip = MotionClip(order, parent_index, offsets, end_sites, local, root, 1.0 / _CMU_FPS)
     scale = 0.0254 / asf["length"]  # 1/length inches per unit
     return clip, scale
 

@@ -5,8 +5,8 @@ wxyz, right knee angle, right ankle wxyz, right shoulder wxyz, right elbow angle
 (44 numbers a frame) for the humanoid of ``pybullet_data/humanoid/humanoid.urdf``: x forward, y up, z to the right,
 rest pose standing with the arms hanging, knees and elbows hinges about z, lengths in the URDF at 4x scale.
 
-:func:`read_deepmimic` turns a clip into the equivalent :class:`~model.bvh.BVHClip` (metres, the canonical axes:
-x left, y up, z forward) with BVH joint names, so :func:`~model.bvh.retarget_bvh` maps it onto the canonical
+:func:`read_deepmimic` turns a clip into the equivalent :class:`~model.mocap.clip.MotionClip` (metres, the canonical axes:
+x left, y up, z forward) with BVH joint names, so :func:`~model.mocap.retarget.retarget_clip` maps it onto the canonical
 skeleton like any BVH clip. The humanoid has one chest joint, no collars, wrists or toes: those canonical joints
 get stiff in-between joints (identity rotation). Looping clips (``"wrap"``) are repeated, each cycle continuing
 from where the last one ended, to at least ``min_seconds``.
@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ..rotations import elementary_rotation, quat_to_matrix
-from .bvh import BVHClip, BVHError
+from .clip import MotionClip, MotionFileError
 
 #: DeepMimic axes (x forward, y up, z right) -> canonical axes (x left, y up, z forward).
 _TO_CANONICAL = np.array([[0.0, 0.0, -1.0], [0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
@@ -58,19 +58,19 @@ _END_SITES = {"Head": (0.0, 0.12, 0.0), "RightHand": (0.0, -0.08, 0.0), "LeftHan
 _FRAME_SIZE = 44
 
 
-def read_deepmimic(path: str | Path, min_seconds: float = 4.0) -> BVHClip:
-    """A DeepMimic humanoid clip as a :class:`BVHClip` in metres and canonical axes (see the module text)."""
+def read_deepmimic(path: str | Path, min_seconds: float = 4.0) -> MotionClip:
+    """A DeepMimic humanoid clip as a :class:`MotionClip` in metres and canonical axes (see the module text)."""
     path = Path(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         frames = np.asarray(data["Frames"], dtype=np.float64)
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
-        raise BVHError(f"{path}: not a DeepMimic motion file ({exc})") from None
+        raise MotionFileError(f"{path}: not a DeepMimic motion file ({exc})") from None
     if frames.ndim != 2 or frames.shape[1] != _FRAME_SIZE or len(frames) < 2:
-        raise BVHError(f"{path}: expected frames of {_FRAME_SIZE} numbers, got shape {frames.shape}")
+        raise MotionFileError(f"{path}: expected frames of {_FRAME_SIZE} numbers, got shape {frames.shape}")
     if not np.isfinite(frames).all():
         bad = int(np.argwhere(~np.isfinite(frames))[0, 0])
-        raise BVHError(f"{path}: frame {bad}: value is not a finite number")
+        raise MotionFileError(f"{path}: frame {bad}: value is not a finite number")
     dt = float(frames[0, 0]) if frames[0, 0] > 0 else 1.0 / 30.0
     root = frames[:, 1:4].copy()
     if data.get("Loop") == "wrap":
@@ -97,4 +97,4 @@ def read_deepmimic(path: str | Path, min_seconds: float = 4.0) -> BVHClip:
             m = elementary_rotation("z", frames[:, col])
         local[:, j] = p @ m @ p.T
     end_sites = {names.index(k): np.asarray(v) @ p.T for k, v in _END_SITES.items()}
-    return BVHClip(names, parents, offsets, end_sites, local, root @ p.T, dt)
+    return MotionClip(names, parents, offsets, end_sites, local, root @ p.T, dt)

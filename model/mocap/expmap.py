@@ -1,4 +1,4 @@
-"""CMU motion in the exponential-map CSV layout of the motion-prediction literature, as a :class:`~.bvh.BVHClip`.
+"""CMU motion in the exponential-map CSV layout of the motion-prediction literature, as a :class:`~.clip.MotionClip`.
 
 One row per frame, 117 comma-separated numbers: the root's position (3, CMU ASF units, y up) and 38 bones x 3
 exponential-map values (axis times angle, radians), the root's rotation first. The 38 bones are the CMU ASF
@@ -6,7 +6,7 @@ skeleton's, each with a fixed rest vector (below, CMU ASF units, x = the subject
 own rotation turns, as in ASF: the rotation stored with ``LeftArm`` turns the upper arm, the one with
 ``LeftShoulder`` (always zero) the clavicle. (Read as joints placed at the bones' ends, every rotation would move
 the next segment down the chain: the upper arm would follow the clavicle's zero rotation and stay in the T-pose
-while the forearm swung with the upper arm's rotation.) As a :class:`~.bvh.BVHClip` each bone becomes the joint at
+while the forearm swung with the upper arm's rotation.) As a :class:`~.clip.MotionClip` each bone becomes the joint at
 its start, named as in CMU's 31-joint BVH files. The layout stores rotations for a row-vector
 convention (``p_child = offset @ R_parent + p_parent``, ``R_global = R_local @ R_parent_global``), so a joint's
 local rotation in column-vector form is the transpose of the exponential map's matrix.
@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ..rotations import axis_angle_to_matrix
-from .bvh import BVHClip, BVHError
+from .clip import MotionClip, MotionFileError
 
 # name, parent, rest offset from the parent (CMU ASF units)
 _JOINTS: list[tuple[str, int, tuple[float, float, float]]] = [
@@ -68,27 +68,27 @@ VALUES_PER_ROW = 3 + 3 * len(_JOINTS)
 UNIT_SCALE = 0.0254 / 0.45  # metres per CMU ASF unit
 
 
-def read_expmap(path: str | Path, fps: float = 120.0) -> BVHClip:
+def read_expmap(path: str | Path, fps: float = 120.0) -> MotionClip:
     path = Path(path)
     try:
         rows = [ln for ln in path.read_text(encoding="utf-8", errors="strict").splitlines() if ln.strip()]
     except (OSError, UnicodeDecodeError) as exc:
-        raise BVHError(f"{path}: cannot read the file ({exc})") from None
+        raise MotionFileError(f"{path}: cannot read the file ({exc})") from None
     if not rows:
-        raise BVHError(f"{path}: no frames")
+        raise MotionFileError(f"{path}: no frames")
     data = np.zeros((len(rows), VALUES_PER_ROW))
     for f, row in enumerate(rows):
         cells = row.split(",")
         if len(cells) != VALUES_PER_ROW:
-            raise BVHError(
+            raise MotionFileError(
                 f"{path}: frame {f + 1}: {len(cells)} values, the exponential-map layout has {VALUES_PER_ROW}"
             )
         try:
             data[f] = [float(c) for c in cells]
         except ValueError:
-            raise BVHError(f"{path}: frame {f + 1}: a value is not a number") from None
+            raise MotionFileError(f"{path}: frame {f + 1}: a value is not a number") from None
     if not np.isfinite(data).all():
-        raise BVHError(f"{path}: NaN or infinite values")
+        raise MotionFileError(f"{path}: NaN or infinite values")
     rot = axis_angle_to_matrix(data[:, 3:].reshape(len(rows), len(_JOINTS), 3))
     local = np.swapaxes(rot, -1, -2)
     names = [n for n, _, _ in _JOINTS]
@@ -98,4 +98,4 @@ def read_expmap(path: str | Path, fps: float = 120.0) -> BVHClip:
     # at the end of its parent's bone, and the bones that start at its end are its children
     offsets = np.array([bones[p] if p >= 0 else np.zeros(3) for p in parents])
     ends = {j: bones[j] for j in range(len(names)) if j not in parents}
-    return BVHClip(names, parents, offsets, ends, local, data[:, :3].copy(), 1.0 / fps)
+    return MotionClip(names, parents, offsets, ends, local, data[:, :3].copy(), 1.0 / fps)

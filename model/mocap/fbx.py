@@ -2,7 +2,7 @@
 
 The clip is imported into an empty scene of a Blender process (the Python running this, when it has the ``bpy``
 module, else the ``blender`` executable given or found on the PATH), written out with Blender's own BVH exporter
-into a temporary file (in the armature's own axes) and read back as a :class:`~.bvh.BVHClip`; the retarget turns
+into a temporary file (in the armature's own axes) and read back as a :class:`~.clip.MotionClip`; the retarget turns
 it upright by its mapped joints (:func:`~.bvh.upright`).
 """
 
@@ -15,7 +15,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .bvh import BVHClip, BVHError, read_bvh
+from .bvh import read_bvh
+from .clip import MotionClip, MotionFileError
 
 _SCRIPT = r"""
 import sys, bpy
@@ -38,19 +39,19 @@ print("FPS", bpy.context.scene.render.fps / bpy.context.scene.render.fps_base)
 """
 
 
-def read_fbx(path: str | Path, blender: str | None = None) -> BVHClip:
+def read_fbx(path: str | Path, blender: str | None = None) -> MotionClip:
     path = Path(path)
     if importlib.util.find_spec("bpy") is not None and blender is None:
         cmd = [sys.executable, "-c", _SCRIPT]
     else:
         exe = blender or shutil.which("blender")
         if exe is None:
-            raise BVHError(f"{path}: reading FBX needs Blender (the bpy module or a blender executable)")
+            raise MotionFileError(f"{path}: reading FBX needs Blender (the bpy module or a blender executable)")
         cmd = [exe, "-b", "--factory-startup", "--python-exit-code", "1", "--python-expr", _SCRIPT]
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "clip.bvh"
         proc = subprocess.run([*cmd, "--", str(path.resolve()), str(out)], capture_output=True, text=True)
         if proc.returncode != 0 or not out.exists():
             lines = [ln for ln in (proc.stdout + proc.stderr).splitlines() if ln.strip()]
-            raise BVHError(f"{path}: Blender could not read it ({lines[-1] if lines else 'no output'})")
+            raise MotionFileError(f"{path}: Blender could not read it ({lines[-1] if lines else 'no output'})")
         return read_bvh(out)

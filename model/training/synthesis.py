@@ -104,6 +104,7 @@ _OKS = [0.026, 0.025, 0.025, 0.035, 0.035, 0.079, 0.079, 0.072, 0.072, 0.062, 0.
         0.089, 0.089]  # fmt: skip
 OKS_SIGMAS = np.array(_OKS + [0.035, 0.079, 0.107] + [0.089] * 6)
 
+
 def _profile(values: dict[str, float], default: float) -> np.ndarray:
     from ..keypoints import HALPE26
 
@@ -118,9 +119,22 @@ def _profile(values: dict[str, float], default: float) -> np.ndarray:
 #: OKS of about 0.8 (COCO keypoint AP about 75): per-axis error 0.47 x the COCO OKS sigma x the height
 #: (OKS = exp(-d^2 / (2 s^2 (2 sigma)^2)) with the object scale s about half the height).
 NOISE_PROFILES: dict[str, np.ndarray] = {
-    "mediapipe": _profile({"shoulder": 0.020, "elbow": 0.025, "wrist": 0.032, "hip": 0.013, "knee": 0.027,
-                           "ankle": 0.04, "big_toe": 0.04, "small_toe": 0.04, "heel": 0.04, "head": 0.02,
-                           "neck": 0.02}, 0.01),  # fmt: skip
+    "mediapipe": _profile(
+        {
+            "shoulder": 0.020,
+            "elbow": 0.025,
+            "wrist": 0.032,
+            "hip": 0.013,
+            "knee": 0.027,
+            "ankle": 0.04,
+            "big_toe": 0.04,
+            "small_toe": 0.04,
+            "heel": 0.04,
+            "head": 0.02,
+            "neck": 0.02,
+        },
+        0.01,
+    ),  # fmt: skip
     "coco": 0.47 * OKS_SIGMAS,
 }
 
@@ -440,7 +454,9 @@ def _regrounded(root: np.ndarray, mats: np.ndarray, offsets: np.ndarray, new_mat
 PLACEMENT_BIAS = {"shoulder": 0.035, "hip": -0.015}
 
 
-def detector_placement(rng: np.random.Generator, kp3d: np.ndarray, clip: Clip, level: float | None = None) -> np.ndarray:
+def detector_placement(
+    rng: np.random.Generator, kp3d: np.ndarray, clip: Clip, level: float | None = None
+) -> np.ndarray:
     """3D points (B, T, 26, 3) moved as detectors place them: the measured shoulder and hip bias along the torso's
     up axis (times ``level``, or 0 to 1.5 drawn per clip), then a constant offset per clip and point (normal, 2 cm;
     none when ``level`` is given)."""

@@ -104,12 +104,13 @@ def cmu_keypoints(tmp_path_factory, fixtures) -> Path:
     """Real motion (CMU 01_01, first 120 frames: standing, then jumping forward) seen by a camera rolled by 8
     degrees and pitched down, through the keypoint and detector-noise models: a clip whose truth is known."""
     from model.body_points import keypoints_3d
-    from model.mocap.bvh import read_bvh, retarget_bvh
+    from model.mocap.bvh import read_bvh
+    from model.mocap.retarget import retarget_clip
     from model.rotations import elementary_rotation
     from model.training import evaluation as E
     from model.training.synthesis import detector_noise
 
-    ref = retarget_bvh(read_bvh(fixtures / "bvh" / "cmu_01_01_first120.bvh"))
+    ref = retarget_clip(read_bvh(fixtures / "bvh" / "cmu_01_01_first120.bvh"))
     kp3d, _ = keypoints_3d(ref.rotations[None], ref.skeleton.offsets[None], ref.root_translation[None])
     cam = E.fixed_cameras(ref.root_translation.mean(0))[0]
     cam.rotation = (

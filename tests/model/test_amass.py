@@ -7,7 +7,7 @@ import pytest
 
 from model.mocap import read_motion
 from model.mocap.amass import read_amass
-from model.mocap.bvh import BVHError
+from model.mocap.clip import MotionFileError
 from model.rotations import elementary_rotation, quat_to_axis_angle, quat_to_matrix
 from model.training.synthesis import synthetic_motion
 
@@ -57,16 +57,16 @@ def test_y_up_files_and_auto_detection(tmp_path):
 
 def test_bad_amass_files(tmp_path):
     np.savez(tmp_path / "a.npz", trans=np.zeros((5, 3)))
-    with pytest.raises(BVHError, match="no 'poses'"):
+    with pytest.raises(MotionFileError, match="no 'poses'"):
         read_amass(tmp_path / "a.npz")
     np.savez(tmp_path / "b.npz", poses=np.zeros((5, 30)), trans=np.zeros((5, 3)))
-    with pytest.raises(BVHError, match="at least 22 joints"):
+    with pytest.raises(MotionFileError, match="at least 22 joints"):
         read_amass(tmp_path / "b.npz")
     poses = np.zeros((5, 72))
     poses[3, 4] = np.nan
     np.savez(tmp_path / "c.npz", poses=poses, trans=np.zeros((5, 3)))
-    with pytest.raises(BVHError, match="frame 3"):
+    with pytest.raises(MotionFileError, match="frame 3"):
         read_amass(tmp_path / "c.npz")
     (tmp_path / "d.npz").write_text("not a zip")
-    with pytest.raises(BVHError, match="d.npz: not a readable"):
+    with pytest.raises(MotionFileError, match="d.npz: not a readable"):
         read_amass(tmp_path / "d.npz")

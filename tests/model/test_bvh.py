@@ -7,7 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model.mocap.bvh import BVHError, joint_mapping, read_bvh, retarget_bvh
+from model.mocap.bvh import read_bvh
+from model.mocap.clip import MotionFileError, joint_mapping
+from model.mocap.retarget import retarget_clip
 from model.skeleton import JOINT_INDEX, NUM_JOINTS, PARENTS
 
 CLIP = Path(__file__).resolve().parents[1] / "fixtures" / "bvh" / "cmu_01_01_first120.bvh"
@@ -23,7 +25,7 @@ def test_reads_cmu_clip():
 
 def test_retarget_follows_the_clip_segment_directions():
     clip = read_bvh(CLIP)
-    motion = retarget_bvh(clip, unit_scale=0.056444)
+    motion = retarget_clip(clip, unit_scale=0.056444)
     idx = joint_mapping(clip)
     bvh_pos, _ = clip.world()
     ours = motion.world_positions()
@@ -45,12 +47,12 @@ def test_retarget_follows_the_clip_segment_directions():
 def test_bad_bvh_and_missing_joints(tmp_path):
     bad = tmp_path / "bad.bvh"
     bad.write_text("HIERARCHY\nROOT Hips\n{\nOFFSET 0 0\n")
-    with pytest.raises(BVHError, match="bad.bvh"):
+    with pytest.raises(MotionFileError, match="bad.bvh"):
         read_bvh(bad)
     (tmp_path / "not.bvh").write_text("hello")
-    with pytest.raises(BVHError, match="not a BVH"):
+    with pytest.raises(MotionFileError, match="not a BVH"):
         read_bvh(tmp_path / "not.bvh")
     mapping = tmp_path / "map.json"
     mapping.write_text('{"left_elbow": "NoSuchBone"}')
-    with pytest.raises(BVHError, match="left_elbow"):
-        retarget_bvh(read_bvh(CLIP), mapping_file=mapping)
+    with pytest.raises(MotionFileError, match="left_elbow"):
+        retarget_clip(read_bvh(CLIP), mapping_file=mapping)

@@ -7,8 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model.mocap.bvh import BVHError, retarget_bvh
+from model.mocap.clip import MotionFileError
 from model.mocap.deepmimic import read_deepmimic
+from model.mocap.retarget import retarget_clip
 from model.skeleton import JOINT_INDEX
 
 WALK = Path(__file__).resolve().parents[1] / "fixtures" / "deepmimic" / "humanoid3d_walk.txt"
@@ -20,7 +21,7 @@ def _unit(v: np.ndarray) -> np.ndarray:
 
 def test_walk_retargets_with_the_same_segment_directions():
     clip = read_deepmimic(WALK)
-    motion = retarget_bvh(clip, unit_scale=1.0, path=str(WALK))
+    motion = retarget_clip(clip, unit_scale=1.0, path=str(WALK))
     src, _ = clip.world()
     dst = motion.joint_positions
     pairs = [("left_hip", "left_knee", "LeftUpLeg", "LeftLeg"), ("right_knee", "right_ankle", "RightLeg", "RightFoot"),
@@ -30,7 +31,8 @@ def test_walk_retargets_with_the_same_segment_directions():
         d_src = _unit(src[:, clip.names.index(y)] - src[:, clip.names.index(x)])
         d_dst = _unit(dst[:, JOINT_INDEX[b]] - dst[:, JOINT_INDEX[a]])
         worst = np.degrees(np.arccos(np.clip((d_src * d_dst).sum(-1), -1, 1))).max()
-        assert worst < 0.01, (a, b, worst)
+        # the thigh starts at the hip where the canonical pelvis puts it, a few mm from the source's: within a degree
+        assert worst < (1.0 if a == "left_hip" else 0.01), (a, b, worst)
     # a walk: upright, feet on the floor, forward (+z, the body's facing at rest) at about 1 m/s
     pos = motion.world_positions()
     assert (pos[:, JOINT_INDEX["head"], 1] > pos[:, JOINT_INDEX["pelvis"], 1] + 0.3).all()
@@ -53,7 +55,7 @@ def test_loops_are_repeated_continuing_forward():
 
 
 def test_motion_resampled_keeps_duration_and_pose():
-    motion = retarget_bvh(read_deepmimic(WALK), unit_scale=1.0)
+    motion = retarget_clip(read_deepmimic(WALK), unit_scale=1.0)
     half = motion.resampled(motion.fps / 2)
     assert half.fps == motion.fps / 2 and half.num_frames == (motion.num_frames - 1) // 2 + 1
     np.testing.assert_allclose(half.rotations, motion.rotations[::2], atol=1e-9)
@@ -67,6 +69,6 @@ def test_motion_resampled_keeps_duration_and_pose():
 def test_bad_files_give_one_line(tmp_path, text, message):
     path = tmp_path / "bad.txt"
     path.write_text(text)
-    with pytest.raises(BVHError, match=message) as err:
+    with pytest.raises(MotionFileError, match=message) as err:
         read_deepmimic(path)
     assert "\n" not in str(err.value) and str(path) in str(err.value)

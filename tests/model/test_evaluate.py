@@ -11,7 +11,8 @@ import pytest
 
 from model.body_points import keypoints_3d
 from model.keypoints import HALPE26
-from model.mocap.bvh import read_bvh, retarget_bvh
+from model.mocap.bvh import read_bvh
+from model.mocap.retarget import retarget_clip
 from model.rotations import elementary_rotation
 from model.skeleton import JOINT_NAMES, mirror_name
 from model.training import evaluation as E
@@ -47,7 +48,7 @@ def recording(tmp_path_factory):
     """The CMU excerpt as a lab would have it: 3D markers (Z up, mm, 120 Hz, one marker missing for a while) and
     2D detections of one camera (30 fps, detector noise) in a keypoint file."""
     tmp = tmp_path_factory.mktemp("rec")
-    ref = retarget_bvh(read_bvh(CMU))
+    ref = retarget_clip(read_bvh(CMU))
     kp3d, _ = keypoints_3d(ref.rotations, ref.skeleton.offsets, ref.root_translation)  # (120, 26, 3), y up
     lab = kp3d @ elementary_rotation("x", np.pi / 2).T @ elementary_rotation("z", 0.7).T * 1000.0 + [300.0, -50, 0]
     names = list(TRC_NAMES)

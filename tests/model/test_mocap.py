@@ -11,7 +11,8 @@ import pytest
 
 from model.mocap import MotionFileError, load_motion, read_motion
 from model.mocap.asf import find_asf
-from model.mocap.bvh import DEFAULT_NAMES, BVHClip, map_joints, read_bvh, rotated
+from model.mocap.bvh import read_bvh
+from model.mocap.clip import DEFAULT_NAMES, MotionClip, map_joints, rotated
 from model.skeleton import JOINT_INDEX, JOINT_NAMES, Skeleton
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures"
@@ -62,10 +63,10 @@ def test_the_same_trial_from_two_formats_agrees():
     turn = np.array([[0.0, 0.0, 1.0], [0.0, 1.0, 0.0], [-1.0, 0.0, 0.0]])  # a file lying on its side would be worse
     up_on_z = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
     a = load_motion(FIX / "bvh" / "cmu_01_01_first120.bvh").motion
-    from model.mocap.bvh import retarget_bvh
+    from model.mocap.retarget import retarget_clip
 
     for rot in (turn, up_on_z):
-        b = retarget_bvh(rotated(clip, rot @ np.eye(3)))
+        b = retarget_clip(rotated(clip, rot @ np.eye(3)))
         # the body's own rotations do not depend on how the file was turned (the root's heading may)
         assert np.abs(np.abs((a.rotations[:, 1:] * b.rotations[:, 1:]).sum(-1)) - 1).max() < 1e-6
         assert b.skeleton.height == pytest.approx(a.skeleton.height, abs=1e-6)
@@ -73,7 +74,7 @@ def test_the_same_trial_from_two_formats_agrees():
 
 def test_mapping_by_shape_when_names_are_unknown():
     clip = read_bvh(MOCAP / "3dsmax_131_01_first40.bvh")
-    renamed = BVHClip([f"bone{k:02d}" for k in range(len(clip.names))], clip.parents, clip.offsets, clip.end_sites,
+    renamed = MotionClip([f"bone{k:02d}" for k in range(len(clip.names))], clip.parents, clip.offsets, clip.end_sites,
                       clip.local_rotations, clip.root_translation, clip.frame_time)  # fmt: skip
     by_name = map_joints(clip)
     by_shape = map_joints(renamed)
@@ -84,8 +85,9 @@ def test_mapping_by_shape_when_names_are_unknown():
     assert load_motion_shape_error(renamed) < 15.0
 
 
-def load_motion_shape_error(clip: BVHClip) -> float:
-    from model.mocap.bvh import clip_height, guess_unit_scale, retarget_error_mm, retarget_mapped
+def load_motion_shape_error(clip: MotionClip) -> float:
+    from model.mocap.clip import clip_height, guess_unit_scale
+    from model.mocap.retarget import retarget_error_mm, retarget_mapped
 
     mapping = map_joints(clip)
     scale = guess_unit_scale(clip_height(clip))
@@ -94,7 +96,7 @@ def load_motion_shape_error(clip: BVHClip) -> float:
 
 def test_mapping_file_overrides_and_bad_mapping_files(tmp_path):
     clip = read_bvh(MOCAP / "3dsmax_131_01_first40.bvh")
-    renamed = BVHClip([f"b{k}" for k in range(len(clip.names))], clip.parents, clip.offsets, {},
+    renamed = MotionClip([f"b{k}" for k in range(len(clip.names))], clip.parents, clip.offsets, {},
                       clip.local_rotations, clip.root_translation, clip.frame_time)  # fmt: skip
     # no end sites: the shape fallback cannot tell the head; a mapping file names every joint
     by_name = map_joints(clip)
@@ -152,12 +154,12 @@ def test_implausible_units_are_rejected(tmp_path):
     """A body 20 m tall (a BVH in metres scaled by 10 by mistake) is rejected with that reason."""
     text = (FIX / "bvh" / "cmu_01_01_first120.bvh").read_text()
     clip = read_bvh(FIX / "bvh" / "cmu_01_01_first120.bvh")
-    from model.mocap.bvh import retarget_bvh
+    from model.mocap.retarget import retarget_clip
 
-    huge = BVHClip(clip.names, clip.parents, clip.offsets * 0.0564 * 11.5, {k: v * 0.65 for k, v in clip.end_sites.items()},
+    huge = MotionClip(clip.names, clip.parents, clip.offsets * 0.0564 * 11.5, {k: v * 0.65 for k, v in clip.end_sites.items()},
                    clip.local_rotations, clip.root_translation * 0.65, clip.frame_time)  # fmt: skip
     with pytest.raises(MotionFileError, match="implausible units"):
-        retarget_bvh(huge, path="huge.bvh")
+        retarget_clip(huge, path="huge.bvh")
     assert text  # the fixture itself reads (above)
 
 
@@ -197,7 +199,8 @@ def test_labels_mean_the_same_whatever_the_rest_pose():
     a = load_motion(FIX / "bvh" / "cmu_01_01_first120.bvh")
     mapping = map_joints(clip)
     # a second skeleton: the same world motion, rest pose with the upper arms hanging 70 degrees down
-    from model.mocap.bvh import clip_height, guess_unit_scale, retarget_mapped
+    from model.mocap.clip import clip_height, guess_unit_scale
+    from model.mocap.retarget import retarget_mapped
     from model.rotations import elementary_rotation
 
     names = clip.names
@@ -219,7 +222,7 @@ def test_labels_mean_the_same_whatever_the_rest_pose():
         for k in [arm, *below]:
             if k in ends:
                 ends[k] = turn @ ends[k]
-    other = BVHClip(names, clip.parents, offsets, ends, local, clip.root_translation, clip.frame_time)
+    other = MotionClip(names, clip.parents, offsets, ends, local, clip.root_translation, clip.frame_time)
     # the world motion is the same
     assert np.abs(other.world()[0] - clip.world()[0]).max() < 1e-9
     scale = guess_unit_scale(clip_height(clip))

@@ -85,12 +85,13 @@ def test_bundled_model_on_real_motion_it_never_saw():
     (A random network scores about 300 mm and 90 degrees here; the full-clip numbers are in the model card.)
     """
     from model.body_points import keypoints_3d
-    from model.mocap.bvh import read_bvh, retarget_bvh
+    from model.mocap.bvh import read_bvh
+    from model.mocap.retarget import retarget_clip
     from model.rotations import quat_to_matrix
     from model.training import evaluation as E
     from model.training.synthesis import detector_noise, gravity_frame
 
-    ref = retarget_bvh(read_bvh(Path(__file__).resolve().parents[1] / "fixtures" / "bvh" / "cmu_01_01_first120.bvh"))
+    ref = retarget_clip(read_bvh(Path(__file__).resolve().parents[1] / "fixtures" / "bvh" / "cmu_01_01_first120.bvh"))
     kp, _ = keypoints_3d(ref.rotations[None], ref.skeleton.offsets[None], ref.root_translation[None])
     cam = E.fixed_cameras(ref.root_translation.mean(0))[0]
     px, _ = cam.project(kp)

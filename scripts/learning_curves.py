@@ -1,0 +1,143 @@
+"""Learning curves of a training run: the numbers ``train.py`` logs every ``--curve-every`` steps, the real-video
+development set scored for each weights snapshot, and (when present) the rendered real-detector set, drawn as one PNG.
+
+    python scripts/learning_curves.py runs/NAME [--realvideo ../shared/data/realvideo/pose2sim_trial1]
+                                      [--renders runs/detector] [--png FILE.png]
+
+Reads ``runs/NAME/curves.jsonl`` (train.py: the training split at exact 2D, the validation subjects at exact 2D and
+at MediaPipe's measured profile: the model, its rotations on the true skeleton, the true rotations on its skeleton,
+MPJAE), scores every ``weights_step*.npz`` not yet scored on the real-video set (MediaPipe 2D of cam01, cam02, cam04
+against the reference triangulated without that camera, PA-MPJPE mm; appended to ``realvideo.jsonl``), reads
+``results_weights_step*.json`` from ``--renders`` (scripts/detector_renders.py --weights ...), and draws
+``runs/NAME/curves.png``. Prints one line per curve point.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+REAL_CAMERAS = ("cam01", "cam02", "cam04")
+
+
+def score_realvideo(run: Path, realvideo: Path) -> list[dict]:
+    """Every snapshot of the run on the real-video set (cached in ``realvideo.jsonl``)."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from evaluate import evaluate_keypoints
+
+    cache = run / "realvideo.jsonl"
+    done = (
+        {json.loads(line)["step"]: json.loads(line) for line in cache.read_text().splitlines()}
+        if cache.exists()
+        else {}
+    )
+    for weights in sorted(run.glob("weights_step*.npz"), key=_step):
+        step = _step(weights)
+        if step in done:
+            continue
+        per = {}
+        for cam in REAL_CAMERAS:
+            res = evaluate_keypoints(str(realvideo / f"{cam}_json"), str(realvideo / f"reference_3d_without_{cam}.trc"),
+                                     str(weights), fps=60.0)  # fmt: skip
+            per[cam] = round(res["pa_mpjpe_mm"], 1)
+        point = {
+            "step": step,
+            "per_camera_pa_mpjpe_mm": per,
+            "mean_pa_mpjpe_mm": round(float(np.mean(list(per.values()))), 1),
+        }
+        done[step] = point
+        with cache.open("a") as fh:
+            fh.write(json.dumps(point) + "\n")
+    return [done[k] for k in sorted(done)]
+
+
+def read_renders(renders: Path | None) -> list[dict]:
+    if renders is None or not renders.is_dir():
+        return []
+    out = []
+    for path in renders.glob("results_weights_step*.json"):
+        res = json.loads(path.read_text())
+        out.append({"step": _step(path), "pa_mpjpe_mm": res["model_pa_mpjpe_mm"],
+                    "mediapipe_world_mm": res.get("mediapipe_world_landmarks_pa_mpjpe_mm")})  # fmt: skip
+    return sorted(out, key=lambda r: r["step"])
+
+
+def _step(path: Path) -> int:
+    m = re.search(r"step(\d+)", path.name)
+    return int(m.group(1)) if m else -1
+
+
+def draw(run: Path, curves: list[dict], real: list[dict], renders: list[dict], png: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(13, 4.8))
+    steps = [c["step"] for c in curves]
+    styles = {"train_exact": "tab:green", "validation_exact": "tab:blue", "validation_mediapipe": "tab:purple"}
+    for name, colour in styles.items():
+        if curves and name in curves[0]:
+            ax.plot(steps, [c[name]["model_mm"] for c in curves], color=colour, label=f"{name}: model")
+            ax.plot(steps, [c[name]["rotations_on_true_skeleton_mm"] for c in curves], color=colour, ls="--",
+                    label=f"{name}: its rotations, true skeleton")  # fmt: skip
+            ax2.plot(steps, [c[name]["mpjae_deg"] for c in curves], color=colour, label=f"{name}: MPJAE")
+    if real:
+        ax.plot([r["step"] for r in real], [r["mean_pa_mpjpe_mm"] for r in real], "o-", color="tab:red",
+                label="real video (pose2sim cam01/02/04)")  # fmt: skip
+        ax.axhline(98.1, color="tab:red", ls=":", lw=1, label="real video: MediaPipe's own 3D (98.1)")
+        ax.axhline(114.5, color="grey", ls=":", lw=1, label="real video: oracle constant pose (114.5)")
+    if renders:
+        ax.plot([r["step"] for r in renders], [r["pa_mpjpe_mm"] for r in renders], "s-", color="tab:orange",
+                label="rendered bodies, MediaPipe 2D")  # fmt: skip
+    ax.set_xlabel("step")
+    ax.set_ylabel("PA-MPJPE (mm)")
+    ax.set_title(f"{run.name}: joint position error")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    ax2.set_xlabel("step")
+    ax2.set_ylabel("MPJAE (degrees)")
+    ax2.set_title("joint angle error")
+    ax2.grid(alpha=0.3)
+    ax2.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(png, dpi=90)
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("run", type=Path)
+    p.add_argument("--realvideo", type=Path, default=ROOT.parent / "shared" / "data" / "realvideo" / "pose2sim_trial1")
+    p.add_argument("--renders", type=Path, default=None)
+    p.add_argument("--png", type=Path, default=None)
+    args = p.parse_args(argv)
+    path = args.run / "curves.jsonl"
+    curves = [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+    real = score_realvideo(args.run, args.realvideo) if args.realvideo.is_dir() else []
+    renders = read_renders(args.renders)
+    real_by_step = {r["step"]: r for r in real}
+    for c in curves:
+        line = [f"step {c['step']:6d}"]
+        for name in ("train_exact", "validation_exact", "validation_mediapipe"):
+            if name in c:
+                m = c[name]
+                line.append(f"{name} {m['model_mm']:.1f} mm (rot/true {m['rotations_on_true_skeleton_mm']:.1f}, "
+                            f"true/its {m['true_rotations_on_its_skeleton_mm']:.1f}) {m['mpjae_deg']:.1f} deg")  # fmt: skip
+        if c["step"] in real_by_step:
+            line.append(f"real video {real_by_step[c['step']]['mean_pa_mpjpe_mm']:.1f} mm")
+        print(" | ".join(line))
+    draw(args.run, curves, real, renders, args.png or args.run / "curves.png")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
