@@ -10,7 +10,7 @@ from typing import Any
 import bpy
 from bpy_extras.io_utils import ExportHelper, ImportHelper
 
-from ..model.pipeline import LAST_BACKEND, UpliftResult
+from ..model.pipeline import UpliftResult
 from .preferences import TORCH_VARIANTS, addon_preferences
 from .properties import OPTION_PROPS, OperatorReturn, UpliftOptionProps, scene_settings
 
@@ -46,31 +46,32 @@ class POSE_UPLIFT_OT_import_keypoints(UpliftOptionProps, bpy.types.Operator, Imp
         path = self.filepath
         if (not path or os.path.isdir(path) or path.endswith(os.sep)) and self.directory:
             path = self.directory  # a folder of OpenPose JSON files
+        options = self.uplift_options()
         try:
             tracks = read_tracks(path.rstrip(os.sep) or path)
         except KeypointFileError as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
-        if self.person >= len(tracks):
-            self.report({"ERROR"}, f"{path}: person {self.person} asked for, the file has {len(tracks)} (from 0)")
+        if options.person >= len(tracks):
+            self.report({"ERROR"}, f"{path}: person {options.person} asked for, the file has {len(tracks)} (from 0)")
             return {"CANCELLED"}
-        main = tracks[self.person]
+        main = tracks[options.person]
         settings = scene_settings(context)
         settings.filepath = path
         settings.source_format = main.source_format
         settings.source_layout = main.source_layout
         settings.frames = main.num_frames
-        settings.fps = main.fps or 0.0
+        settings.file_fps = main.fps or 0.0
         settings.people = len(tracks)
         settings.confident_fraction = main.confident_fraction()
         for name in OPTION_PROPS:
             setattr(settings, name, getattr(self, name))
         from ..model.pipeline import find_gaps
 
-        gaps, _, _ = find_gaps(main, self.uplift_options(), float(self.fps_override or main.fps or 30.0))
+        gaps, _, _ = find_gaps(main, options, float(options.fps or main.fps or 30.0))
         settings.gaps_summary = gaps.summary()
         self.report({"INFO"}, f"{main.source_format}: {main.num_frames} frames, {len(tracks)} people; "
-                              f"person {self.person}: {gaps.summary()}")  # fmt: skip
+                              f"person {options.person}: {gaps.summary()}")  # fmt: skip
         if self.uplift:
             mode = "EXEC_DEFAULT" if bpy.app.background else "INVOKE_DEFAULT"
             return bpy.ops.pose_uplift.uplift(mode)  # type: ignore[attr-defined,no-any-return]
@@ -176,11 +177,12 @@ class POSE_UPLIFT_OT_uplift(bpy.types.Operator):
             self.report({"ERROR"}, f"{self._path}: {_first_line(exc)}")
             return {"CANCELLED"}
         keyed = int(result.keyed.sum())
-        backend = f"{LAST_BACKEND.get('backend', '')} on {LAST_BACKEND.get('device', '')}"
+        backend = result.ran_on
         self.report({"INFO"}, f"{obj.name}: {keyed} frames keyed at {motion.fps:g} fps in action {action.name} "
                               f"({backend}); {result.gaps.summary()}")  # fmt: skip
         settings.gaps_summary = result.gaps.summary()
         settings.last_backend = backend
+        settings.last_notes = "; ".join(result.notes)
         return {"FINISHED"}
 
     # -- synchronous (background mode, scripts) ----------------------------------------------------------------------

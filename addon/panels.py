@@ -5,7 +5,7 @@ from __future__ import annotations
 import bpy
 
 from .preferences import addon_preferences
-from .properties import scene_settings
+from .properties import OPTION_PROPS, scene_settings
 
 
 def _wrap(text: str, width: int) -> list[str]:
@@ -34,7 +34,7 @@ class VIEW3D_PT_pose_uplift(bpy.types.Panel):
             col = box.column(align=True)
             col.label(text=bpy.path.basename(settings.filepath.rstrip("/\\")) or settings.filepath, icon="FILE")
             col.label(text=f"{settings.source_format} ({settings.source_layout})")
-            fps = f"{settings.fps:g} fps" if settings.fps else "fps unknown (30 assumed)"
+            fps = f"{settings.file_fps:g} fps" if settings.file_fps else "fps unknown (30 assumed)"
             col.label(text=f"{settings.frames} frames, {fps}, {settings.people} people")
             col.label(text=f"{100 * settings.confident_fraction:.0f}% points confident")
             if settings.gaps_summary:
@@ -48,15 +48,8 @@ class VIEW3D_PT_pose_uplift(bpy.types.Panel):
         col = layout.column(align=True)
         col.use_property_split = True
         col.use_property_decorate = False
-        col.prop(settings, "person")
-        col.prop(settings, "confidence")
-        col.prop(settings, "fps_override")
-        col.prop(settings, "frame_start")
-        col.prop(settings, "update_scene")
-        col.prop(settings, "scale")
-        col.prop(settings, "smooth")
-        col.prop(settings, "flip")
-        col.prop(settings, "gaps")
+        for name in OPTION_PROPS:
+            col.prop(settings, name)
         layout.prop(settings, "target", expand=True)
         if settings.target == "RIG":
             layout.prop(settings, "rig")

@@ -14,7 +14,6 @@ from typing import Any
 
 from ..model.motion import Motion
 from ..model.pipeline import (
-    LAST_BACKEND,
     UpliftOptions,
     UpliftResult,
     clip_name,
@@ -25,7 +24,7 @@ from ..model.pipeline import (
 )
 from ..model.uplift import DEFAULT_WEIGHTS
 
-__all__ = ["LAST_BACKEND", "UpliftOptions", "UpliftResult", "apply_to_new_armature", "apply_to_rig", "clip_name",
+__all__ = ["UpliftOptions", "UpliftResult", "apply_to_new_armature", "apply_to_rig", "clip_name",
            "get_uplifter", "read_person", "scaled_motion", "uplift"]  # fmt: skip
 
 
@@ -59,7 +58,7 @@ def apply_to_new_armature(context: Any, result: UpliftResult, options: UpliftOpt
         "source_format": keypoints.source_format,
         "person": options.person,
         "model": DEFAULT_WEIGHTS.name,
-        "backend": f"{LAST_BACKEND.get('backend', '')}-{LAST_BACKEND.get('device', '')}",
+        "backend": f"{result.backend}-{result.device}",
         "fps": motion.fps,
         "frames": motion.num_frames,
         "settings": str({k: v for k, v in asdict(options).items() if k not in ("backend", "device")}),

@@ -43,8 +43,9 @@ class POSE_UPLIFT_AP_preferences(bpy.types.AddonPreferences):
     )
 
     def draw(self, context: bpy.types.Context) -> None:
-        from .pipeline import LAST_BACKEND
+        from .properties import scene_settings
 
+        settings = scene_settings(context)
         layout = self.layout
         row = layout.row()
         row.prop(self, "backend")
@@ -52,10 +53,9 @@ class POSE_UPLIFT_AP_preferences(bpy.types.AddonPreferences):
         box = layout.box()
         torch_found = importlib.util.find_spec("torch") is not None
         box.label(text="PyTorch: " + ("found" if torch_found else "not installed (the numpy backend is used)"))
-        if LAST_BACKEND:
-            used = f"Last run: {LAST_BACKEND['backend']} on {LAST_BACKEND['device'].upper()}"
-            box.label(text=used)
-            for note in LAST_BACKEND.get("notes", []):
+        if settings.last_backend:
+            box.label(text=f"Last run in this scene: {settings.last_backend}")
+            for note in filter(None, settings.last_notes.split("; ")):
                 box.label(text=note, icon="INFO")
         else:
             why = "PyTorch" if torch_found and self.backend != "NUMPY" else "NumPy"

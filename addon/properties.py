@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from dataclasses import Field
+from typing import Any, Literal
 
 import bpy
 
-if TYPE_CHECKING:
-    from ..model.pipeline import UpliftOptions
+from ..model.pipeline import UpliftOptions, option_fields
 
 OperatorReturn = Literal["RUNNING_MODAL", "CANCELLED", "FINISHED", "PASS_THROUGH", "INTERFACE"]
 
@@ -36,67 +36,31 @@ def _preset_items(self: Any, context: Any) -> list[tuple[str, str, str]]:
 _PRESET_ITEMS: list[tuple[str, str, str]] = []
 
 
-class UpliftOptionProps:
-    """The uplift options, declared once: the scene settings (side panel) and the import operator both inherit them,
-    and ``uplift_options()`` turns them into ``model.pipeline.UpliftOptions`` (whose ``OPTION_HELP`` gives the tooltips)."""
+def _blender_property(f: Field) -> Any:
+    """The Blender property of one option of ``UpliftOptions`` (its default, label, help and range)."""
+    meta = f.metadata
+    kw: dict[str, Any] = {"name": meta["label"], "description": meta["help"], "default": f.default}
+    if "choices" in meta:
+        return bpy.props.EnumProperty(items=meta["choices"], **kw)
+    if f.type == "bool":
+        return bpy.props.BoolProperty(**kw)
+    kw |= {k: meta[k] for k in ("min", "max", "subtype") if k in meta}
+    return (bpy.props.IntProperty if f.type == "int" else bpy.props.FloatProperty)(**kw)
 
-    person: bpy.props.IntProperty(name="Person", min=0, description="Which person (track) of the file, from 0")
-    confidence: bpy.props.FloatProperty(
-        name="Min Confidence",
-        min=0.0,
-        max=1.0,
-        default=0.0,
-        description="Points below this confidence count as missing",
-    )
-    fps_override: bpy.props.FloatProperty(
-        name="FPS", min=0.0, max=1000.0, default=0.0,
-        description="Frame rate of the clip; 0 uses the file's (30 when it has none)",
-    )  # fmt: skip
-    frame_start: bpy.props.IntProperty(name="Start Frame", default=1, description="Scene frame of the file's frame 0")
-    update_scene: bpy.props.BoolProperty(
-        name="Set Scene Timing", default=True, description="Set the scene's frame rate and frame range to the clip's"
-    )
-    scale: bpy.props.FloatProperty(name="Scale", min=0.0001, max=1000.0, default=1.0)
-    smooth: bpy.props.FloatProperty(
-        name="Smoothing", min=0.0, max=1.0, default=0.0, subtype="FACTOR",
-        description="Temporal smoothing of rotations and root path (Savitzky-Golay on the rotation manifold); 0 is off",
-    )  # fmt: skip
-    flip: bpy.props.BoolProperty(
-        name="Mirror Averaging", default=False,
-        description="Also uplift the mirrored video and average both (twice the work, slightly more accurate)",
-    )  # fmt: skip
-    gaps: bpy.props.EnumProperty(
-        name="Missing Frames",
-        items=(
-            ("trim", "Trim and Bridge", "Cut frames without the person at the ends, bridge gaps up to a second, "
-             "leave longer gaps unkeyed (the armature holds its last pose)"),
-            ("keep", "Key Every Frame", "Key every frame, including the network's guesses where nobody was seen"),
-        ),
-        default="trim",
-    )  # fmt: skip
+
+class UpliftOptionProps:
+    """The uplift options as Blender properties, made from ``model.pipeline.UpliftOptions`` (one declaration): the
+    scene settings (side panel) and the import operator both inherit them."""
+
+    __annotations__ = {f.name: _blender_property(f) for f in option_fields()}
 
     def uplift_options(self, backend: str = "auto", device: str = "auto") -> UpliftOptions:
-        from ..model.pipeline import UpliftOptions
-
-        return UpliftOptions(
-            person=self.person, confidence=self.confidence, fps=self.fps_override, frame_start=self.frame_start,
-            update_scene=self.update_scene, smooth=self.smooth, scale=self.scale, backend=backend, device=device,
-            flip=self.flip, gaps=self.gaps,
-        )  # fmt: skip
+        return UpliftOptions(**{f.name: getattr(self, f.name) for f in option_fields()}, backend=backend,
+                             device=device)  # fmt: skip
 
 
-#: The option names of ``UpliftOptionProps`` (copied from the import operator to the scene settings).
-OPTION_PROPS = (
-    "person",
-    "confidence",
-    "fps_override",
-    "frame_start",
-    "update_scene",
-    "scale",
-    "smooth",
-    "flip",
-    "gaps",
-)
+#: The option names (copied from the import operator to the scene settings, drawn in the panel).
+OPTION_PROPS = tuple(f.name for f in option_fields())
 
 
 class POSE_UPLIFT_PG_settings(UpliftOptionProps, bpy.types.PropertyGroup):
@@ -105,11 +69,12 @@ class POSE_UPLIFT_PG_settings(UpliftOptionProps, bpy.types.PropertyGroup):
     source_format: bpy.props.StringProperty(name="Format")
     source_layout: bpy.props.StringProperty(name="Layout")
     frames: bpy.props.IntProperty(name="Frames", min=0)
-    fps: bpy.props.FloatProperty(name="FPS", min=0.0)
+    file_fps: bpy.props.FloatProperty(name="File FPS", min=0.0)
     people: bpy.props.IntProperty(name="People", min=0)
     confident_fraction: bpy.props.FloatProperty(name="Confident points", subtype="FACTOR", min=0.0, max=1.0)
     gaps_summary: bpy.props.StringProperty(name="Missing Frames", description="Frames without the chosen person")
     last_backend: bpy.props.StringProperty(name="Last Run", description="The backend and device the last uplift used")
+    last_notes: bpy.props.StringProperty(name="Notes", description="Why the last uplift ran where it did")
     target: bpy.props.EnumProperty(
         name="Target",
         items=(

@@ -11,7 +11,7 @@ frame; temporal transformer layers attend across the frames. The outputs, in ord
 | ``up`` | 3 | the world's up direction in camera coordinates (x right, y down, z forward), not normalised |
 | ``log_bones`` | 21 | natural log of each non-root joint's bone length (its offset's norm), metres |
 
-| rotation representation | r | to a rotation matrix (``rotation_to_matrix``) |
+| rotation representation | r | to a rotation matrix (``rotations.rotation_to_matrix``) |
 |---|---|---|
 | ``6d`` (bundled) | 6 | the first two columns, Gram-Schmidt orthogonalised (Zhou et al.) |
 | ``quaternion`` | 4 | (w, x, y, z), normalised |
@@ -33,7 +33,6 @@ from typing import Any
 import numpy as np
 
 from .keypoints import NUM_KEYPOINTS
-from .rotations import axis_angle_to_matrix, matrix_orthogonalize, matrix_to_sixd, quat_to_matrix, sixd_to_matrix
 from .skeleton import NUM_JOINTS
 
 WEIGHTS_FORMAT = "pose_uplift.weights/1"
@@ -59,31 +58,6 @@ class NetworkConfig:
         return NUM_JOINTS * self.rotation_size + 3 + 3 + (NUM_JOINTS - 1)
 
 
-def rotation_to_matrix(raw: Any, kind: str) -> Any:
-    """The network's raw rotation output (..., size) -> rotation matrices (..., 3, 3), any backend."""
-    if kind == "6d":
-        return sixd_to_matrix(raw)
-    if kind == "quaternion":
-        return quat_to_matrix(raw)
-    if kind == "axis_angle":
-        return axis_angle_to_matrix(raw)
-    if kind == "matrix":
-        return matrix_orthogonalize(raw.reshape(*raw.shape[:-1], 3, 3))
-    raise ValueError(f"unknown rotation representation {kind!r}")
-
-
-def matrix_to_rotation(m: Any, kind: str) -> Any:
-    from .rotations import matrix_to_axis_angle, matrix_to_quat
-
-    if kind == "6d":
-        return matrix_to_sixd(m)
-    if kind == "quaternion":
-        return matrix_to_quat(m)
-    if kind == "axis_angle":
-        return matrix_to_axis_angle(m)
-    return m.reshape(*m.shape[:-2], 9)
-
-
 def split_outputs(out: Any, config: NetworkConfig) -> dict[str, Any]:
     """Raw (..., output_size) -> named parts."""
     n = NUM_JOINTS * config.rotation_size
@@ -96,13 +70,7 @@ def split_outputs(out: Any, config: NetworkConfig) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------------------------------- torch
-
-
-def build_torch(config: NetworkConfig) -> Any:
-    """The torch module (:class:`.network_torch.UpliftNet`); torch is imported here, at first use, never at import."""
-    from .network_torch import UpliftNet
-
-    return UpliftNet(config)
+# (the torch module itself is model.network_torch.UpliftNet, imported where it is used)
 
 
 def torch_state_to_arrays(module: Any) -> dict[str, np.ndarray]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import Field, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -32,41 +32,59 @@ from .uplift import DEFAULT_WEIGHTS, Uplifter
 #: Fewer confident points than this fraction over the whole clip: refused with a one-line error.
 MIN_CONFIDENT_FRACTION = 0.05
 
-GAP_MODES = ("trim", "keep")
+
+def _option(default: Any, label: str, help: str, **extra: Any) -> Any:
+    """An option field: its default, and (metadata) the label, one-line help and range every front end shows."""
+    return field(default=default, metadata={"label": label, "help": help, **extra})
 
 
 @dataclass
 class UpliftOptions:
-    """Every option of an uplift; the side panel, the import operator and the batch script's flags are made from
-    these fields (see ``OPTION_HELP``)."""
+    """Every option of an uplift, declared once here: name, type, default, range, label and help. The Blender
+    properties of the side panel and the import dialog, the panel's rows and the batch script's flags are all made
+    from these fields (``option_fields``); ``backend`` and ``device`` come from the add-on's preferences."""
 
-    person: int = 0  # index into the file's tracks (people), in the order the reader gives
-    confidence: float = 0.0  # points below this confidence are masked (treated as missing)
-    fps: float = 0.0  # 0: the file's frame rate (30 when the file has none)
-    frame_start: int = 1
-    update_scene: bool = True  # set the scene's fps and frame range to the clip's
-    smooth: float = 0.0  # 0..1, see model.smoothing
-    scale: float = 1.0
-    backend: str = "auto"  # auto | torch | numpy
-    device: str = "auto"  # auto | cpu | cuda
-    flip: bool = False  # mirror averaging: each window also uplifted mirrored, both averaged (2x the work)
-    gaps: str = "trim"  # trim | keep (see the module docstring)
-    bridge_seconds: float = 1.0  # inner gaps up to this long are bridged; longer ones are left unkeyed
+    person: int = _option(0, "Person", "Which person (track) of the file, from 0", min=0)
+    confidence: float = _option(0.0, "Min Confidence", "Points below this confidence count as missing (0 to 1)",
+                                min=0.0, max=1.0)  # fmt: skip
+    fps: float = _option(0.0, "FPS", "Frame rate of the clip; 0 uses the file's (30 when it has none)", min=0.0,
+                         max=1000.0)  # fmt: skip
+    frame_start: int = _option(1, "Start Frame", "Scene frame of the file's frame 0")
+    update_scene: bool = _option(True, "Set Scene Timing", "Set the scene's frame rate and frame range to the clip's")
+    smooth: float = _option(0.0, "Smoothing", "Temporal smoothing of rotations and root path, 0 (off) to 1", min=0.0,
+                            max=1.0, subtype="FACTOR")  # fmt: skip
+    scale: float = _option(1.0, "Scale", "Scale of the body and its motion", min=0.0001, max=1000.0)
+    flip: bool = _option(False, "Mirror Averaging",
+                         "Also uplift the mirrored video and average both (twice the work, slightly more accurate)")  # fmt: skip
+    gaps: str = _option("trim", "Missing Frames", "Frames without the person", choices=(
+        ("trim", "Trim and Bridge", "Cut frames without the person at the ends, bridge short gaps, leave longer gaps "
+         "unkeyed (the armature holds its last pose)"),
+        ("keep", "Key Every Frame", "Key every frame, including the network's guesses where nobody was seen"),
+    ))  # fmt: skip
+    bridge_seconds: float = _option(1.0, "Bridge Gaps Up To",
+                                    "Inner gaps up to this many seconds are bridged by the network; longer ones are "
+                                    "left unkeyed", min=0.0, max=60.0)  # fmt: skip
+    backend: str = "auto"  # auto | torch | numpy (the preferences)
+    device: str = "auto"  # auto | cpu | cuda (the preferences)
 
 
-#: One-line descriptions of the options (tooltips and ``--help``).
-OPTION_HELP: dict[str, str] = {
-    "person": "which person (track) of the file, from 0",
-    "confidence": "points below this confidence count as missing (0 to 1)",
-    "fps": "frame rate of the clip; 0 uses the file's (30 when it has none)",
-    "frame_start": "scene frame of the clip's first frame",
-    "update_scene": "set the scene's frame rate and frame range to the clip's",
-    "smooth": "temporal smoothing of rotations and root path, 0 (off) to 1",
-    "scale": "scale of the body and its motion",
-    "flip": "also uplift the mirrored video and average both (twice the work)",
-    "gaps": "frames with nobody: trim the ends, bridge short gaps, leave long ones unkeyed (trim), or key all (keep)",
-    "bridge_seconds": "inner gaps up to this many seconds are bridged by the network",
-}
+def option_fields() -> list[Field]:
+    """The user-facing options of :class:`UpliftOptions`, in order (every field with a label)."""
+    return [f for f in fields(UpliftOptions) if "label" in f.metadata]
+
+
+def check_options(options: UpliftOptions) -> str | None:
+    """None, or one line naming the first option outside its range or choices."""
+    for f in option_fields():
+        value, meta = getattr(options, f.name), f.metadata
+        if "choices" in meta and value not in [c[0] for c in meta["choices"]]:
+            return f"{f.name} must be one of {', '.join(c[0] for c in meta['choices'])}, got {value!r}"
+        if ("min" in meta and value < meta["min"]) or ("max" in meta and value > meta["max"]):
+            return f"{f.name} must be within {meta.get('min', '-inf')} and {meta.get('max', 'inf')}, got {value}"
+    return None
+
+
+GAP_MODES = tuple(c[0] for c in next(f for f in fields(UpliftOptions) if f.name == "gaps").metadata["choices"])
 
 
 def read_person(path: str | Path, options: UpliftOptions) -> Keypoints2D:
@@ -166,12 +184,18 @@ class UpliftResult:
     keyed: np.ndarray  # (T,) bool: frames to key (False inside long gaps)
     detected: np.ndarray  # (T,) bool: the person was detected in the frame
     gaps: Gaps
-    notes: list[str]
+    backend: str  # what ran: "torch" or "numpy"
+    device: str  # "cpu" or "cuda"
+    notes: list[str]  # why (e.g. CUDA asked for, none found)
+
+    @property
+    def ran_on(self) -> str:
+        """E.g. "numpy on cpu"."""
+        return f"{self.backend} on {self.device}"
 
 
 _UPLIFTERS: dict[tuple[str, str, str], Uplifter] = {}
 _LOCK = threading.Lock()
-LAST_BACKEND: dict[str, Any] = {}  # what the last run used and why, shown in the panel and preferences
 
 
 def get_uplifter(backend: str = "auto", device: str = "auto", weights: str | Path | None = None) -> Uplifter:
@@ -204,10 +228,10 @@ def uplift(
     motion = smooth_motion(motion, options.smooth)
     if options.scale != 1.0:
         motion = scaled_motion(motion, options.scale)
-    LAST_BACKEND.update(backend=uplifter.backend, device=uplifter.device, notes=list(uplifter.notes))
     frames = np.arange(span.start, span.stop)
     detected = (pts[..., 2] > 0).any(-1)
-    return UpliftResult(motion, keypoints, frames, keyed, detected, gaps, list(uplifter.notes))
+    return UpliftResult(motion, keypoints, frames, keyed, detected, gaps, uplifter.backend, uplifter.device,
+                        list(uplifter.notes))  # fmt: skip
 
 
 def scaled_motion(motion: Motion, scale: float) -> Motion:

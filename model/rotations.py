@@ -395,3 +395,28 @@ __all__ = [
     "rotation_between",
     "sixd_to_matrix",
 ]
+
+
+def rotation_to_matrix(raw: Any, kind: str) -> Any:
+    """A rotation representation ('6d', 'quaternion', 'axis_angle', 'matrix'; ..., size) -> rotation matrices
+    (..., 3, 3), any backend (the matrix one orthogonalised by SVD)."""
+    if kind == "6d":
+        return sixd_to_matrix(raw)
+    if kind == "quaternion":
+        return quat_to_matrix(raw)
+    if kind == "axis_angle":
+        return axis_angle_to_matrix(raw)
+    if kind == "matrix":
+        return matrix_orthogonalize(raw.reshape(*raw.shape[:-1], 3, 3))
+    raise ValueError(f"unknown rotation representation {kind!r}")
+
+
+def matrix_to_rotation(m: Any, kind: str) -> Any:
+    """Rotation matrices (..., 3, 3) -> a rotation representation (..., size), any backend."""
+    if kind == "6d":
+        return matrix_to_sixd(m)
+    if kind == "quaternion":
+        return matrix_to_quat(m)
+    if kind == "axis_angle":
+        return matrix_to_axis_angle(m)
+    return m.reshape(*m.shape[:-2], 9)

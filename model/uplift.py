@@ -18,8 +18,15 @@ import numpy as np
 from .features import blend_weights, normalise_window, resample_points, window_starts
 from .keypoints import HALPE_MIRROR, Keypoints2D
 from .motion import Motion, resample
-from .network import NetworkConfig, load_weights, numpy_forward, rotation_to_matrix, split_outputs
-from .rotations import matrix_to_quat, matrix_to_sixd, mirror_matrix, quat_continuity, sixd_to_matrix
+from .network import NetworkConfig, load_weights, numpy_forward, split_outputs
+from .rotations import (
+    matrix_to_quat,
+    matrix_to_sixd,
+    mirror_matrix,
+    quat_continuity,
+    rotation_to_matrix,
+    sixd_to_matrix,
+)
 from .skeleton import MIRROR, NUM_JOINTS, Skeleton
 
 DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "weights" / "pose_uplift.npz"
@@ -64,10 +71,10 @@ class Uplifter:
             return numpy_forward(windows, self.arrays, self.config)
         import torch
 
-        from .network import build_torch
+        from .network_torch import UpliftNet
 
         if self._torch_model is None:
-            model = build_torch(self.config)
+            model = UpliftNet(self.config)
             model.load_state_dict({k: torch.as_tensor(v) for k, v in self.arrays.items()})
             self._torch_model = model.to(self.device).eval()
         with torch.inference_mode():

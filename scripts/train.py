@@ -30,15 +30,8 @@ sys.path.insert(0, str(ROOT))
 
 from model import rotations as R  # noqa: E402
 from model.mocap import read_motion  # noqa: E402
-from model.network import (  # noqa: E402
-    NetworkConfig,
-    build_torch,
-    matrix_to_rotation,
-    rotation_to_matrix,
-    save_weights,
-    split_outputs,
-    torch_state_to_arrays,
-)
+from model.network import NetworkConfig, save_weights, split_outputs, torch_state_to_arrays  # noqa: E402
+from model.rotations import matrix_to_rotation, rotation_to_matrix  # noqa: E402
 from model.skeleton import NUM_JOINTS  # noqa: E402
 from model.training.synthesis import JOINT_RANGES, clip_from_motion, make_batch  # noqa: E402
 
@@ -197,7 +190,9 @@ def main(argv: list[str] | None = None) -> int:
     cfg = replace(NetworkConfig(), rotation=args.rotation, dim=args.dim, layers=args.layers, mlp=2 * args.dim,
                   window=args.window)  # fmt: skip
     torch.manual_seed(args.seed)
-    model = build_torch(cfg).to(device)
+    from model.network_torch import UpliftNet
+
+    model = UpliftNet(cfg).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
     step = 0
     ckpt = args.out / "checkpoint.pt"

@@ -28,19 +28,16 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import fields
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from model.pipeline import GAP_MODES, OPTION_HELP, UpliftOptions  # noqa: E402
+from model.pipeline import UpliftOptions, check_options, option_fields  # noqa: E402
 
 EXPORTS = ("blend", "fbx", "bvh", "glb")
 KEYPOINT_SUFFIXES = {".json", ".csv", ".trc", ".npy", ".npz"}
 _TEMP_REPO = "pose_uplift_batch"
-#: UpliftOptions fields that are flags of this script (the Blender-only scene options are not).
-_OPTION_FLAGS = ("person", "confidence", "fps", "smooth", "scale", "flip", "gaps", "bridge_seconds", "frame_start")
 
 
 def script_args(argv: list[str]) -> list[str]:
@@ -61,30 +58,27 @@ def parse_args(args: list[str]) -> argparse.Namespace:
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto", help="device for the torch backend")
     p.add_argument("--jobs", type=int, default=1, help="worker processes, each taking a share of the clips")
     p.add_argument("--overwrite", action="store_true", help="replace existing outputs (otherwise they are skipped)")
-    defaults = UpliftOptions()
-    for f in fields(UpliftOptions):
-        if f.name not in _OPTION_FLAGS:
-            continue
-        flag = "--" + f.name.replace("_", "-")
-        value = getattr(defaults, f.name)
-        if isinstance(value, bool):
-            p.add_argument(flag, action="store_true", help=OPTION_HELP[f.name])
-        elif f.name == "gaps":
-            p.add_argument(flag, choices=GAP_MODES, default=value, help=OPTION_HELP[f.name])
+    for f in option_fields():  # every uplift option is a flag, with the help and range the side panel shows
+        flag, meta = "--" + f.name.replace("_", "-"), f.metadata
+        text = meta["help"] + (f" ({meta['min']:g} to {meta['max']:g})" if "min" in meta and "max" in meta else "")
+        if f.type == "bool":
+            p.add_argument(flag, action=argparse.BooleanOptionalAction, default=f.default, help=text)
+        elif "choices" in meta:
+            text += ": " + "; ".join(f"{c[0]}: {c[2]}" for c in meta["choices"])
+            p.add_argument(flag, choices=[c[0] for c in meta["choices"]], default=f.default, help=text)
         else:
-            p.add_argument(flag, type=type(value), default=value, help=OPTION_HELP[f.name])
+            p.add_argument(flag, type=int if f.type == "int" else float, default=f.default, help=text)
     p.add_argument("--worker", help=argparse.SUPPRESS)  # a worker's JSON job file (see run_workers)
     ns = p.parse_args(args)
     ns.formats = [f.strip().lower() for f in ns.export.split(",") if f.strip()]
     bad = [f for f in ns.formats if f not in EXPORTS]
     if bad or not ns.formats:
         p.error(f"--export: unknown format {', '.join(bad) or '(none)'} (Blender exports {', '.join(EXPORTS)} here)")
-    if not 0.0 <= ns.smooth <= 1.0:
-        p.error("--smooth must be within 0 and 1")
-    if not 0.0 <= ns.confidence <= 1.0:
-        p.error("--confidence must be within 0 and 1")
-    if ns.scale <= 0 or ns.fps < 0 or ns.person < 0 or ns.jobs < 1:
-        p.error("--scale must be positive, --fps, --person at least 0, --jobs at least 1")
+    problem = check_options(options_from(ns))
+    if problem:
+        p.error("--" + problem.replace("_", "-"))
+    if ns.jobs < 1:
+        p.error("--jobs must be at least 1")
     if ns.rig is not None:
         rig = Path(ns.rig)
         if not rig.is_file():
@@ -99,7 +93,7 @@ def parse_args(args: list[str]) -> argparse.Namespace:
 
 
 def options_from(args: argparse.Namespace) -> UpliftOptions:
-    values = {name: getattr(args, name) for name in _OPTION_FLAGS}
+    values = {f.name: getattr(args, f.name) for f in option_fields()}
     return UpliftOptions(**values, backend=args.backend, device=args.device)
 
 

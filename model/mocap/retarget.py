@@ -154,7 +154,7 @@ def _aim(j: int, placed: np.ndarray, target: np.ndarray, clip: MotionClip, kids:
          mapping: Mapping, canon: Skeleton, unit_scale: float, path: str) -> np.ndarray:  # fmt: skip
     """Joint j's rest correction: its primary segment from where it is placed exactly onto the source's, the twist
     about it matching its other segments."""
-    pairs = []  # (canonical vector, source vector), metres
+    pairs: list[tuple[np.ndarray, np.ndarray]] = []  # (canonical vector, source vector), metres
     segments = _segments(j, mapping.stiff)
     for end, joints in segments:
         d_can = canon.offsets[joints].sum(0) if joints else np.zeros(3)
@@ -181,7 +181,7 @@ def _aim(j: int, placed: np.ndarray, target: np.ndarray, clip: MotionClip, kids:
     axis = d_src / np.linalg.norm(d_src)
     num = den = 0.0
     for (c, s), (end, _) in zip(pairs[1:], segments[1:], strict=True):
-        if end is not None and np.linalg.norm(s - axis * (s @ axis)) < 0.3 * max(np.linalg.norm(s), 0.1):
+        if end is not None and np.linalg.norm(s - axis * (s @ axis)) < 0.3 * max(float(np.linalg.norm(s)), 0.1):
             # nearly along the primary segment (CMU's collars start where its neck does): its next joint tells
             nxt_end, nxt = _segments(end, mapping.stiff)[0]
             if nxt_end is None:

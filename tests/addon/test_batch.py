@@ -76,12 +76,18 @@ def test_bad_arguments_one_line_before_any_clip_runs(tmp_path):
 def test_help_describes_every_option():
     proc = _batch("--help")
     assert proc.returncode == 0
-    text = " ".join(proc.stdout.split())
+    text = " ".join(proc.stdout.split("options:", 1)[1].split())  # the options' descriptions, not the usage line
     for flag in ("--out", "--export", "--rig", "--preset", "--angles", "--backend", "--device", "--jobs",
-                 "--overwrite", "--person", "--confidence", "--fps", "--smooth", "--scale", "--flip", "--gaps",
-                 "--bridge-seconds", "--frame-start"):  # fmt: skip
+                 "--overwrite", "--person", "--confidence", "--fps", "--smooth", "--scale", "--no-flip", "--gaps",
+                 "--bridge-seconds", "--frame-start", "--no-update-scene"):  # fmt: skip
         after = text.split(flag, 1)[1].split(" --", 1)[0]
         assert len(after.split()) >= 3, (flag, after)  # a description, not just the flag
+    # every uplift option of the side panel is a flag, with its range where it has one
+    from model.pipeline import option_fields
+
+    for f in option_fields():
+        assert "--" + f.name.replace("_", "-") in text, f.name
+    assert "(0 to 1)" in text.split("--smooth", 1)[1].split(" --", 1)[0]
 
 
 def test_unique_names_sequences_and_no_temporary_folders_left(tmp_path, fixtures):

@@ -309,3 +309,20 @@ def test_install_torch_offline_reports_one_line(ext, tmp_path):
     if not online:  # the bpy module runs offline by default: without a wheel folder the button says why
         with pytest.raises(installer.InstallError, match="online access is off"):
             installer.install_torch("cpu", None)
+
+
+def test_options_are_declared_once(ext):
+    """The side panel's settings and the import dialog carry every uplift option with the label, tooltip, default
+    and range of its one declaration (model.pipeline.UpliftOptions), and the panel draws them all."""
+    from model.pipeline import UpliftOptions, option_fields
+
+    settings = bpy.context.scene.pose_uplift.bl_rna.properties
+    dialog = bpy.ops.pose_uplift.import_keypoints.get_rna_type().properties
+    for f in option_fields():
+        for props in (settings, dialog):
+            prop = props[f.name]
+            assert (prop.name, prop.description) == (f.metadata["label"], f.metadata["help"]), f.name
+            if "min" in f.metadata:
+                assert prop.hard_min == pytest.approx(f.metadata["min"]), f.name
+        assert getattr(bpy.context.scene.pose_uplift, f.name) == getattr(UpliftOptions(), f.name), f.name
+    assert vars(bpy.context.scene.pose_uplift.uplift_options()) == vars(UpliftOptions())  # the installed copy's class

@@ -12,12 +12,12 @@ import torch
 from model.network import (
     NetworkConfig,
     WeightsError,
-    build_torch,
     load_weights,
     numpy_forward,
     save_weights,
     torch_state_to_arrays,
 )
+from model.network_torch import UpliftNet
 from model.uplift import DEFAULT_WEIGHTS
 
 SMALL = replace(NetworkConfig(), window=27, dim=64, layers=2, mlp=128)
@@ -32,7 +32,7 @@ def random_inputs(b: int, t: int, seed: int = 0) -> np.ndarray:
 
 def test_torch_and_numpy_agree_on_random_weights():
     torch.manual_seed(0)
-    model = build_torch(SMALL).eval()
+    model = UpliftNet(SMALL).eval()
     weights = torch_state_to_arrays(model)
     x = random_inputs(3, SMALL.window)
     with torch.no_grad():
@@ -43,7 +43,7 @@ def test_torch_and_numpy_agree_on_random_weights():
 @pytest.mark.skipif(not DEFAULT_WEIGHTS.exists(), reason="no bundled weights")
 def test_torch_and_numpy_agree_on_bundled_weights():
     weights, config = load_weights(DEFAULT_WEIGHTS)
-    model = build_torch(config).eval()
+    model = UpliftNet(config).eval()
     model.load_state_dict({k: torch.as_tensor(v) for k, v in weights.items()})
     x = random_inputs(2, config.window, 1)
     with torch.no_grad():
@@ -56,7 +56,7 @@ def test_torch_and_numpy_agree_on_bundled_weights():
 
 def test_masked_points_do_not_matter():
     torch.manual_seed(1)
-    model = build_torch(SMALL).eval()
+    model = UpliftNet(SMALL).eval()
     weights = torch_state_to_arrays(model)
     x = random_inputs(1, SMALL.window)
     y = x.copy()
@@ -65,7 +65,7 @@ def test_masked_points_do_not_matter():
 
 
 def test_weights_round_trip_and_errors(tmp_path):
-    model = build_torch(SMALL)
+    model = UpliftNet(SMALL)
     path = tmp_path / "w.npz"
     save_weights(path, torch_state_to_arrays(model), SMALL, {"name": "test"})
     weights, config = load_weights(path)

@@ -10,7 +10,8 @@ import pytest
 import torch
 
 from model.keypoints import Keypoints2D
-from model.network import NetworkConfig, build_torch, save_weights, torch_state_to_arrays
+from model.network import NetworkConfig, save_weights, torch_state_to_arrays
+from model.network_torch import UpliftNet
 from model.readers import read_keypoints
 from model.uplift import UpliftCancelled, Uplifter
 
@@ -23,7 +24,7 @@ def small_weights(tmp_path_factory) -> Path:
     torch.manual_seed(0)
     cfg = replace(NetworkConfig(), window=27, dim=32, layers=1, mlp=64)
     path = tmp_path_factory.mktemp("w") / "small.npz"
-    save_weights(path, torch_state_to_arrays(build_torch(cfg)), cfg, {"name": "small"})
+    save_weights(path, torch_state_to_arrays(UpliftNet(cfg)), cfg, {"name": "small"})
     return path
 
 
