@@ -188,6 +188,14 @@ def rigid_inverse(m: np.ndarray) -> np.ndarray:
     return out
 
 
+def rest_in_parent(rig: Rig, bone: int | str) -> np.ndarray:
+    """(4, 4) a bone's rest placement in its parent's space, ``parent_rest^-1 @ bone_rest`` (the armature's space
+    for a root bone): what a pose channel of the bone turns, in every pose evaluation."""
+    b = rig.index()[bone] if isinstance(bone, str) else bone
+    p = rig.parents[b]
+    return rig.rest[b] if p < 0 else rigid_inverse(rig.rest[p]) @ rig.rest[b]
+
+
 def pose_matrices(
     rig: Rig, quats: dict[str, np.ndarray], root_bone: str, locations: np.ndarray, bones: list[str] | None = None
 ) -> np.ndarray:
@@ -203,7 +211,6 @@ def pose_matrices(
             needed.add(b)
             b = rig.parents[b]
     eye = np.eye(4)
-    inv_rest = rigid_inverse(rig.rest)
     posed: dict[int, np.ndarray] = {}
     for b in sorted(needed):  # parents come before children
         name = rig.names[b]
@@ -213,7 +220,7 @@ def pose_matrices(
         if name == root_bone:
             basis[:, :3, 3] = locations
         p = rig.parents[b]
-        local = rig.rest[b] if p < 0 else inv_rest[p] @ rig.rest[b]
+        local = rest_in_parent(rig, b)
         posed[b] = (local @ basis) if p < 0 else posed[p] @ local @ basis
     return np.stack([posed[b] for b in wanted], 1)
 

@@ -229,4 +229,32 @@ def test_panel_mapping_detect_edit_save_load(ext, tmp_path):
     paths = {fc.data_path for fc in action_fcurves(rig)}
     assert 'pose.bones["hand_r"].rotation_quaternion' in paths
     assert 'pose.bones["hand_l"].rotation_quaternion' not in paths
-    assert rig["pose_uplift_preset"] == "custom"
+    assert rig["pose_uplift_preset"].endswith(", edited")  # the detected family, edited in the panel
+
+
+def test_rigify_detect_mapping_then_uplift_sets_the_fk_switches(ext):
+    """Detect Mapping fills the panel from the Rigify preset; uplifting with that (edited) mapping still sets the
+    preset's rig properties (IK/FK to FK on all four limbs) and keys the same pose as the preset itself."""
+    fresh_scene()
+    rig = _rigify_rig()
+    limbs = ("upper_arm_parent.L", "upper_arm_parent.R", "thigh_parent.L", "thigh_parent.R")
+    s = bpy.context.scene.pose_uplift
+    s.filepath, s.target, s.rig, s.preset = str(SAMPLE), "RIG", rig, "auto"
+    assert bpy.ops.pose_uplift.detect_mapping() == {"FINISHED"}
+    assert len(s.mapping) == 22
+
+    def uplift_and_pose() -> dict[str, np.ndarray]:
+        for name in limbs:
+            rig.pose.bones[name]["IK_FK"] = 0.0  # IK, as a fresh Rigify rig starts
+        assert bpy.ops.pose_uplift.uplift() == {"FINISHED"}
+        assert all(rig.pose.bones[name]["IK_FK"] == 1.0 for name in limbs)
+        bpy.context.scene.frame_set(bpy.context.scene.frame_start + 40)
+        return {b: np.array(rig.pose.bones[b].matrix) for b in ("forearm_fk.L", "shin_fk.R", "hand_fk.R")}
+
+    edited = uplift_and_pose()
+    assert rig["pose_uplift_preset"] == "rigify, edited"
+    s.mapping.clear()
+    preset = uplift_and_pose()
+    assert rig["pose_uplift_preset"] == "rigify"
+    for b in edited:
+        assert np.abs(edited[b] - preset[b]).max() < 1e-4, b
