@@ -63,9 +63,12 @@ def _fcurve_collection(action: Any, obj: bpy.types.Object) -> tuple[Any, Any]:
 
 
 def write_channels(
-    action: bpy.types.Action, obj: bpy.types.Object, channels: Sequence[Channel], frames: np.ndarray,
+    action: bpy.types.Action,
+    obj: bpy.types.Object,
+    channels: Sequence[Channel],
+    frames: np.ndarray,
     hold: Sequence[int] = (),
-) -> int:  # fmt: skip
+) -> int:
     """Write one keyframe per frame for every channel into ``action`` (a new one: see ``new_action``); the keys at
     the indices ``hold`` get constant interpolation (the pose holds until the next key). Returns the number of keys
     written."""
@@ -92,9 +95,14 @@ def write_channels(
 
 
 def key_pose(
-    obj: bpy.types.Object, action_name: str, rotations: dict[str, np.ndarray], root_bone: str,
-    locations: np.ndarray, frames: np.ndarray, keyed: np.ndarray | None = None,
-) -> bpy.types.Action:  # fmt: skip
+    obj: bpy.types.Object,
+    action_name: str,
+    rotations: dict[str, np.ndarray],
+    root_bone: str,
+    locations: np.ndarray,
+    frames: np.ndarray,
+    keyed: np.ndarray | None = None,
+) -> bpy.types.Action:
     """A new Action on the armature ``obj`` keying ``rotation_quaternion`` of each bone in ``rotations``
     ({bone: (T, 4)}, which are switched to quaternion rotation) and ``location`` (T, 3) of ``root_bone`` at
     ``frames``; with ``keyed`` (T,) only those frames get keys, and the key before each unkeyed run holds its pose

@@ -104,17 +104,21 @@ def root_locations(motion: Motion, rest: np.ndarray, head: np.ndarray) -> np.nda
 
 
 def apply_motion(
-    obj: bpy.types.Object, motion: Motion, frame_start: int = 1, action_name: str = "Pose Uplift",
-    frame_step: float = 1.0, frames: np.ndarray | None = None, keyed: np.ndarray | None = None,
-) -> bpy.types.Action:  # fmt: skip
+    obj: bpy.types.Object,
+    motion: Motion,
+    frame_start: int = 1,
+    action_name: str = "Pose Uplift",
+    frames: np.ndarray | None = None,
+    keyed: np.ndarray | None = None,
+) -> bpy.types.Action:
     """Key ``motion`` onto the canonical armature ``obj`` in a new Action at scene ``frames`` (default
-    ``frame_start`` + i * ``frame_step``), only the ``keyed`` ones when given (see ``key_pose``); returns it."""
+    ``frame_start`` + i), only the ``keyed`` ones when given (see ``key_pose``); returns it."""
     rest = rest_orientations(obj)
     head = np.array(obj.data.bones[JOINT_NAMES[0]].head_local)
     quats = bone_quaternions(motion, rest)
     loc = root_locations(motion, rest, head)
     if frames is None:
-        frames = frame_start + np.arange(motion.num_frames) * frame_step
+        frames = frame_start + np.arange(motion.num_frames)
     rotations = {joint: quats[:, j] for j, joint in enumerate(JOINT_NAMES)}
     action = key_pose(obj, action_name, rotations, JOINT_NAMES[0], loc, frames, keyed)
     action.frame_range = (float(frames[0]), float(max(frames[-1], frames[0] + 1)))

@@ -67,8 +67,16 @@ def _scratch_pose(obj: Any) -> Iterator[None]:
     """The rig with its action and NLA switched off and every pose channel at rest, for probing its evaluation; all of
     it (channels, rotation modes, action, NLA) is put back afterwards, also on error."""
     pose = obj.pose.bones
-    saved = {pb.name: (pb.rotation_mode, tuple(pb.location), tuple(pb.rotation_quaternion),
-                       tuple(pb.rotation_euler), tuple(pb.scale)) for pb in pose}  # fmt: skip
+    saved = {
+        pb.name: (
+            pb.rotation_mode,
+            tuple(pb.location),
+            tuple(pb.rotation_quaternion),
+            tuple(pb.rotation_euler),
+            tuple(pb.scale),
+        )
+        for pb in pose
+    }
     anim = obj.animation_data
     saved_action = anim.action if anim is not None else None
     saved_nla = anim.use_nla if anim is not None else None
@@ -100,7 +108,7 @@ def _set_channels(obj: Any, quats: dict[str, np.ndarray], root_bone: str, locati
     bpy.context.view_layer.update()
 
 
-def solve_constrained(obj, rig, quats, root_bone, locations, levels):  # noqa: ANN001, ANN202
+def solve_constrained(obj, rig, quats, root_bone, locations, levels):
     """Channels that put each keyed bone at the armature-space orientation the plain hierarchy would give (and the root
     bone's head where it would be), on a rig whose keyed bones hang under constraint-driven parents, e.g. Rigify's FK
     controls under MCH bones that copy the root's rotation.
@@ -122,7 +130,7 @@ def solve_constrained(obj, rig, quats, root_bone, locations, levels):  # noqa: A
     return {b: quat_continuity(v, axis=0) for b, v in q.items()}, loc
 
 
-def _solve_by_probing(obj, rig, target, index, root_bone):  # noqa: ANN001, ANN202
+def _solve_by_probing(obj, rig, target, index, root_bone):
     """(quats, root locations) in closed form when every keyed bone's evaluated parent turns rigidly with one keyed
     bone or with nothing; None otherwise. ``target`` (T, keyed, 4, 4), ``index``: keyed bone -> its column."""
     pose = obj.pose.bones
@@ -170,7 +178,7 @@ def _solve_by_probing(obj, rig, target, index, root_bone):  # noqa: ANN001, ANN2
     return out_q, loc
 
 
-def _check(obj, target, index, solved, root_bone) -> float:  # noqa: ANN001
+def _check(obj, target, index, solved, root_bone) -> float:
     """Worst angle (degrees) between the evaluated and the wanted orientation of the keyed bones, on a few frames."""
     q, loc = solved
     worst = 0.0
@@ -182,7 +190,7 @@ def _check(obj, target, index, solved, root_bone) -> float:  # noqa: ANN001
     return worst
 
 
-def _solve_frame_by_frame(obj, target, index, keyed, root_bone, levels):  # noqa: ANN001, ANN202
+def _solve_frame_by_frame(obj, target, index, keyed, root_bone, levels):
     """Every frame through Blender's evaluation: level by level, each keyed bone's armature-space matrix is set
     against its parent's evaluated matrix and the dependency graph re-evaluated."""
     from mathutils import Matrix

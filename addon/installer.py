@@ -44,8 +44,18 @@ def add_site_dir() -> None:
 def pip_command(variant: str, target: Path, wheel_dir: str | None) -> list[str]:
     if variant not in INDEX:
         raise InstallError(f"unknown PyTorch variant {variant!r}; use cpu or cuda")
-    cmd = [sys.executable, "-m", "pip", "install", "--disable-pip-version-check", "--no-input",
-           "--upgrade", "--target", str(target), f"torch=={TORCH_VERSION}"]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--disable-pip-version-check",
+        "--no-input",
+        "--upgrade",
+        "--target",
+        str(target),
+        f"torch=={TORCH_VERSION}",
+    ]
     if wheel_dir:
         if not os.path.isdir(wheel_dir):
             raise InstallError(f"{wheel_dir}: wheel folder not found")

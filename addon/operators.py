@@ -10,17 +10,12 @@ from typing import Any
 import bpy
 from bpy_extras.io_utils import ExportHelper, ImportHelper
 
-from ..model.pipeline import UpliftResult
+from ..model.pipeline import UpliftResult, first_line
 from .preferences import TORCH_VARIANTS, addon_preferences
 from .properties import OPTION_PROPS, OperatorReturn, UpliftOptionProps, scene_settings
 
 FILE_FILTER = "*.json;*.csv;*.trc;*.npy;*.npz"
 _LOG = logging.getLogger(__name__)
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 class POSE_UPLIFT_OT_import_keypoints(UpliftOptionProps, bpy.types.Operator, ImportHelper):  # type: ignore[misc]
@@ -70,8 +65,11 @@ class POSE_UPLIFT_OT_import_keypoints(UpliftOptionProps, bpy.types.Operator, Imp
 
         gaps, _, _ = find_gaps(main, options, float(options.fps or main.fps or 30.0))
         settings.gaps_summary = gaps.summary()
-        self.report({"INFO"}, f"{main.source_format}: {main.num_frames} frames, {len(tracks)} people; "
-                              f"person {options.person}: {gaps.summary()}")  # fmt: skip
+        self.report(
+            {"INFO"},
+            f"{main.source_format}: {main.num_frames} frames, {len(tracks)} people; "
+            f"person {options.person}: {gaps.summary()}",
+        )
         if self.uplift:
             mode = "EXEC_DEFAULT" if bpy.app.background else "INVOKE_DEFAULT"
             return bpy.ops.pose_uplift.uplift(mode)  # type: ignore[attr-defined,no-any-return]
@@ -140,10 +138,10 @@ class POSE_UPLIFT_OT_uplift(bpy.types.Operator):
         except UpliftCancelled:
             self._error = "cancelled"
         except (WeightsError, ValueError, RuntimeError, MemoryError) as exc:
-            self._error = f"{self._path}: {_first_line(exc)}"
+            self._error = first_line(exc, self._path)
         except Exception as exc:  # a bug: still one line for the user, the traceback in the log
             _LOG.exception("uplift failed")
-            self._error = f"{self._path}: internal error: {_first_line(exc)}"
+            self._error = f"{self._path}: internal error: {first_line(exc)}"
 
     def _finish(self, context: bpy.types.Context) -> set[OperatorReturn]:
         if self._error == "cancelled":
@@ -163,8 +161,9 @@ class POSE_UPLIFT_OT_uplift(bpy.types.Operator):
                 from .retarget import RetargetError
 
                 try:
-                    obj, action = apply_to_rig(context, result, self._options, settings.rig, settings.preset_value(),
-                                               settings.custom_mapping())  # fmt: skip
+                    obj, action = apply_to_rig(
+                        context, result, self._options, settings.rig, settings.preset_value(), settings.custom_mapping()
+                    )
                 except RetargetError as exc:
                     self.report({"ERROR"}, str(exc))
                     return {"CANCELLED"}
@@ -174,12 +173,15 @@ class POSE_UPLIFT_OT_uplift(bpy.types.Operator):
                 obj, action = apply_to_new_armature(context, result, self._options)
         except Exception as exc:  # one line for the user, the traceback in the log
             _LOG.exception("applying the motion failed")
-            self.report({"ERROR"}, f"{self._path}: {_first_line(exc)}")
+            self.report({"ERROR"}, first_line(exc, self._path))
             return {"CANCELLED"}
         keyed = int(result.keyed.sum())
         backend = result.ran_on
-        self.report({"INFO"}, f"{obj.name}: {keyed} frames keyed at {motion.fps:g} fps in action {action.name} "
-                              f"({backend}); {result.gaps.summary()}")  # fmt: skip
+        self.report(
+            {"INFO"},
+            f"{obj.name}: {keyed} frames keyed at {motion.fps:g} fps in action {action.name} "
+            f"({backend}); {result.gaps.summary()}",
+        )
         settings.gaps_summary = result.gaps.summary()
         settings.last_backend = backend
         settings.last_notes = "; ".join(result.notes)

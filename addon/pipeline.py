@@ -24,8 +24,17 @@ from ..model.pipeline import (
 )
 from ..model.uplift import DEFAULT_WEIGHTS
 
-__all__ = ["UpliftOptions", "UpliftResult", "apply_to_new_armature", "apply_to_rig", "clip_name",
-           "get_uplifter", "read_person", "scaled_motion", "uplift"]  # fmt: skip
+__all__ = [
+    "UpliftOptions",
+    "UpliftResult",
+    "apply_to_new_armature",
+    "apply_to_rig",
+    "clip_name",
+    "get_uplifter",
+    "read_person",
+    "scaled_motion",
+    "uplift",
+]
 
 
 def _frame_step(scene: Any, options: UpliftOptions, motion: Motion) -> float:
@@ -82,17 +91,22 @@ def _select_only(context: Any, obj: Any) -> None:
 
 
 def apply_to_rig(
-    context: Any, result: UpliftResult, options: UpliftOptions, rig: Any, preset: str = "auto",
+    context: Any,
+    result: UpliftResult,
+    options: UpliftOptions,
+    rig: Any,
+    preset: str = "auto",
     custom: dict[str, str] | None = None,
-) -> tuple:  # fmt: skip
+) -> tuple:
     """Key a character rig with the clip (retargeted, named after the input); returns (rig, action). Raises
     RetargetError, with the rig and scene untouched, when the rig cannot be mapped."""
     from .retarget import retarget_motion
 
     motion, keypoints = result.motion, result.keypoints
     frames, keyed = _key_frames(result, options, _frame_step(context.scene, options, motion))
-    action, unmapped = retarget_motion(rig, motion, preset, action_name=clip_name(keypoints), custom=custom,
-                                       frames=frames, keyed=keyed)  # fmt: skip
+    action, unmapped = retarget_motion(
+        rig, motion, preset, action_name=clip_name(keypoints), custom=custom, frames=frames, keyed=keyed
+    )
     _update_scene(context.scene, options, result)
     rig["pose_uplift_source_file"] = keypoints.source_path
     rig["pose_uplift_unmapped"] = ", ".join(unmapped)

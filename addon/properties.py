@@ -55,8 +55,7 @@ class UpliftOptionProps:
     __annotations__ = {f.name: _blender_property(f) for f in option_fields()}
 
     def uplift_options(self, backend: str = "auto", device: str = "auto") -> UpliftOptions:
-        return UpliftOptions(**{f.name: getattr(self, f.name) for f in option_fields()}, backend=backend,
-                             device=device)  # fmt: skip
+        return UpliftOptions(**{f.name: getattr(self, f.name) for f in option_fields()}, backend=backend, device=device)
 
 
 #: The option names (copied from the import operator to the scene settings, drawn in the panel).
@@ -85,8 +84,9 @@ class POSE_UPLIFT_PG_settings(UpliftOptionProps, bpy.types.PropertyGroup):
     )
     rig: bpy.props.PointerProperty(name="Rig", type=bpy.types.Object, poll=_armature_poll)
     preset: bpy.props.EnumProperty(name="Preset", items=_preset_items, description="How the rig's bones are found")
-    mapping_file: bpy.props.StringProperty(name="Mapping File", subtype="FILE_PATH", description="Used with the "
-                                           "Mapping File preset")  # fmt: skip
+    mapping_file: bpy.props.StringProperty(
+        name="Mapping File", subtype="FILE_PATH", description="Used with the Mapping File preset"
+    )
     mapping: bpy.props.CollectionProperty(type=POSE_UPLIFT_PG_bone_map)
     mapping_index: bpy.props.IntProperty()
 

@@ -95,13 +95,17 @@ def save_mapping(path: str | Path, mapping: dict[str, str], preset: str = "custo
 
 
 def retarget_motion(
-    obj: bpy.types.Object, motion: Motion, preset: str = "auto", frame_start: int = 1, action_name: str = "Pose Uplift",
-    frame_step: float = 1.0, custom: dict[str, str] | None = None, frames: np.ndarray | None = None,
+    obj: bpy.types.Object,
+    motion: Motion,
+    preset: str = "auto",
+    frame_start: int = 1,
+    action_name: str = "Pose Uplift",
+    custom: dict[str, str] | None = None,
+    frames: np.ndarray | None = None,
     keyed: np.ndarray | None = None,
-) -> tuple[bpy.types.Action, list[str]]:  # fmt: skip
-    """Key ``motion`` onto the rig ``obj`` in a new Action at scene ``frames`` (default ``frame_start`` + i *
-    ``frame_step``; only the ``keyed`` ones when given); returns (action, unmapped joints). The rig is left
-    untouched when this raises."""
+) -> tuple[bpy.types.Action, list[str]]:
+    """Key ``motion`` onto the rig ``obj`` in a new Action at scene ``frames`` (default ``frame_start`` + i; only the
+    ``keyed`` ones when given); returns (action, unmapped joints). The rig is left untouched when this raises."""
     preset_name, mapping, unmapped = resolve_mapping(obj, preset, custom)
     rig = rig_from_object(obj)
     quats, root_bone, locations = retarget(rig, mapping, motion)  # everything computed before the rig is touched
@@ -125,7 +129,7 @@ def retarget_motion(
             pb[key] = value
         raise
     if frames is None:
-        frames = frame_start + np.arange(motion.num_frames) * frame_step
+        frames = frame_start + np.arange(motion.num_frames)
     action = key_pose(obj, action_name, quats, root_bone, locations, frames, keyed)
     obj["pose_uplift_preset"] = f"{preset_name}, edited" if custom and preset_name != "custom" else preset_name
     obj["pose_uplift_root_bone"] = root_bone  # the bone carrying the root motion

@@ -75,8 +75,9 @@ def _raw_angles(p: np.ndarray) -> dict[str, np.ndarray]:
     return out
 
 
-def angles_csv(motion: Motion, frame_start: int = 1, frames: np.ndarray | None = None,
-               detected: np.ndarray | None = None) -> str:  # fmt: skip
+def angles_csv(
+    motion: Motion, frame_start: int = 1, frames: np.ndarray | None = None, detected: np.ndarray | None = None
+) -> str:
     """The angles as CSV text: ``frame,time_s,detected,<angle columns>``, one row per frame, 2 decimals.
 
     ``frames`` are the file's frame numbers of the motion's frames (default 0, 1, ...; the ``frame`` column is

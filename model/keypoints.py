@@ -84,7 +84,7 @@ LAYOUTS: dict[str, tuple[str | None, ...]] = {
         "right_big_toe",
         "right_small_toe",
         "right_heel",
-    ),  # fmt: skip
+    ),
     "COCO-18": (
         "nose",
         "neck",
@@ -104,7 +104,7 @@ LAYOUTS: dict[str, tuple[str | None, ...]] = {
         "left_eye",
         "right_ear",
         "left_ear",
-    ),  # fmt: skip
+    ),
     "H36M-17": (
         "hip",
         "right_hip",
@@ -123,7 +123,7 @@ LAYOUTS: dict[str, tuple[str | None, ...]] = {
         "right_shoulder",
         "right_elbow",
         "right_wrist",
-    ),  # fmt: skip
+    ),
     "MediaPipe-33": (
         "nose",
         None,
@@ -158,7 +158,7 @@ LAYOUTS: dict[str, tuple[str | None, ...]] = {
         "right_heel",
         "left_big_toe",
         "right_big_toe",
-    ),  # fmt: skip
+    ),
     # COCO-WholeBody: body 17, then feet (left big toe, small toe, heel, right ...), then face and hands (dropped)
     "COCO-WholeBody-133": _COCO17
     + ("left_big_toe", "left_small_toe", "left_heel", "right_big_toe", "right_small_toe", "right_heel")
@@ -168,14 +168,31 @@ LAYOUTS: dict[str, tuple[str | None, ...]] = {
 }
 
 #: Which layout a bare point count means when nothing else says (17 could also be H36M-17: name it then).
-LAYOUT_BY_COUNT = {17: "COCO-17", 18: "COCO-18", 25: "BODY_25", 26: "Halpe-26", 33: "MediaPipe-33",
-                   133: "COCO-WholeBody-133", 136: "Halpe-136"}  # fmt: skip
+LAYOUT_BY_COUNT = {
+    17: "COCO-17",
+    18: "COCO-18",
+    25: "BODY_25",
+    26: "Halpe-26",
+    33: "MediaPipe-33",
+    133: "COCO-WholeBody-133",
+    136: "Halpe-136",
+}
 
 # Point names as tools write them, normalised by _normalise_name, mapped onto Halpe-26 names.
 _ALIASES = {
-    "nose": "nose", "head": "head", "headtop": "head", "tophead": "head", "topofhead": "head", "neck": "neck",
-    "thorax": "neck", "hip": "hip", "midhip": "hip", "pelvis": "hip", "hips": "hip", "root": "hip",
-}  # fmt: skip
+    "nose": "nose",
+    "head": "head",
+    "headtop": "head",
+    "tophead": "head",
+    "topofhead": "head",
+    "neck": "neck",
+    "thorax": "neck",
+    "hip": "hip",
+    "midhip": "hip",
+    "pelvis": "hip",
+    "hips": "hip",
+    "root": "hip",
+}
 for _side in ("l", "r"):
     _full = "left" if _side == "l" else "right"
     for _part, _names in {
@@ -305,10 +322,3 @@ class Keypoints2D:
     def confident_fraction(self, threshold: float = 0.3) -> float:
         """Fraction of all points (frames x 26) above the confidence threshold."""
         return float((self.confidence > threshold).mean())
-
-    def with_threshold(self, threshold: float) -> Keypoints2D:
-        """A copy where points at or below ``threshold`` confidence are absent."""
-        pts = self.points.copy()
-        pts[pts[..., 2] <= threshold] = 0.0
-        return Keypoints2D(pts, self.fps, self.image_size, self.track_id, self.source_format, self.source_path,
-                           self.source_layout, self.first_frame, self.normalized)  # fmt: skip

@@ -80,7 +80,7 @@ class Motion:
         return Motion(q, root, self.skeleton, fps, up_in_camera=up2 if self.up_in_camera is not None else None)
 
 
-def resample(quats: np.ndarray, root: np.ndarray, up: np.ndarray, src: float, dst: float, frames: int):  # noqa: ANN201
+def resample(quats: np.ndarray, root: np.ndarray, up: np.ndarray, src: float, dst: float, frames: int):
     """Rotations by normalised linear interpolation of hemisphere-continuous quaternions (a close slerp for
     neighbouring frames), root and up linearly, from src fps to dst fps, exactly ``frames`` frames."""
     pos = np.clip(np.arange(frames) / dst * src, 0, len(quats) - 1)

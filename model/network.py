@@ -185,12 +185,20 @@ def torch_free_shapes(config: NetworkConfig) -> dict[str, tuple[int, ...]]:
     for prefix, dim, mlp in [("spatial.", config.spatial_dim, 2 * config.spatial_dim)] + [
         (f"temporal.{i}.", config.dim, config.mlp) for i in range(config.layers)
     ]:
-        shapes.update({
-            prefix + "norm1.weight": (dim,), prefix + "norm1.bias": (dim,),
-            prefix + "qkv.weight": (3 * dim, dim), prefix + "qkv.bias": (3 * dim,),
-            prefix + "proj.weight": (dim, dim), prefix + "proj.bias": (dim,),
-            prefix + "norm2.weight": (dim,), prefix + "norm2.bias": (dim,),
-            prefix + "fc1.weight": (mlp, dim), prefix + "fc1.bias": (mlp,),
-            prefix + "fc2.weight": (dim, mlp), prefix + "fc2.bias": (dim,),
-        })  # fmt: skip
+        shapes.update(
+            {
+                prefix + "norm1.weight": (dim,),
+                prefix + "norm1.bias": (dim,),
+                prefix + "qkv.weight": (3 * dim, dim),
+                prefix + "qkv.bias": (3 * dim,),
+                prefix + "proj.weight": (dim, dim),
+                prefix + "proj.bias": (dim,),
+                prefix + "norm2.weight": (dim,),
+                prefix + "norm2.bias": (dim,),
+                prefix + "fc1.weight": (mlp, dim),
+                prefix + "fc1.bias": (mlp,),
+                prefix + "fc2.weight": (dim, mlp),
+                prefix + "fc2.bias": (dim,),
+            }
+        )
     return shapes

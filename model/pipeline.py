@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import Field, dataclass, field, fields
+from dataclasses import Field, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -45,25 +45,49 @@ class UpliftOptions:
     from these fields (``option_fields``); ``backend`` and ``device`` come from the add-on's preferences."""
 
     person: int = _option(0, "Person", "Which person (track) of the file, from 0", min=0)
-    confidence: float = _option(0.0, "Min Confidence", "Points below this confidence count as missing (0 to 1)",
-                                min=0.0, max=1.0)  # fmt: skip
-    fps: float = _option(0.0, "FPS", "Frame rate of the clip; 0 uses the file's (30 when it has none)", min=0.0,
-                         max=1000.0)  # fmt: skip
+    confidence: float = _option(
+        0.0, "Min Confidence", "Points below this confidence count as missing (0 to 1)", min=0.0, max=1.0
+    )
+    fps: float = _option(
+        0.0, "FPS", "Frame rate of the clip; 0 uses the file's (30 when it has none)", min=0.0, max=1000.0
+    )
     frame_start: int = _option(1, "Start Frame", "Scene frame of the file's frame 0")
     update_scene: bool = _option(True, "Set Scene Timing", "Set the scene's frame rate and frame range to the clip's")
-    smooth: float = _option(0.0, "Smoothing", "Temporal smoothing of rotations and root path, 0 (off) to 1", min=0.0,
-                            max=1.0, subtype="FACTOR")  # fmt: skip
+    smooth: float = _option(
+        0.0,
+        "Smoothing",
+        "Temporal smoothing of rotations and root path, 0 (off) to 1",
+        min=0.0,
+        max=1.0,
+        subtype="FACTOR",
+    )
     scale: float = _option(1.0, "Scale", "Scale of the body and its motion", min=0.0001, max=1000.0)
-    flip: bool = _option(False, "Mirror Averaging",
-                         "Also uplift the mirrored video and average both (twice the work, slightly more accurate)")  # fmt: skip
-    gaps: str = _option("trim", "Missing Frames", "Frames without the person", choices=(
-        ("trim", "Trim and Bridge", "Cut frames without the person at the ends, bridge short gaps, leave longer gaps "
-         "unkeyed (the armature holds its last pose)"),
-        ("keep", "Key Every Frame", "Key every frame, including the network's guesses where nobody was seen"),
-    ))  # fmt: skip
-    bridge_seconds: float = _option(1.0, "Bridge Gaps Up To",
-                                    "Inner gaps up to this many seconds are bridged by the network; longer ones are "
-                                    "left unkeyed", min=0.0, max=60.0)  # fmt: skip
+    flip: bool = _option(
+        False,
+        "Mirror Averaging",
+        "Also uplift the mirrored video and average both (twice the work, slightly more accurate)",
+    )
+    gaps: str = _option(
+        "trim",
+        "Missing Frames",
+        "Frames without the person",
+        choices=(
+            (
+                "trim",
+                "Trim and Bridge",
+                "Cut frames without the person at the ends, bridge short gaps, leave longer gaps "
+                "unkeyed (the armature holds its last pose)",
+            ),
+            ("keep", "Key Every Frame", "Key every frame, including the network's guesses where nobody was seen"),
+        ),
+    )
+    bridge_seconds: float = _option(
+        1.0,
+        "Bridge Gaps Up To",
+        "Inner gaps up to this many seconds are bridged by the network; longer ones are left unkeyed",
+        min=0.0,
+        max=60.0,
+    )
     backend: str = "auto"  # auto | torch | numpy (the preferences)
     device: str = "auto"  # auto | cpu | cuda (the preferences)
 
@@ -87,6 +111,12 @@ def check_options(options: UpliftOptions) -> str | None:
 GAP_MODES = tuple(c[0] for c in next(f for f in fields(UpliftOptions) if f.name == "gaps").metadata["choices"])
 
 
+def first_line(exc: BaseException, path: str | Path | None = None) -> str:
+    """An exception as the one line users see: its first line (or its type), naming ``path`` when it does not."""
+    text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return text if path is None or str(path) in text else f"{path}: {text}"
+
+
 def read_person(path: str | Path, options: UpliftOptions) -> Keypoints2D:
     """One person's track from a keypoint file, low-confidence points masked; a one-line error when unusable."""
     tracks = read_tracks(path)
@@ -97,8 +127,7 @@ def read_person(path: str | Path, options: UpliftOptions) -> Keypoints2D:
         pts = kp.points.copy()
         low = pts[..., 2] < options.confidence
         pts[low] = 0.0
-        kp = Keypoints2D(pts, kp.fps, kp.image_size, kp.track_id, kp.source_format, kp.source_path,
-                         kp.source_layout, kp.first_frame, kp.normalized)  # fmt: skip
+        kp = replace(kp, points=pts)
     seen = float((kp.points[..., 2] > 0).mean())
     if seen < MIN_CONFIDENT_FRACTION:
         raise KeypointFileError(
@@ -145,8 +174,9 @@ class Gaps:
             count = sum(b - a for a, b in runs)
             if count:
                 parts.append(f"{count} {label}")
-        kept = sum(b - a for a, b in self.empty) - sum(sum(b - a for a, b in r) for r in
-                                                      (self.trimmed, self.bridged, self.unkeyed))  # fmt: skip
+        kept = sum(b - a for a, b in self.empty) - sum(
+            sum(b - a for a, b in r) for r in (self.trimmed, self.bridged, self.unkeyed)
+        )
         if kept:
             parts.append(f"{kept} keyed with network guesses")
         return f"{n} of {self.total} frames without the person ({self._ranges(self.empty)}): " + ", ".join(parts)
@@ -220,18 +250,16 @@ def uplift(
     fps = float(options.fps or keypoints.fps or 30.0)
     gaps, span, keyed = find_gaps(keypoints, options, fps)
     pts = keypoints.points[span]
-    part = Keypoints2D(pts, keypoints.fps, keypoints.image_size, keypoints.track_id, keypoints.source_format,
-                       keypoints.source_path, keypoints.source_layout, keypoints.first_frame + span.start,
-                       keypoints.normalized)  # fmt: skip
-    motion = uplifter(part, fps=options.fps or None, progress=progress, should_cancel=should_cancel,
-                      flip=options.flip)  # fmt: skip
+    part = replace(keypoints, points=pts, first_frame=keypoints.first_frame + span.start)
+    motion = uplifter(part, fps=options.fps or None, progress=progress, should_cancel=should_cancel, flip=options.flip)
     motion = smooth_motion(motion, options.smooth)
     if options.scale != 1.0:
         motion = scaled_motion(motion, options.scale)
     frames = np.arange(span.start, span.stop)
     detected = (pts[..., 2] > 0).any(-1)
-    return UpliftResult(motion, keypoints, frames, keyed, detected, gaps, uplifter.backend, uplifter.device,
-                        list(uplifter.notes))  # fmt: skip
+    return UpliftResult(
+        motion, keypoints, frames, keyed, detected, gaps, uplifter.backend, uplifter.device, list(uplifter.notes)
+    )
 
 
 def scaled_motion(motion: Motion, scale: float) -> Motion:

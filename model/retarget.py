@@ -243,7 +243,7 @@ def _transform(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:
     return points @ matrix[:3, :3].T + matrix[:3, 3]
 
 
-def _root_locations(rig, mapping, motion, quats, root_bone, obj_scale):  # noqa: ANN001, ANN202
+def _root_locations(rig, mapping, motion, quats, root_bone, obj_scale):
     index = rig.index()
     c = MODEL_TO_BLENDER
     heads_rest = _transform(rig.world, rig.rest[:, :3, 3])

@@ -361,23 +361,11 @@ def rotation_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-def identity_quat(shape: tuple = (), like: Array | None = None) -> Array:
-    """Identity quaternions of the given batch shape (numpy, or torch when ``like`` is a tensor)."""
-    q = np.zeros(tuple(shape) + (4,))
-    q[..., 0] = 1.0
-    if like is not None and _is_torch(like):
-        import torch
-
-        return torch.as_tensor(q, dtype=like.dtype, device=like.device)
-    return q
-
-
 __all__ = [
     "axis_angle_to_matrix",
     "axis_angle_to_quat",
     "elementary_rotation",
     "geodesic_angle",
-    "identity_quat",
     "matrix_orthogonalize",
     "matrix_to_axis_angle",
     "matrix_to_quat",

@@ -78,17 +78,44 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     results_path = args.out / "ablation.json"
     done = {r["name"]: r for r in json.loads(results_path.read_text())["rows"]} if results_path.exists() else {}
-    budget = (f"{args.steps} steps x {args.batch} windows x 81 frames, dim {args.dim}, {args.layers} temporal layers, "
-              f"lr {args.lr:g}, {args.threads} CPU thread(s)")  # fmt: skip
+    budget = (
+        f"{args.steps} steps x {args.batch} windows x 81 frames, dim {args.dim}, {args.layers} temporal layers, "
+        f"lr {args.lr:g}, {args.threads} CPU thread(s)"
+    )
     for rotation, loss, supervision in CONFIGS:
         name = name_of(rotation, loss, supervision)
         if name in done or (args.only and name not in args.only):
             continue
         run = args.out / name
-        cmd = [sys.executable, str(ROOT / "scripts" / "train.py"), "--out", str(run), "--rotation", rotation,
-               "--loss", loss, "--supervision", supervision, "--steps", str(args.steps), "--batch", str(args.batch),
-               "--lr", str(args.lr), "--dim", str(args.dim), "--layers", str(args.layers),
-               "--threads", str(args.threads), "--every", "100", "--resume", "--real", *args.real]  # fmt: skip
+        cmd = [
+            sys.executable,
+            str(ROOT / "scripts" / "train.py"),
+            "--out",
+            str(run),
+            "--rotation",
+            rotation,
+            "--loss",
+            loss,
+            "--supervision",
+            supervision,
+            "--steps",
+            str(args.steps),
+            "--batch",
+            str(args.batch),
+            "--lr",
+            str(args.lr),
+            "--dim",
+            str(args.dim),
+            "--layers",
+            str(args.layers),
+            "--threads",
+            str(args.threads),
+            "--every",
+            "100",
+            "--resume",
+            "--real",
+            *args.real,
+        ]
         t0 = time.time()
         with open(run.with_suffix(".log"), "a") as log:
             code = subprocess.call(cmd, stdout=log, stderr=subprocess.STDOUT)
@@ -98,9 +125,15 @@ def main(argv: list[str] | None = None) -> int:
         minutes = (time.time() - t0) / 60
         evaluation = evaluate_file(args.eval, str(run / "weights.npz"), 0, args.eval_frames)
         card = json.loads((run / "weights.json").read_text())
-        done[name] = {"name": name, "rotation": rotation, "loss": loss, "supervision": supervision,
-                      "train_minutes": minutes, "validation_synthetic": card.get("validation_synthetic"),
-                      "evaluation": evaluation}  # fmt: skip
+        done[name] = {
+            "name": name,
+            "rotation": rotation,
+            "loss": loss,
+            "supervision": supervision,
+            "train_minutes": minutes,
+            "validation_synthetic": card.get("validation_synthetic"),
+            "evaluation": evaluation,
+        }
         rows = [done[name_of(*c)] for c in CONFIGS if name_of(*c) in done]
         tmp = results_path.with_suffix(".tmp")
         tmp.write_text(json.dumps({"budget": budget, "eval_clip": Path(args.eval).name, "rows": rows}, indent=1))

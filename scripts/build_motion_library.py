@@ -31,8 +31,10 @@ from model.motion import Motion  # noqa: E402
 from model.rotations import geodesic_angle, quat_to_matrix  # noqa: E402
 
 FPS = 30.0
-LICENCE = ("CMU Graphics Lab Motion Capture Database (mocap.cs.cmu.edu): free to use in products, not to resell; "
-           "created with funding from NSF EIA-0196217")  # fmt: skip
+LICENCE = (
+    "CMU Graphics Lab Motion Capture Database (mocap.cs.cmu.edu): free to use in products, not to resell; "
+    "created with funding from NSF EIA-0196217"
+)
 
 #: Subjects (or groups of unknown subject) held out for validation: ballet (CMU 05), Indian dance, martial arts,
 #: karate kata (CMU 135), stylised walks and hops (CMU 131).
@@ -40,8 +42,15 @@ VALIDATION = frozenset({"05", "131", "135", "acrnn-indian", "acrnn-martial"})
 
 #: When one CMU trial comes from several archives, the most faithful copy is kept (lower is better).
 _PRIORITY = {"asf/amc": 0, "bvh": 1, "fbx": 2, "expmap": 3, "deepmimic": 4}
-_SOURCE_RANK = {"cmu_asfamc_cyun9601": 0, "cmu_misc": 1, "cmu_iclone_bvh": 2, "cmu_acrnn_dance_bvh": 3,
-                "cmu_motionpred_expmap": 4, "cmu_jump_deepmimic": 5, "cmu_more": 6}  # fmt: skip
+_SOURCE_RANK = {
+    "cmu_asfamc_cyun9601": 0,
+    "cmu_misc": 1,
+    "cmu_iclone_bvh": 2,
+    "cmu_acrnn_dance_bvh": 3,
+    "cmu_motionpred_expmap": 4,
+    "cmu_jump_deepmimic": 5,
+    "cmu_more": 6,
+}
 _SKIP_NAMES = {"standard.bvh", "humanoid3d.txt", "base.fbx", "cmu_data.csv"}
 
 #: A source is left out when its clips replay their files worse than this (mean, mm) ...
@@ -103,16 +112,21 @@ def load_one(item: tuple[Path, Path]) -> dict:
         src = load_motion(path)
     except MotionFileError as exc:
         return info | {"error": str(exc)}
-    except Exception as exc:  # noqa: BLE001 - a reader bug must not stop the build; it is listed
+    except Exception as exc:
         return info | {"error": f"{path}: {type(exc).__name__}: {exc}"}
     motion = src.motion
     if info["source"] == "cmu_iclone_bvh":  # its converter put a T-pose in front of every clip: not motion
         motion = Motion(motion.rotations[1:], motion.root_translation[1:], motion.skeleton, motion.fps)
     motion = motion.resampled(FPS).grounded()
     err = src.retarget_fidelity_mm()
-    return info | {"kind": src.kind, "mapping": src.mapping.method if src.mapping else "", "motion_data": motion,
-                   "fidelity_mm": None if err is None else round(err, 2),
-                   "consistency_mm": round(src.label_consistency_mm(), 4), "source_fps": round(src.motion.fps, 3)}  # fmt: skip
+    return info | {
+        "kind": src.kind,
+        "mapping": src.mapping.method if src.mapping else "",
+        "motion_data": motion,
+        "fidelity_mm": None if err is None else round(err, 2),
+        "consistency_mm": round(src.label_consistency_mm(), 4),
+        "source_fps": round(src.motion.fps, 3),
+    }
 
 
 def label_agreement_deg(a: Motion, b: Motion, max_shift: int = 40) -> float:
@@ -153,8 +167,9 @@ def contact_sheet(rows: list[tuple[str, Motion]], out: Path) -> None:
                     if par >= 0:
                         colour = "tab:red" if "left" in str(j) else "k"
                         ax.plot([p[j, ax_i], p[par, ax_i]], [p[j, 1], p[par, 1]], color=colour, lw=1.2)
-                ax.plot(p[[1, 4, 7, 10, 16, 18, 20], ax_i], p[[1, 4, 7, 10, 16, 18, 20], 1], "o", ms=1.5,
-                        color="tab:blue")  # fmt: skip
+                ax.plot(
+                    p[[1, 4, 7, 10, 16, 18, 20], ax_i], p[[1, 4, 7, 10, 16, 18, 20], 1], "o", ms=1.5, color="tab:blue"
+                )
                 ax.set_xlim(-1, 1)
                 ax.set_ylim(-0.05, 2.0)
                 ax.set_aspect("equal")
@@ -182,17 +197,21 @@ def source_table(clips: list[dict]) -> dict[str, dict]:
         if mean_fid is not None and mean_fid > MAX_FIDELITY_MM:
             why.append(f"fidelity {mean_fid:.1f} mm > {MAX_FIDELITY_MM:.0f}")
         if mean_agree is not None and mean_agree > MAX_DISAGREEMENT_DEG:
-            why.append(f"labels {mean_agree:.1f} deg from the ASF/AMC copies of {len(agree)} trials "
-                       f"> {MAX_DISAGREEMENT_DEG:.0f}")  # fmt: skip
+            why.append(
+                f"labels {mean_agree:.1f} deg from the ASF/AMC copies of {len(agree)} trials "
+                f"> {MAX_DISAGREEMENT_DEG:.0f}"
+            )
         out[source] = {
-            "kinds": ",".join(sorted({c["kind"] for c in rows})), "clips": len(rows),
+            "kinds": ",".join(sorted({c["kind"] for c in rows})),
+            "clips": len(rows),
             "minutes": sum(c["motion_data"].num_frames for c in rows) / FPS / 60,
             "fidelity": f"{mean_fid:.1f}" if mean_fid is not None else "-",
             "worst_mm": f"{worst['fidelity_mm']:.0f}" if worst else "-",
             "consistency": f"{max(c['consistency_mm'] for c in rows):.4f}",
             "agreement": f"{mean_agree:.1f} ({len(agree)})" if agree else "-",
-            "left_out": "; ".join(why), "worst": worst,
-        }  # fmt: skip
+            "left_out": "; ".join(why),
+            "worst": worst,
+        }
     return out
 
 
@@ -216,9 +235,17 @@ def main(argv: list[str] | None = None) -> int:
             r["agreement_deg"] = round(label_agreement_deg(ref["motion_data"], r["motion_data"]), 2)
     stats = source_table(clips)
     left_out = {src: why for src, row in stats.items() if (why := row["left_out"])}
-    contact_sheet([(f"{src}: worst clip {row['worst']['file']} ({row['worst']['fidelity_mm']} mm)",
-                    row["worst"]["motion_data"]) for src, row in stats.items() if row["worst"] is not None],
-                  args.out.with_name(args.out.stem + "_worst_clips.png"))  # fmt: skip
+    contact_sheet(
+        [
+            (
+                f"{src}: worst clip {row['worst']['file']} ({row['worst']['fidelity_mm']} mm)",
+                row["worst"]["motion_data"],
+            )
+            for src, row in stats.items()
+            if row["worst"] is not None
+        ],
+        args.out.with_name(args.out.stem + "_worst_clips.png"),
+    )
     clips = [r for r in clips if r["source"] not in left_out]
     # duplicates: one CMU trial from several archives -> keep the most faithful copy
     best: dict[tuple[str, int], dict] = {}
@@ -247,28 +274,48 @@ def main(argv: list[str] | None = None) -> int:
         index.append(r | {"split": split, "start": start, "frames": m.num_frames})
         start += m.num_frames
     sources = {k: {n: v for n, v in row.items() if n != "worst"} for k, row in stats.items()}
-    meta = {"format": "pose_uplift.motion_library/1", "fps": FPS, "licence": LICENCE, "clips": index,
-            "sources": sources, "left_out": left_out,
-            "dropped_duplicates": [d["file"] for d in dropped], "skipped": [s["error"] for s in skipped]}  # fmt: skip
+    meta = {
+        "format": "pose_uplift.motion_library/1",
+        "fps": FPS,
+        "licence": LICENCE,
+        "clips": index,
+        "sources": sources,
+        "left_out": left_out,
+        "dropped_duplicates": [d["file"] for d in dropped],
+        "skipped": [s["error"] for s in skipped],
+    }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     tmp = args.out.with_suffix(".tmp.npz")
-    np.savez_compressed(tmp, rotations=np.concatenate(rotations), roots=np.concatenate(roots),
-                        offsets=np.stack(offsets), meta=np.array(json.dumps(meta)))  # fmt: skip
+    np.savez_compressed(
+        tmp,
+        rotations=np.concatenate(rotations),
+        roots=np.concatenate(roots),
+        offsets=np.stack(offsets),
+        meta=np.array(json.dumps(meta)),
+    )
     tmp.replace(args.out)
     # report
-    print(f"{'source':26s} {'kind':10s} {'clips':>5s} {'minutes':>8s} {'fidelity mm':>11s} {'worst':>6s} "
-          f"{'consistency mm':>14s} {'vs ASF deg':>10s}")  # fmt: skip
+    print(
+        f"{'source':26s} {'kind':10s} {'clips':>5s} {'minutes':>8s} {'fidelity mm':>11s} {'worst':>6s} "
+        f"{'consistency mm':>14s} {'vs ASF deg':>10s}"
+    )
     for source, row in stats.items():
-        print(f"{source:26s} {row['kinds']:10s} {row['clips']:5d} {row['minutes']:8.2f} {row['fidelity']:>11s} "
-              f"{row['worst_mm']:>6s} {row['consistency']:>14s} {row['agreement']:>10s}"
-              + (f"  LEFT OUT: {row['left_out']}" if row["left_out"] else ""))  # fmt: skip
+        print(
+            f"{source:26s} {row['kinds']:10s} {row['clips']:5d} {row['minutes']:8.2f} {row['fidelity']:>11s} "
+            f"{row['worst_mm']:>6s} {row['consistency']:>14s} {row['agreement']:>10s}"
+            + (f"  LEFT OUT: {row['left_out']}" if row["left_out"] else "")
+        )
     for split in ("train", "validation"):
         rows = [c for c in index if c["split"] == split]
         subjects = sorted({c["subject"] for c in rows})
-        print(f"{split}: {len(rows)} clips, {sum(c['frames'] for c in rows) / FPS / 60:.1f} min, subjects "
-              f"{', '.join(subjects)}")  # fmt: skip
-    print(f"dropped {len(dropped)} duplicate trials; wrote {args.out} ({args.out.stat().st_size / 1e6:.1f} MB) "
-          f"in {time.time() - t0:.0f} s")  # fmt: skip
+        print(
+            f"{split}: {len(rows)} clips, {sum(c['frames'] for c in rows) / FPS / 60:.1f} min, subjects "
+            f"{', '.join(subjects)}"
+        )
+    print(
+        f"dropped {len(dropped)} duplicate trials; wrote {args.out} ({args.out.stat().st_size / 1e6:.1f} MB) "
+        f"in {time.time() - t0:.0f} s"
+    )
     for source, why in left_out.items():
         print(f"left out {source}: {why}")
     print(f"contact sheet of each source's worst clip: {args.out.with_name(args.out.stem + '_worst_clips.png')}")

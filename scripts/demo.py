@@ -218,8 +218,10 @@ def main() -> int:
     except KeypointFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"[1/5] sample: {SAMPLE.relative_to(ROOT)}: {info['format']} ({info['layout']}), {info['frames']} frames "
-          f"at {info['fps']} fps, {info['people']} people, {100 * info['confident_fraction']:.0f}% points confident")  # fmt: skip
+    print(
+        f"[1/5] sample: {SAMPLE.relative_to(ROOT)}: {info['format']} ({info['layout']}), {info['frames']} frames "
+        f"at {info['fps']} fps, {info['people']} people, {100 * info['confident_fraction']:.0f}% points confident"
+    )
     zip_path = build_extension.build(ROOT / "dist")
     print(f"[2/5] extension built with Blender's extension tool: {zip_path.relative_to(ROOT)}")
     user_dir = OUT / "blender_user"
@@ -228,16 +230,39 @@ def main() -> int:
     character = OUT / "character.blend"
     try:
         if all((ASSETS / name).is_file() for name in ("base.obj", "default.mhskel", "default_weights.mhw")):
-            _run_bpy(_CHARACTER, [str(zip_path), str(ASSETS), str(ROOT / "model" / "rigs" / "mpfb_default.json"), str(character)], env)  # fmt: skip
+            _run_bpy(
+                _CHARACTER,
+                [str(zip_path), str(ASSETS), str(ROOT / "model" / "rigs" / "mpfb_default.json"), str(character)],
+                env,
+            )
             what = "the CC0 MakeHuman body skinned to its default skeleton"
         else:  # without the MakeHuman assets: a capsule body on the CC0 MPFB game_engine rig (shipped in model/rigs)
-            _run_bpy(_CAPSULE_CHARACTER, [str(zip_path), str(ROOT / "model" / "rigs" / "mpfb_game_engine.json"), str(character)], env)  # fmt: skip
+            _run_bpy(
+                _CAPSULE_CHARACTER,
+                [str(zip_path), str(ROOT / "model" / "rigs" / "mpfb_game_engine.json"), str(character)],
+                env,
+            )
             what = f"a capsule body on the CC0 MPFB game_engine rig ({ASSETS} not found)"
-        print(f"[3/5] installed into headless Blender {_bpy_version(env)}; character: {what} -> {character.relative_to(ROOT)}")  # fmt: skip
+        print(
+            f"[3/5] installed into headless Blender {_bpy_version(env)}; character: {what} -> {character.relative_to(ROOT)}"
+        )
         batch_dir = OUT / "demo_batch"  # the demo's own folder (out/batch, the batch script's default, is left alone)
         shutil.rmtree(batch_dir, ignore_errors=True)
-        cmd = [sys.executable, str(ROOT / "scripts" / "uplift_batch.py"), str(SAMPLE), "--out", str(batch_dir),
-               "--rig", str(character), "--preset", "auto", "--export", "blend,fbx,bvh", "--angles", "--overwrite"]  # fmt: skip
+        cmd = [
+            sys.executable,
+            str(ROOT / "scripts" / "uplift_batch.py"),
+            str(SAMPLE),
+            "--out",
+            str(batch_dir),
+            "--rig",
+            str(character),
+            "--preset",
+            "auto",
+            "--export",
+            "blend,fbx,bvh",
+            "--angles",
+            "--overwrite",
+        ]
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
         if proc.returncode != 0:
             raise RuntimeError("batch run failed: " + (proc.stdout.strip().splitlines() or ["?"])[-1])
@@ -247,13 +272,17 @@ def main() -> int:
             os.replace(src, dst)
             outputs[dst.suffix] = dst
         batch_dir.rmdir()
-        print(f"[4/5] uplifted and retargeted onto the character by the batch script: {', '.join(p.name for p in outputs.values())}")  # fmt: skip
+        print(
+            f"[4/5] uplifted and retargeted onto the character by the batch script: {', '.join(p.name for p in outputs.values())}"
+        )
         kp = read_keypoints(SAMPLE)
         seen = np.flatnonzero((kp.points[..., 2] > 0).sum(-1) >= 12)  # frames where the detector saw the person
         frames = [int(seen[int(k)]) for k in np.linspace(0, len(seen) - 1, 6)]
         limbs = [(HALPE26.index(a), HALPE26.index(b)) for a, b in _LIMBS]
         points_json = OUT / "preview_points.json"
-        points_json.write_text(json.dumps({"frames": frames, "limbs": limbs, "points": [kp.points[f].tolist() for f in frames]}))  # fmt: skip
+        points_json.write_text(
+            json.dumps({"frames": frames, "limbs": limbs, "points": [kp.points[f].tolist() for f in frames]})
+        )
         preview = OUT / "preview.png"
         _run_bpy(_PREVIEW, [str(OUT / "demo.blend"), str(points_json), str(preview)], env)
         for f in frames:
@@ -263,15 +292,40 @@ def main() -> int:
     except (RuntimeError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print("\nOutputs:\n  " + "\n  ".join(str(p) for p in [OUT / "demo.blend", OUT / "demo.fbx", OUT / "demo.bvh", OUT / "demo_angles.csv", OUT / "preview.png", character, zip_path]))  # fmt: skip
+    print(
+        "\nOutputs:\n  "
+        + "\n  ".join(
+            str(p)
+            for p in [
+                OUT / "demo.blend",
+                OUT / "demo.fbx",
+                OUT / "demo.bvh",
+                OUT / "demo_angles.csv",
+                OUT / "preview.png",
+                character,
+                zip_path,
+            ]
+        )
+    )
     return 0
 
 
-_LIMBS = [("left_shoulder", "right_shoulder"), ("left_shoulder", "left_elbow"), ("left_elbow", "left_wrist"),
-          ("right_shoulder", "right_elbow"), ("right_elbow", "right_wrist"), ("left_hip", "right_hip"),
-          ("left_hip", "left_knee"), ("left_knee", "left_ankle"), ("right_hip", "right_knee"),
-          ("right_knee", "right_ankle"), ("left_ankle", "left_big_toe"), ("right_ankle", "right_big_toe"),
-          ("neck", "head"), ("neck", "hip")]  # fmt: skip
+_LIMBS = [
+    ("left_shoulder", "right_shoulder"),
+    ("left_shoulder", "left_elbow"),
+    ("left_elbow", "left_wrist"),
+    ("right_shoulder", "right_elbow"),
+    ("right_elbow", "right_wrist"),
+    ("left_hip", "right_hip"),
+    ("left_hip", "left_knee"),
+    ("left_knee", "left_ankle"),
+    ("right_hip", "right_knee"),
+    ("right_knee", "right_ankle"),
+    ("left_ankle", "left_big_toe"),
+    ("right_ankle", "right_big_toe"),
+    ("neck", "head"),
+    ("neck", "hip"),
+]
 
 
 def _bpy_version(env: dict) -> str:

@@ -39,16 +39,30 @@ def detect(video: Path, start: float = 0.0, seconds: float | None = None, smooth
             result = pose.process(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
             poses, world = [], []
             if result.pose_landmarks:
-                poses.append([[round(lm.x, 5), round(lm.y, 5), round(lm.z, 5), round(lm.visibility, 4)]
-                              for lm in result.pose_landmarks.landmark])  # fmt: skip
+                poses.append(
+                    [
+                        [round(lm.x, 5), round(lm.y, 5), round(lm.z, 5), round(lm.visibility, 4)]
+                        for lm in result.pose_landmarks.landmark
+                    ]
+                )
             if result.pose_world_landmarks:
-                world.append([[round(lm.x, 5), round(lm.y, 5), round(lm.z, 5)]
-                              for lm in result.pose_world_landmarks.landmark])  # fmt: skip
+                world.append(
+                    [[round(lm.x, 5), round(lm.y, 5), round(lm.z, 5)] for lm in result.pose_world_landmarks.landmark]
+                )
             frames.append({"frame": index - first, "poses": poses, "world": world})
             index += 1
-    return {"format": "mediapipe_pose", "version": 1, "image_width": width, "image_height": height,
-            "fps": round(float(fps), 3), "normalized": True, "source": video.name, "source_first_frame": first,
-            "detector": f"mediapipe {mp.__version__} pose_landmark_full", "frames": frames}  # fmt: skip
+    return {
+        "format": "mediapipe_pose",
+        "version": 1,
+        "image_width": width,
+        "image_height": height,
+        "fps": round(float(fps), 3),
+        "normalized": True,
+        "source": video.name,
+        "source_first_frame": first,
+        "detector": f"mediapipe {mp.__version__} pose_landmark_full",
+        "frames": frames,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -32,8 +32,20 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-LIMBS = ("left_shoulder", "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_hip",
-         "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle")  # fmt: skip
+LIMBS = (
+    "left_shoulder",
+    "right_shoulder",
+    "left_elbow",
+    "right_elbow",
+    "left_wrist",
+    "right_wrist",
+    "left_hip",
+    "right_hip",
+    "left_knee",
+    "right_knee",
+    "left_ankle",
+    "right_ankle",
+)
 VIEWS = {"front": 20.0, "side": 100.0}
 
 _RENDER = r"""
@@ -149,23 +161,42 @@ def main(argv: list[str] | None = None) -> int:
         name = Path(info["file"]).stem + "_" + info["subject"]
         path = args.out / f"{name}.npz"
         np.savez(path, rotations=m.rotations, root=m.root_translation, offsets=m.skeleton.offsets, fps=m.fps)
-        jobs.append({"name": name, "motion": str(path), "dir": str(args.out / name), "views": VIEWS,
-                     "joints": ["pelvis", *LIMBS]})  # fmt: skip
+        jobs.append(
+            {
+                "name": name,
+                "motion": str(path),
+                "dir": str(args.out / name),
+                "views": VIEWS,
+                "joints": ["pelvis", *LIMBS],
+            }
+        )
     jobs_json = args.out / "jobs.json"
     jobs_json.write_text(json.dumps(jobs))
     env = dict(os.environ, BLENDER_USER_RESOURCES=str(ROOT / "out" / "blender_user"))
     if not args.skip_render:
-        proc = subprocess.run([sys.executable, "-c", _RENDER, str(zips[-1]), str(character), str(jobs_json)],
-                              env=env, capture_output=True, text=True)  # fmt: skip
+        proc = subprocess.run(
+            [sys.executable, "-c", _RENDER, str(zips[-1]), str(character), str(jobs_json)],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         if proc.returncode != 0:
             print("error: rendering failed: " + (proc.stderr.strip().splitlines() or ["?"])[-1], file=sys.stderr)
             return 1
         for job in jobs:
             for view in VIEWS:
                 folder = Path(f"{job['dir']}_{view}")
-                subprocess.run([args.mediapipe_python, str(ROOT / "scripts" / "detect_mediapipe.py"),
-                                str(folder / "%04d.png"), str(folder.with_suffix(".json")), "--smooth"],
-                               check=True, capture_output=True)  # fmt: skip
+                subprocess.run(
+                    [
+                        args.mediapipe_python,
+                        str(ROOT / "scripts" / "detect_mediapipe.py"),
+                        str(folder / "%04d.png"),
+                        str(folder.with_suffix(".json")),
+                        "--smooth",
+                    ],
+                    check=True,
+                    capture_output=True,
+                )
     rendered = json.loads((args.out / "jobs.json.out.json").read_text())
     from model.kinematics import forward_kinematics
     from model.skeleton import Skeleton
@@ -189,10 +220,15 @@ def main(argv: list[str] | None = None) -> int:
             const, _ = forward_kinematics(q, Skeleton.default().offsets, np.zeros((len(truth), 3)))
             n = min(len(truth), len(pred), len(world))
             seen = np.isfinite(world[:n]).all((-1, -2))
-            row = {"clip": job["name"], "view": view, "frames": n, "detected": int(seen.sum()),
-                   "model": E.pa_mpjpe(pred[:n], truth[:n]),
-                   "mediapipe_world": E.pa_mpjpe(world[:n][seen], truth[:n][seen]) if seen.any() else None,
-                   "constant_mean_pose": E.pa_mpjpe(const[:n][:, limb_j], truth[:n])}  # fmt: skip
+            row = {
+                "clip": job["name"],
+                "view": view,
+                "frames": n,
+                "detected": int(seen.sum()),
+                "model": E.pa_mpjpe(pred[:n], truth[:n]),
+                "mediapipe_world": E.pa_mpjpe(world[:n][seen], truth[:n][seen]) if seen.any() else None,
+                "constant_mean_pose": E.pa_mpjpe(const[:n][:, limb_j], truth[:n]),
+            }
             rows.append(row)
             # the detector profile: MediaPipe's 2D against the rig's projected joints
             px = project(truth[:n], np.array(rec["world_to_camera"]), rec["focal_px"])
@@ -215,12 +251,14 @@ def main(argv: list[str] | None = None) -> int:
     for view, prof in profile.items():
         off = np.concatenate(prof["offset"])
         out["profile"][view] = {
-            "frames": prof["frames"], "nobody_fraction": round(prof["nobody"] / max(prof["frames"], 1), 3),
+            "frames": prof["frames"],
+            "nobody_fraction": round(prof["nobody"] / max(prof["frames"], 1), 3),
             "left_right_swapped_fraction": round(prof["swapped"] / max(prof["frames"], 1), 3),
             "mean_offset_pct_torso": {n: np.round(np.nanmean(off[:, k], 0), 1).tolist() for k, n in enumerate(LIMBS)},
-            "spread_pct_torso": {n: round(float(np.nanstd(np.linalg.norm(off[:, k], axis=-1))), 1)
-                                 for k, n in enumerate(LIMBS)},
-        }  # fmt: skip
+            "spread_pct_torso": {
+                n: round(float(np.nanstd(np.linalg.norm(off[:, k], axis=-1))), 1) for k, n in enumerate(LIMBS)
+            },
+        }
     out["frames"] = sum(r["frames"] for r in rows)
     name = "results.json" if not args.weights else f"results_{Path(args.weights).stem}.json"
     out["weights"] = Path(args.weights).name if args.weights else "pose_uplift.npz (bundled)"

@@ -62,8 +62,15 @@ from model.training.synthesis import NOISE_PROFILES, Clip, detector_noise, detec
 from model.uplift import Uplifter  # noqa: E402
 
 
-def evaluate_motion(ref: Motion, uplifter: Uplifter, cameras: list, ik_every: int, constant: np.ndarray | None,
-                    seed: int = 0, noise: str = "mediapipe") -> list[dict]:  # fmt: skip
+def evaluate_motion(
+    ref: Motion,
+    uplifter: Uplifter,
+    cameras: list,
+    ik_every: int,
+    constant: np.ndarray | None,
+    seed: int = 0,
+    noise: str = "mediapipe",
+) -> list[dict]:
     """One reference motion seen by each camera: a row of metrics per camera (model, the split of its error, and
     baselines on every ``ik_every``-th frame), plus per-joint errors. ``noise``: "exact" (the keypoint model's
     points) or a detector profile of ``NOISE_PROFILES`` at level 1 with its measured point placement."""
@@ -94,8 +101,11 @@ def evaluate_motion(ref: Motion, uplifter: Uplifter, cameras: list, ik_every: in
         ref_rot = rot_ref.copy()
         ref_rot[:, 0] = g @ ref_rot[:, 0]
         pred_rot = quat_to_matrix(motion.rotations)
-        row: dict = {"camera": E.CAMERA_NAMES[k] if k < len(E.CAMERA_NAMES) else str(k), "frames": frames,
-                     "seconds": seconds}  # fmt: skip
+        row: dict = {
+            "camera": E.CAMERA_NAMES[k] if k < len(E.CAMERA_NAMES) else str(k),
+            "frames": frames,
+            "seconds": seconds,
+        }
         row["model"] = E.position_metrics(motion.joint_positions, ref_pos) | {
             "mpjae_deg": E.mpjae(pred_rot, ref_rot),
             "clip_aligned_mpjpe_mm": E.clip_aligned_mpjpe(motion.world_positions(), ref_world),
@@ -122,11 +132,15 @@ def evaluate_motion(ref: Motion, uplifter: Uplifter, cameras: list, ik_every: in
             ik, ik_seconds = E.ik_rotations(joints, motion.skeleton)
             bd = E.bone_direction_rotations(joints, motion.skeleton)
             row["model_on_baseline_frames"] = E.position_metrics(joints, ref_pos[sub]) | {
-                "mpjae_deg": E.mpjae(pred_rot[sub], ref_rot[sub]), "frames": len(sub)}  # fmt: skip
+                "mpjae_deg": E.mpjae(pred_rot[sub], ref_rot[sub]),
+                "frames": len(sub),
+            }
             for name, rots in (("ik", ik), ("bone_direction", bd)):
                 pos, _ = forward_kinematics(rots, motion.skeleton.offsets, np.zeros((len(sub), 3)))
-                row[name] = E.position_metrics(pos, ref_pos[sub]) | {"mpjae_deg": E.mpjae(rots, ref_rot[sub]),
-                                                                    "frames": len(sub)}  # fmt: skip
+                row[name] = E.position_metrics(pos, ref_pos[sub]) | {
+                    "mpjae_deg": E.mpjae(rots, ref_rot[sub]),
+                    "frames": len(sub),
+                }
             row["ik"]["seconds_per_frame"] = ik_seconds
         rows.append(row)
     return rows
@@ -172,24 +186,44 @@ def summarise(rows: list[dict]) -> dict:
     return out
 
 
-def evaluate_file(path: str, weights: str | None, ik_every: int, max_frames: int | None, mapping: str | None = None,
-                  skeleton: str | None = None, library: str | None = None, noise: str = "mediapipe") -> dict:  # fmt: skip
+def evaluate_file(
+    path: str,
+    weights: str | None,
+    ik_every: int,
+    max_frames: int | None,
+    mapping: str | None = None,
+    skeleton: str | None = None,
+    library: str | None = None,
+    noise: str = "mediapipe",
+) -> dict:
     ref = read_motion(path, mapping, skeleton)
     if max_frames is not None and ref.num_frames > max_frames:
         ref = Motion(ref.rotations[:max_frames], ref.root_translation[:max_frames], ref.skeleton, ref.fps)
     uplifter = Uplifter(weights, backend="auto")
     constant = training_mean_pose(library) if library else None
-    rows = evaluate_motion(ref, uplifter, E.fixed_cameras(ref.root_translation.mean(0)), ik_every, constant,
-                           noise=noise)  # fmt: skip
+    rows = evaluate_motion(
+        ref, uplifter, E.fixed_cameras(ref.root_translation.mean(0)), ik_every, constant, noise=noise
+    )
     out = summarise(rows)
-    out |= {"clip": Path(path).name, "frames": ref.num_frames, "cameras": 4, "noise": noise,
-            "weights": uplifter.weights_path.name,
-            "backend": f"{uplifter.backend}-{uplifter.device}"}  # fmt: skip
+    out |= {
+        "clip": Path(path).name,
+        "frames": ref.num_frames,
+        "cameras": 4,
+        "noise": noise,
+        "weights": uplifter.weights_path.name,
+        "backend": f"{uplifter.backend}-{uplifter.device}",
+    }
     return out
 
 
-def evaluate_library(library: str, weights: str | None, ik_every: int, max_frames: int | None,
-                     split: str = "validation", noise: str = "mediapipe") -> dict:  # fmt: skip
+def evaluate_library(
+    library: str,
+    weights: str | None,
+    ik_every: int,
+    max_frames: int | None,
+    split: str = "validation",
+    noise: str = "mediapipe",
+) -> dict:
     """Every clip of the library's split (validation subjects: never trained on), seen by the 6 evaluation cameras."""
     from model.training.library import library_motions
 
@@ -201,22 +235,43 @@ def evaluate_library(library: str, weights: str | None, ik_every: int, max_frame
             ref = Motion(ref.rotations[:max_frames], ref.root_translation[:max_frames], ref.skeleton, ref.fps)
         if ref.num_frames < 30:
             continue
-        clip_rows = evaluate_motion(ref, uplifter, E.evaluation_cameras(ref.root_translation.mean(0)), ik_every,
-                                    constant, noise=noise)  # fmt: skip
+        clip_rows = evaluate_motion(
+            ref, uplifter, E.evaluation_cameras(ref.root_translation.mean(0)), ik_every, constant, noise=noise
+        )
         rows.extend(clip_rows)
-        clips.append({"file": info["file"], "subject": info["subject"], "frames": ref.num_frames,
-                      "pa_mpjpe_mm": round(float(np.mean([r["model"]["pa_mpjpe_mm"] for r in clip_rows])), 1)})  # fmt: skip
+        clips.append(
+            {
+                "file": info["file"],
+                "subject": info["subject"],
+                "frames": ref.num_frames,
+                "pa_mpjpe_mm": round(float(np.mean([r["model"]["pa_mpjpe_mm"] for r in clip_rows])), 1),
+            }
+        )
     out = summarise(rows)
-    out |= {"split": split, "noise": noise, "clips": len(clips), "frames": sum(c["frames"] for c in clips),
-            "minutes": round(sum(c["frames"] for c in clips) / 30.0 / 60, 2), "cameras": list(E.CAMERA_NAMES),
-            "weights": uplifter.weights_path.name, "backend": f"{uplifter.backend}-{uplifter.device}",
-            "per_clip": clips}  # fmt: skip
+    out |= {
+        "split": split,
+        "noise": noise,
+        "clips": len(clips),
+        "frames": sum(c["frames"] for c in clips),
+        "minutes": round(sum(c["frames"] for c in clips) / 30.0 / 60, 2),
+        "cameras": list(E.CAMERA_NAMES),
+        "weights": uplifter.weights_path.name,
+        "backend": f"{uplifter.backend}-{uplifter.device}",
+        "per_clip": clips,
+    }
     return out
 
 
-def evaluate_keypoints(path: str, reference: str, weights: str | None, person: int = 0, fps: float | None = None,
-                       offset: float = 0.0, world_baseline: str | None = None,
-                       library: str | None = None) -> dict:  # fmt: skip
+def evaluate_keypoints(
+    path: str,
+    reference: str,
+    weights: str | None,
+    person: int = 0,
+    fps: float | None = None,
+    offset: float = 0.0,
+    world_baseline: str | None = None,
+    library: str | None = None,
+) -> dict:
     """Real detections against 3D markers, beside the baselines: the reference's own mean pose held constant (an
     oracle), the training set's mean pose held constant (``library``), and MediaPipe's own 3D (``world_baseline``:
     a ``scripts/detect_mediapipe.py`` JSON with world landmarks of the same video)."""
@@ -256,20 +311,31 @@ def evaluate_keypoints(path: str, reference: str, weights: str | None, person: i
         baselines["mediapipe_world_landmarks"] = compare(world, world_fps or motion.fps)["pa_mpjpe_mm"]
     out["baselines_pa_mpjpe_mm"] = baselines
     out["model_seconds_per_frame"] = seconds / motion.num_frames
-    out |= {"keypoints": Path(path).name, "reference": Path(reference).name, "weights": uplifter.weights_path.name,
-            "backend": f"{uplifter.backend}-{uplifter.device}"}  # fmt: skip
+    out |= {
+        "keypoints": Path(path).name,
+        "reference": Path(reference).name,
+        "weights": uplifter.weights_path.name,
+        "backend": f"{uplifter.backend}-{uplifter.device}",
+    }
     return out
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--motion", "--bvh", dest="motion",
-                        help="semi-synthetic: a motion file the model never saw (.bvh, .amc, exp-map .csv/.txt, "
-                        "DeepMimic .txt, .fbx, AMASS .npz)")  # fmt: skip
+    source.add_argument(
+        "--motion",
+        "--bvh",
+        dest="motion",
+        help="semi-synthetic: a motion file the model never saw (.bvh, .amc, exp-map .csv/.txt, "
+        "DeepMimic .txt, .fbx, AMASS .npz)",
+    )
     source.add_argument("--keypoints", help="real detections (with --reference)")
-    source.add_argument("--library-split", choices=["validation", "train"],
-                        help="semi-synthetic on every clip of this split of --library (6 cameras)")  # fmt: skip
+    source.add_argument(
+        "--library-split",
+        choices=["validation", "train"],
+        help="semi-synthetic on every clip of this split of --library (6 cameras)",
+    )
     parser.add_argument("--library", help="motion library (build_motion_library.py): the training mean pose baseline")
     parser.add_argument("--mapping", help="joint mapping JSON for --motion files whose names are not recognised")
     parser.add_argument("--skeleton", help="the .asf skeleton of an .amc --motion file")
@@ -282,8 +348,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--weights")
     parser.add_argument("--ik-every", type=int, default=10, help="baselines on every Nth frame; 0 skips them")
     parser.add_argument("--max-frames", type=int)
-    parser.add_argument("--noise", default="mediapipe", choices=["exact", *NOISE_PROFILES],
-                        help="semi-synthetic 2D: exact points, or a detector profile at level 1 (default mediapipe)")  # fmt: skip
+    parser.add_argument(
+        "--noise",
+        default="mediapipe",
+        choices=["exact", *NOISE_PROFILES],
+        help="semi-synthetic 2D: exact points, or a detector profile at level 1 (default mediapipe)",
+    )
     args = parser.parse_args(argv)
     if args.keypoints and not args.reference:
         parser.error("--keypoints needs --reference FILE.trc")
@@ -291,14 +361,31 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--library-split needs --library FILE")
     try:
         if args.keypoints:
-            result = evaluate_keypoints(args.keypoints, args.reference, args.weights, args.person, args.fps,
-                                        args.offset, args.world_baseline, args.library)  # fmt: skip
+            result = evaluate_keypoints(
+                args.keypoints,
+                args.reference,
+                args.weights,
+                args.person,
+                args.fps,
+                args.offset,
+                args.world_baseline,
+                args.library,
+            )
         elif args.library_split:
-            result = evaluate_library(args.library, args.weights, args.ik_every, args.max_frames, args.library_split,
-                                      args.noise)  # fmt: skip
+            result = evaluate_library(
+                args.library, args.weights, args.ik_every, args.max_frames, args.library_split, args.noise
+            )
         else:
-            result = evaluate_file(args.motion, args.weights, args.ik_every, args.max_frames, args.mapping,
-                                   args.skeleton, args.library, args.noise)  # fmt: skip
+            result = evaluate_file(
+                args.motion,
+                args.weights,
+                args.ik_every,
+                args.max_frames,
+                args.mapping,
+                args.skeleton,
+                args.library,
+                args.noise,
+            )
     except (MotionFileError, WeightsError, KeypointFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

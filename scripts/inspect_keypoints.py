@@ -15,8 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from model.keypoints import LAYOUTS  # noqa: E402
-from model.readers import KeypointFileError, read_tracks  # noqa: E402
+from model.keypoints import LAYOUTS
+from model.readers import KeypointFileError, read_tracks
 
 
 def summary(path: str, layout: str | None = None, threshold: float = 0.3) -> dict:

@@ -45,8 +45,12 @@ def score_realvideo(run: Path, realvideo: Path) -> list[dict]:
             continue
         per = {}
         for cam in REAL_CAMERAS:
-            res = evaluate_keypoints(str(realvideo / f"{cam}_json"), str(realvideo / f"reference_3d_without_{cam}.trc"),
-                                     str(weights), fps=60.0)  # fmt: skip
+            res = evaluate_keypoints(
+                str(realvideo / f"{cam}_json"),
+                str(realvideo / f"reference_3d_without_{cam}.trc"),
+                str(weights),
+                fps=60.0,
+            )
             per[cam] = round(res["pa_mpjpe_mm"], 1)
         point = {
             "step": step,
@@ -65,8 +69,13 @@ def read_renders(renders: Path | None) -> list[dict]:
     out = []
     for path in renders.glob("results_weights_step*.json"):
         res = json.loads(path.read_text())
-        out.append({"step": _step(path), "pa_mpjpe_mm": res["model_pa_mpjpe_mm"],
-                    "mediapipe_world_mm": res.get("mediapipe_world_landmarks_pa_mpjpe_mm")})  # fmt: skip
+        out.append(
+            {
+                "step": _step(path),
+                "pa_mpjpe_mm": res["model_pa_mpjpe_mm"],
+                "mediapipe_world_mm": res.get("mediapipe_world_landmarks_pa_mpjpe_mm"),
+            }
+        )
     return sorted(out, key=lambda r: r["step"])
 
 
@@ -87,17 +96,32 @@ def draw(run: Path, curves: list[dict], real: list[dict], renders: list[dict], p
     for name, colour in styles.items():
         if curves and name in curves[0]:
             ax.plot(steps, [c[name]["model_mm"] for c in curves], color=colour, label=f"{name}: model")
-            ax.plot(steps, [c[name]["rotations_on_true_skeleton_mm"] for c in curves], color=colour, ls="--",
-                    label=f"{name}: its rotations, true skeleton")  # fmt: skip
+            ax.plot(
+                steps,
+                [c[name]["rotations_on_true_skeleton_mm"] for c in curves],
+                color=colour,
+                ls="--",
+                label=f"{name}: its rotations, true skeleton",
+            )
             ax2.plot(steps, [c[name]["mpjae_deg"] for c in curves], color=colour, label=f"{name}: MPJAE")
     if real:
-        ax.plot([r["step"] for r in real], [r["mean_pa_mpjpe_mm"] for r in real], "o-", color="tab:red",
-                label="real video (pose2sim cam01/02/04)")  # fmt: skip
+        ax.plot(
+            [r["step"] for r in real],
+            [r["mean_pa_mpjpe_mm"] for r in real],
+            "o-",
+            color="tab:red",
+            label="real video (pose2sim cam01/02/04)",
+        )
         ax.axhline(98.1, color="tab:red", ls=":", lw=1, label="real video: MediaPipe's own 3D (98.1)")
         ax.axhline(114.5, color="grey", ls=":", lw=1, label="real video: oracle constant pose (114.5)")
     if renders:
-        ax.plot([r["step"] for r in renders], [r["pa_mpjpe_mm"] for r in renders], "s-", color="tab:orange",
-                label="rendered bodies, MediaPipe 2D")  # fmt: skip
+        ax.plot(
+            [r["step"] for r in renders],
+            [r["pa_mpjpe_mm"] for r in renders],
+            "s-",
+            color="tab:orange",
+            label="rendered bodies, MediaPipe 2D",
+        )
     ax.set_xlabel("step")
     ax.set_ylabel("PA-MPJPE (mm)")
     ax.set_title(f"{run.name}: joint position error")
@@ -130,8 +154,10 @@ def main(argv: list[str] | None = None) -> int:
         for name in ("train_exact", "validation_exact", "validation_mediapipe"):
             if name in c:
                 m = c[name]
-                line.append(f"{name} {m['model_mm']:.1f} mm (rot/true {m['rotations_on_true_skeleton_mm']:.1f}, "
-                            f"true/its {m['true_rotations_on_its_skeleton_mm']:.1f}) {m['mpjae_deg']:.1f} deg")  # fmt: skip
+                line.append(
+                    f"{name} {m['model_mm']:.1f} mm (rot/true {m['rotations_on_true_skeleton_mm']:.1f}, "
+                    f"true/its {m['true_rotations_on_its_skeleton_mm']:.1f}) {m['mpjae_deg']:.1f} deg"
+                )
         if c["step"] in real_by_step:
             line.append(f"real video {real_by_step[c['step']]['mean_pa_mpjpe_mm']:.1f} mm")
         print(" | ".join(line))

@@ -50,30 +50,62 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--dim", type=int, default=None)
     p.add_argument("--layers", type=int, default=None)
     p.add_argument("--window", type=int, default=None, help="frames per pass (the network's window)")
-    p.add_argument("--curve-every", type=int, default=None,
-                   help="every N steps: the learning-curve numbers (curves.jsonl) and a weights snapshot")  # fmt: skip
+    p.add_argument(
+        "--curve-every",
+        type=int,
+        default=None,
+        help="every N steps: the learning-curve numbers (curves.jsonl) and a weights snapshot",
+    )
     p.add_argument(
         "--real",
         nargs="*",
         default=None,
         help="real motion mixed into training: .bvh, DeepMimic .txt or AMASS-layout .npz (retargeted)",
     )
-    p.add_argument("--library", type=Path, default=None,
-                   help="motion library (scripts/build_motion_library.py): its training split joins --real")  # fmt: skip
+    p.add_argument(
+        "--library",
+        type=Path,
+        default=None,
+        help="motion library (scripts/build_motion_library.py): its training split joins --real",
+    )
     p.add_argument("--init", type=Path, default=None, help="start from these weights (.npz, same network shape)")
     p.add_argument("--real-fraction", type=float, default=None, help="share of each batch from real clips")
-    p.add_argument("--anchored-fraction", type=float, default=None,
-                   help="share of each batch of synthetic motion with postures borrowed from the real clips")  # fmt: skip
-    p.add_argument("--random-bodies", action="store_true", default=None,
-                   help="play the real clips on random bodies, not their subjects'")  # fmt: skip
+    p.add_argument(
+        "--anchored-fraction",
+        type=float,
+        default=None,
+        help="share of each batch of synthetic motion with postures borrowed from the real clips",
+    )
+    p.add_argument(
+        "--random-bodies",
+        action="store_true",
+        default=None,
+        help="play the real clips on random bodies, not their subjects'",
+    )
     p.add_argument("--every", type=int, default=200, help="checkpoint every N steps")
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--device", default="auto")
     p.add_argument("--resume", action="store_true")
     args = p.parse_args(argv)
-    defaults = {"rotation": "6d", "loss": "geodesic", "supervision": "full", "steps": 20000, "batch": 32, "lr": 5e-4,
-                "seed": 0, "dim": 192, "layers": 4, "window": 81, "curve_every": 500, "real": [], "library": None, "init": None, "real_fraction": 0.25, "anchored_fraction": 0.0,
-                "random_bodies": False}  # fmt: skip
+    defaults = {
+        "rotation": "6d",
+        "loss": "geodesic",
+        "supervision": "full",
+        "steps": 20000,
+        "batch": 32,
+        "lr": 5e-4,
+        "seed": 0,
+        "dim": 192,
+        "layers": 4,
+        "window": 81,
+        "curve_every": 500,
+        "real": [],
+        "library": None,
+        "init": None,
+        "real_fraction": 0.25,
+        "anchored_fraction": 0.0,
+        "random_bodies": False,
+    }
     file_cfg = json.loads(args.config.read_text()) if args.config else {}
     for key, value in defaults.items():
         if getattr(args, key) is None:
@@ -81,7 +113,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def losses(out, batch, cfg: NetworkConfig, args, torch):  # noqa: ANN001
+def losses(out, batch, cfg: NetworkConfig, args, torch):
     """Total loss and its parts. ``batch`` holds torch tensors from ``make_batch``."""
     from model.kinematics import forward_kinematics
 
@@ -112,11 +144,12 @@ def losses(out, batch, cfg: NetworkConfig, args, torch):  # noqa: ANN001
     return total, terms, metrics
 
 
-_MAX_ANGLE = np.array([np.linalg.norm(np.abs(JOINT_RANGES[j][1]).max(1)) if j in JOINT_RANGES else np.pi
-                       for j in range(NUM_JOINTS)])  # fmt: skip
+_MAX_ANGLE = np.array(
+    [np.linalg.norm(np.abs(JOINT_RANGES[j][1]).max(1)) if j in JOINT_RANGES else np.pi for j in range(NUM_JOINTS)]
+)
 
 
-def joint_limit_prior(rot, torch):  # noqa: ANN001
+def joint_limit_prior(rot, torch):
     """Penalty for local rotations larger than the joint's anatomical range allows (root excluded)."""
     eye = torch.eye(3, dtype=rot.dtype, device=rot.device)
     angle = R.geodesic_angle(rot[..., 1:, :, :], eye)
@@ -125,8 +158,11 @@ def joint_limit_prior(rot, torch):  # noqa: ANN001
 
 
 #: The learning-curve sets: (library split, 2D input, windows); fixed seeds, the subjects' own bodies.
-CURVE_SETS = {"train_exact": ("train", "exact", 96), "validation_exact": ("validation", "exact", 96),
-              "validation_mediapipe": ("validation", "mediapipe", 96)}  # fmt: skip
+CURVE_SETS = {
+    "train_exact": ("train", "exact", 96),
+    "validation_exact": ("validation", "exact", 96),
+    "validation_mediapipe": ("validation", "mediapipe", 96),
+}
 
 
 def curve_batches(library: Path, cfg: NetworkConfig) -> dict[str, dict[str, np.ndarray]]:
@@ -136,13 +172,14 @@ def curve_batches(library: Path, cfg: NetworkConfig) -> dict[str, dict[str, np.n
     out = {}
     for k, (split, noise, n) in enumerate(CURVE_SETS.values()):
         clips = library_clips(library, split)
-        batch = make_batch(np.random.default_rng(777 + k), n, cfg.window, cfg.fps, clips, real_fraction=1.0,
-                           noise=noise)  # fmt: skip
+        batch = make_batch(
+            np.random.default_rng(777 + k), n, cfg.window, cfg.fps, clips, real_fraction=1.0, noise=noise
+        )
         out[list(CURVE_SETS)[k]] = batch
     return out
 
 
-def curve_metrics(model, batch: dict, cfg: NetworkConfig, device, torch) -> dict[str, float]:  # noqa: ANN001
+def curve_metrics(model, batch: dict, cfg: NetworkConfig, device, torch) -> dict[str, float]:
     """The split that shows where the error is (mm PA-MPJPE per frame, degrees): the model (its rotations on its own
     skeleton), its rotations on the true skeleton, the true rotations on its skeleton, and its joint angle error."""
     from model.kinematics import forward_kinematics
@@ -155,8 +192,9 @@ def curve_metrics(model, batch: dict, cfg: NetworkConfig, device, torch) -> dict
     rot = rotation_to_matrix(parts["rotations"], cfg.rotation)
     canon = Skeleton.default().offsets
     unit = canon / np.linalg.norm(canon, axis=-1, keepdims=True)
-    pred_off = np.concatenate([np.zeros((*out.shape[:2], 1, 3)), unit[1:] * np.exp(parts["log_bones"])[..., None]],
-                              axis=2)  # fmt: skip
+    pred_off = np.concatenate(
+        [np.zeros((*out.shape[:2], 1, 3)), unit[1:] * np.exp(parts["log_bones"])[..., None]], axis=2
+    )
     true_rot = batch["rotations"].astype(np.float64)
     true_off = np.broadcast_to(batch["offsets"][:, None].astype(np.float64), pred_off.shape)
     zero = np.zeros(out.shape[:2] + (3,))
@@ -165,9 +203,12 @@ def curve_metrics(model, batch: dict, cfg: NetworkConfig, device, torch) -> dict
     def pa(r: np.ndarray, o: np.ndarray) -> float:
         return pa_mpjpe(forward_kinematics(r, o, zero)[0].reshape(-1, NUM_JOINTS, 3), ref)
 
-    return {"model_mm": round(pa(rot, pred_off), 1), "rotations_on_true_skeleton_mm": round(pa(rot, true_off), 1),
-            "true_rotations_on_its_skeleton_mm": round(pa(true_rot, pred_off), 1),
-            "mpjae_deg": round(mpjae(rot[..., 1:, :, :], true_rot[..., 1:, :, :]), 1)}  # fmt: skip
+    return {
+        "model_mm": round(pa(rot, pred_off), 1),
+        "rotations_on_true_skeleton_mm": round(pa(rot, true_off), 1),
+        "true_rotations_on_its_skeleton_mm": round(pa(true_rot, pred_off), 1),
+        "mpjae_deg": round(mpjae(rot[..., 1:, :, :], true_rot[..., 1:, :, :]), 1),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -187,8 +228,9 @@ def main(argv: list[str] | None = None) -> int:
             device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
             torch.cuda.set_device(device)
     args.out.mkdir(parents=True, exist_ok=True)
-    cfg = replace(NetworkConfig(), rotation=args.rotation, dim=args.dim, layers=args.layers, mlp=2 * args.dim,
-                  window=args.window)  # fmt: skip
+    cfg = replace(
+        NetworkConfig(), rotation=args.rotation, dim=args.dim, layers=args.layers, mlp=2 * args.dim, window=args.window
+    )
     torch.manual_seed(args.seed)
     from model.network_torch import UpliftNet
 
@@ -228,8 +270,11 @@ def main(argv: list[str] | None = None) -> int:
         lr = args.lr * min(1.0, (step + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(step / args.steps, 1.0)))
         for group in opt.param_groups:
             group["lr"] = lr
-        mix = {"real_fraction": args.real_fraction, "anchored_fraction": args.anchored_fraction,
-               "random_bodies": args.random_bodies}  # fmt: skip
+        mix = {
+            "real_fraction": args.real_fraction,
+            "anchored_fraction": args.anchored_fraction,
+            "random_bodies": args.random_bodies,
+        }
         batch = to_t(make_batch(rng, args.batch, cfg.window, cfg.fps, real or None, **mix))
         out = net(batch["inputs"])
         total, terms, metrics = losses(out, batch, cfg, args, torch)
@@ -241,8 +286,10 @@ def main(argv: list[str] | None = None) -> int:
         if rank == 0 and (step % 20 == 0 or step == args.steps):
             rate = (step - start) / (time.time() - t0)
             eta = (args.steps - step) / max(rate, 1e-9)
-            line = (f"step {step}/{args.steps} loss {total.item():.4f} mpjpe {metrics['mpjpe_mm']:.1f} mm "
-                    f"mpjae {metrics['mpjae_deg']:.1f} deg lr {lr:.2e} {rate:.2f} it/s eta {eta / 60:.0f} min")  # fmt: skip
+            line = (
+                f"step {step}/{args.steps} loss {total.item():.4f} mpjpe {metrics['mpjpe_mm']:.1f} mm "
+                f"mpjae {metrics['mpjae_deg']:.1f} deg lr {lr:.2e} {rate:.2f} it/s eta {eta / 60:.0f} min"
+            )
             print(line, flush=True)
             log.write(line + "\n")
             log.flush()
@@ -253,11 +300,30 @@ def main(argv: list[str] | None = None) -> int:
             model.train()
             with open(args.out / "curves.jsonl", "a") as fh:
                 fh.write(json.dumps(point) + "\n")
-            save_weights(args.out / f"weights_step{step}.npz", torch_state_to_arrays(model), cfg,
-                         {"name": f"{args.out.name} step {step}", "config": asdict(cfg)})  # fmt: skip
+            save_weights(
+                args.out / f"weights_step{step}.npz",
+                torch_state_to_arrays(model),
+                cfg,
+                {"name": f"{args.out.name} step {step}", "config": asdict(cfg)},
+            )
             print(json.dumps(point), flush=True)
         if rank == 0 and (step % args.every == 0 or step == args.steps):
-            torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "args": vars(args) | {"out": str(args.out), "config": str(args.config), "real": [str(r) for r in args.real], "library": str(args.library), "init": str(args.init)}}, ckpt.with_suffix(".tmp"))  # fmt: skip
+            torch.save(
+                {
+                    "model": model.state_dict(),
+                    "opt": opt.state_dict(),
+                    "step": step,
+                    "args": vars(args)
+                    | {
+                        "out": str(args.out),
+                        "config": str(args.config),
+                        "real": [str(r) for r in args.real],
+                        "library": str(args.library),
+                        "init": str(args.init),
+                    },
+                },
+                ckpt.with_suffix(".tmp"),
+            )
             os.replace(ckpt.with_suffix(".tmp"), ckpt)
     if rank == 0:
         model.eval()
@@ -266,15 +332,25 @@ def main(argv: list[str] | None = None) -> int:
             _, _, vm = losses(model(vb["inputs"]), vb, cfg, args, torch)
         card = {
             "name": args.out.name,
-            "training": {"steps": step, "batch": args.batch, "lr": args.lr, "seed": args.seed, "rotation": cfg.rotation,
-                         "loss": args.loss, "supervision": args.supervision, "device": str(device),
-                         "real_clips": [Path(r).name for r in args.real], "real_fraction": args.real_fraction,
-                         "library": str(args.library) if args.library else None,
-                         "init": str(args.init) if args.init else None,
-                         "anchored_fraction": args.anchored_fraction, "random_bodies": args.random_bodies},
+            "training": {
+                "steps": step,
+                "batch": args.batch,
+                "lr": args.lr,
+                "seed": args.seed,
+                "rotation": cfg.rotation,
+                "loss": args.loss,
+                "supervision": args.supervision,
+                "device": str(device),
+                "real_clips": [Path(r).name for r in args.real],
+                "real_fraction": args.real_fraction,
+                "library": str(args.library) if args.library else None,
+                "init": str(args.init) if args.init else None,
+                "anchored_fraction": args.anchored_fraction,
+                "random_bodies": args.random_bodies,
+            },
             "validation_synthetic": {k: round(v, 2) for k, v in vm.items()},
             "config": asdict(cfg),
-        }  # fmt: skip
+        }
         save_weights(args.out / "weights.npz", torch_state_to_arrays(model), cfg, card)
         print(json.dumps(card["validation_synthetic"]))
     if distributed:

@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from model.pipeline import UpliftOptions, check_options, option_fields  # noqa: E402
+from model.pipeline import UpliftOptions, check_options, first_line, option_fields  # noqa: E402
 
 EXPORTS = ("blend", "fbx", "bvh", "glb")
 KEYPOINT_SUFFIXES = {".json", ".csv", ".trc", ".npy", ".npz"}
@@ -46,8 +46,11 @@ def script_args(argv: list[str]) -> list[str]:
 
 
 def parse_args(args: list[str]) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="uplift_batch.py", description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)  # fmt: skip
+    p = argparse.ArgumentParser(
+        prog="uplift_batch.py",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
     p.add_argument("inputs", nargs="+", help="keypoint files, folders or globs")
     p.add_argument("--out", type=Path, default=ROOT / "out" / "batch", help="folder for the outputs")
     p.add_argument("--export", default="blend", help=f"comma-separated formats out of {', '.join(EXPORTS)}")
@@ -204,8 +207,9 @@ def extension_module(zip_path: Path | None, scratch: Path) -> tuple[str, Path | 
     with quiet():
         repos = bpy.context.preferences.extensions.repos
         repo = repos.new(name="Pose Uplift batch", module=_TEMP_REPO, custom_directory=str(directory), source="USER")
-        result = bpy.ops.extensions.package_install_files(filepath=str(zip_path), repo=repo.module,
-                                                          enable_on_install=True)  # fmt: skip
+        result = bpy.ops.extensions.package_install_files(
+            filepath=str(zip_path), repo=repo.module, enable_on_install=True
+        )
     if result != {"FINISHED"}:
         raise RuntimeError(f"{zip_path}: the extension could not be installed")
     return f"bl_ext.{_TEMP_REPO}.pose_uplift", directory
@@ -227,7 +231,7 @@ def remove_temp_repo(directory: Path | None) -> None:
     shutil.rmtree(directory, ignore_errors=True)
 
 
-def load_rig(path: str):  # noqa: ANN201
+def load_rig(path: str):
     """The first armature of a .blend (appended) or an .fbx (imported) into the current scene."""
     import bpy
 
@@ -260,7 +264,7 @@ def check_rig(module: str, args: argparse.Namespace) -> None:
         clear_scene()
 
 
-def _atomic(final: Path, write) -> None:  # noqa: ANN001
+def _atomic(final: Path, write) -> None:
     """Write through ``write(tmp_path)`` and rename: the final name never holds a half-written file."""
     tmp = final.with_name(f".{final.stem}.partial-{os.getpid()}{final.suffix}")
     try:
@@ -274,7 +278,7 @@ def _atomic(final: Path, write) -> None:  # noqa: ANN001
             tmp.unlink()
 
 
-def export(obj, fmt: str, final: Path, frame_range: tuple[int, int]) -> None:  # noqa: ANN001
+def export(obj, fmt: str, final: Path, frame_range: tuple[int, int]) -> None:
     import bpy
 
     for o in bpy.context.scene.objects:
@@ -283,11 +287,37 @@ def export(obj, fmt: str, final: Path, frame_range: tuple[int, int]) -> None:  #
     if fmt == "blend":
         _atomic(final, lambda t: bpy.ops.wm.save_as_mainfile(filepath=str(t), copy=True, check_existing=False))
     elif fmt == "fbx":
-        _atomic(final, lambda t: bpy.ops.export_scene.fbx(filepath=str(t), use_selection=True, object_types={"ARMATURE", "MESH"}, bake_anim=True, add_leaf_bones=False, bake_anim_use_nla_strips=False, bake_anim_use_all_actions=False, bake_anim_simplify_factor=0.0))  # fmt: skip
+        _atomic(
+            final,
+            lambda t: bpy.ops.export_scene.fbx(
+                filepath=str(t),
+                use_selection=True,
+                object_types={"ARMATURE", "MESH"},
+                bake_anim=True,
+                add_leaf_bones=False,
+                bake_anim_use_nla_strips=False,
+                bake_anim_use_all_actions=False,
+                bake_anim_simplify_factor=0.0,
+            ),
+        )
     elif fmt == "bvh":
-        _atomic(final, lambda t: bpy.ops.export_anim.bvh(filepath=str(t), frame_start=frame_range[0], frame_end=frame_range[1], rotate_mode="NATIVE", root_transform_only=True))  # fmt: skip
+        _atomic(
+            final,
+            lambda t: bpy.ops.export_anim.bvh(
+                filepath=str(t),
+                frame_start=frame_range[0],
+                frame_end=frame_range[1],
+                rotate_mode="NATIVE",
+                root_transform_only=True,
+            ),
+        )
     elif fmt == "glb":
-        _atomic(final, lambda t: bpy.ops.export_scene.gltf(filepath=str(t), export_format="GLB", use_selection=True, export_animations=True))  # fmt: skip
+        _atomic(
+            final,
+            lambda t: bpy.ops.export_scene.gltf(
+                filepath=str(t), export_format="GLB", use_selection=True, export_animations=True
+            ),
+        )
 
 
 def clear_scene() -> None:
@@ -300,8 +330,16 @@ def clear_scene() -> None:
 
 
 def _row(clip: Path, **kw: object) -> dict:
-    return {"clip": str(clip), "frames": 0, "keyed": 0, "gaps": "", "seconds": 0.0, "outputs": [], "error": "",
-            "skipped": False} | kw  # fmt: skip
+    return {
+        "clip": str(clip),
+        "frames": 0,
+        "keyed": 0,
+        "gaps": "",
+        "seconds": 0.0,
+        "outputs": [],
+        "error": "",
+        "skipped": False,
+    } | kw
 
 
 def run_clip(module: str, clip: Path, stem: str, args: argparse.Namespace) -> dict:
@@ -344,14 +382,9 @@ def run_clip(module: str, clip: Path, stem: str, args: argparse.Namespace) -> di
         row["gaps"] = result.gaps.summary()
         row["notes"] = result.notes
     except Exception as exc:  # unreadable file, unusable rig, exporter failure...: this clip only, in one line
-        row["error"] = _one_line(exc, clip)
+        row["error"] = first_line(exc, clip)
     row["seconds"] = round(time.perf_counter() - t0, 2)
     return row
-
-
-def _one_line(exc: BaseException, clip: Path) -> str:
-    text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-    return text if str(clip) in text else f"{clip}: {text}"
 
 
 def _status(row: dict) -> str:
@@ -376,8 +409,11 @@ def summary(rows: list[dict]) -> str:
     failed = sum(1 for r in rows if r["error"])
     skipped = sum(1 for r in rows if r["skipped"])
     done = len(rows) - failed - skipped
-    lines.append(f"{done} of {len(rows)} clips done" + (f", {skipped} skipped" if skipped else "")
-                 + (f", {failed} failed" if failed else ""))  # fmt: skip
+    lines.append(
+        f"{done} of {len(rows)} clips done"
+        + (f", {skipped} skipped" if skipped else "")
+        + (f", {failed} failed" if failed else "")
+    )
     return "\n".join(lines)
 
 
@@ -391,8 +427,9 @@ def _blender_prefix() -> list[str]:
     return [sys.executable, __file__]
 
 
-def run_workers(clips: list[Path], stems: dict[Path, str], args: argparse.Namespace, zip_path: Path,
-                scratch: Path) -> list[dict]:  # fmt: skip
+def run_workers(
+    clips: list[Path], stems: dict[Path, str], args: argparse.Namespace, zip_path: Path, scratch: Path
+) -> list[dict]:
     """``--jobs`` worker processes, each installing the extension once and taking every jobs-th clip; one line
     per clip as results come in (workers append JSON lines to their result files)."""
     prefix = _blender_prefix()
@@ -401,11 +438,19 @@ def run_workers(clips: list[Path], stems: dict[Path, str], args: argparse.Namesp
         share = clips[w :: args.jobs]
         job = scratch / f"job{w}.json"
         result = scratch / f"result{w}.jsonl"
-        job.write_text(json.dumps({"clips": [str(c) for c in share], "stems": [stems[c] for c in share],
-                                   "zip": str(zip_path), "result": str(result)}))  # fmt: skip
+        job.write_text(
+            json.dumps(
+                {
+                    "clips": [str(c) for c in share],
+                    "stems": [stems[c] for c in share],
+                    "zip": str(zip_path),
+                    "result": str(result),
+                }
+            )
+        )
         rest = [a for a in sys.argv[sys.argv.index("--") + 1 if "--" in sys.argv else 1 :] if a != "--"]
         cmd = [*prefix, *rest, "--jobs", "1", "--worker", str(job)]
-        log = open(scratch / f"worker{w}.log", "w")  # noqa: SIM115 - closed below
+        log = open(scratch / f"worker{w}.log", "w")
         procs.append((subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT), log, result, share))
     rows: list[dict] = []
     reported: dict[Path, int] = {}
@@ -476,7 +521,7 @@ def main(argv: list[str]) -> int:
         finally:
             remove_temp_repo(repo)
     except Exception as exc:  # a rig or preset that cannot be used: before any clip ran
-        print(f"error: {_one_line(exc, Path(args.rig or args.preset))}", flush=True)
+        print(f"error: {first_line(exc, Path(args.rig or args.preset))}", flush=True)
         return 1
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

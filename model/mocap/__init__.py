@@ -62,8 +62,9 @@ def _is_expmap(path: Path) -> bool:
     return first.count(",") == EXPMAP_VALUES - 1
 
 
-def load_motion(path: str | Path, mapping: str | Path | None = None, skeleton: str | Path | None = None,
-                blender: str | None = None) -> SourceMotion:  # fmt: skip
+def load_motion(
+    path: str | Path, mapping: str | Path | None = None, skeleton: str | Path | None = None, blender: str | None = None
+) -> SourceMotion:
     """Read any supported motion file (see the module docstring) onto the canonical skeleton."""
     path = Path(path)
     if not path.is_file():
@@ -101,5 +102,13 @@ def read_motion(path: str | Path, mapping: str | Path | None = None, skeleton: s
     return load_motion(path, mapping, skeleton).motion
 
 
-__all__ = ["MOTION_SUFFIXES", "MotionClip", "MotionFileError", "SourceMotion", "load_motion", "read_motion",
-           "read_bvh", "retarget_clip"]  # fmt: skip
+__all__ = [
+    "MOTION_SUFFIXES",
+    "MotionClip",
+    "MotionFileError",
+    "SourceMotion",
+    "load_motion",
+    "read_motion",
+    "read_bvh",
+    "retarget_clip",
+]

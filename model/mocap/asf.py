@@ -113,8 +113,13 @@ def read_asf(path: Path) -> dict:
             parents[child] = words[0]
     if units.get("angle", "deg") not in ("deg", "degree", "degrees"):
         raise MotionFileError(f"{path}: angles in {units['angle']!r}; only degrees are read")
-    return {"bones": bones, "parents": parents, "root_order": root_order, "root_axis": root_axis,
-            "length": float(units["length"])}  # fmt: skip
+    return {
+        "bones": bones,
+        "parents": parents,
+        "root_order": root_order,
+        "root_axis": root_axis,
+        "length": float(units["length"]),
+    }
 
 
 def read_asf_amc(amc: str | Path, skeleton: str | Path | None = None) -> tuple[MotionClip, float]:

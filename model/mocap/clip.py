@@ -51,8 +51,9 @@ def rotated(clip: MotionClip, rot: np.ndarray) -> MotionClip:
     """The same clip in axes turned by ``rot`` (3, 3): positions and offsets rotated, rotations conjugated."""
     local = rot @ clip.local_rotations @ rot.T
     ends = {j: rot @ v for j, v in clip.end_sites.items()}
-    return MotionClip(clip.names, clip.parents, clip.offsets @ rot.T, ends, local, clip.root_translation @ rot.T,
-                   clip.frame_time)  # fmt: skip
+    return MotionClip(
+        clip.names, clip.parents, clip.offsets @ rot.T, ends, local, clip.root_translation @ rot.T, clip.frame_time
+    )
 
 
 def upright(clip: MotionClip, mapping: Mapping) -> MotionClip:
@@ -81,34 +82,76 @@ def upright(clip: MotionClip, mapping: Mapping) -> MotionClip:
 DEFAULT_NAMES: dict[str, tuple[str, ...]] = {
     "pelvis": ("Hips", "hip", "pelvis", "root", "CC_Base_Hip", "Reference_Hips"),
     "left_hip": ("LeftUpLeg", "LeftHip", "LThigh", "lThigh", "LeftThigh", "lfemur", "CC_Base_L_Thigh", "LeftUpperLeg"),
-    "right_hip": ("RightUpLeg", "RightHip", "RThigh", "rThigh", "RightThigh", "rfemur", "CC_Base_R_Thigh",
-                  "RightUpperLeg"),
+    "right_hip": (
+        "RightUpLeg",
+        "RightHip",
+        "RThigh",
+        "rThigh",
+        "RightThigh",
+        "rfemur",
+        "CC_Base_R_Thigh",
+        "RightUpperLeg",
+    ),
     "spine1": ("LowerBack", "lowerback", "Ab", "abdomen", "spine_01", "CC_Base_Waist", "Spine"),
     "left_knee": ("LeftLeg", "LeftKnee", "LeftShin", "LShin", "lShin", "ltibia", "CC_Base_L_Calf", "LeftLowerLeg"),
-    "right_knee": ("RightLeg", "RightKnee", "RightShin", "RShin", "rShin", "rtibia", "CC_Base_R_Calf",
-                   "RightLowerLeg"),
+    "right_knee": ("RightLeg", "RightKnee", "RightShin", "RShin", "rShin", "rtibia", "CC_Base_R_Calf", "RightLowerLeg"),
     "spine2": ("Spine", "upperback", "Chest", "chest", "spine_02", "CC_Base_Spine01", "Spine1"),
     "left_ankle": ("LeftFoot", "LeftAnkle", "LFoot", "lFoot", "lfoot", "CC_Base_L_Foot"),
     "right_ankle": ("RightFoot", "RightAnkle", "RFoot", "rFoot", "rfoot", "CC_Base_R_Foot"),
-    "spine3": ("Spine1", "thorax", "Chest2", "Chest3", "chest2", "spine_03", "CC_Base_Spine02", "Spine2",
-               "UpperChest"),
+    "spine3": ("Spine1", "thorax", "Chest2", "Chest3", "chest2", "spine_03", "CC_Base_Spine02", "Spine2", "UpperChest"),
     "left_foot": ("LeftToeBase", "LeftToe", "LeftToes", "LToe", "lToe", "ltoes", "CC_Base_L_ToeBase"),
     "right_foot": ("RightToeBase", "RightToe", "RightToes", "RToe", "rToe", "rtoes", "CC_Base_R_ToeBase"),
     "neck": ("lowerneck", "Neck1", "Neck", "neck", "neck_01", "CC_Base_NeckTwist01"),
     "left_collar": ("LeftCollar", "lCollar", "lclavicle", "CC_Base_L_Clavicle", "clavicle_l", "LeftShoulder"),
     "right_collar": ("RightCollar", "rCollar", "rclavicle", "CC_Base_R_Clavicle", "clavicle_r", "RightShoulder"),
     "head": ("Head", "head", "CC_Base_Head"),
-    "left_shoulder": ("LeftArm", "LeftUpArm", "LUArm", "lShldr", "LeftUpperArm", "lhumerus", "CC_Base_L_Upperarm",
-                      "upperarm_l", "LeftShoulder"),
-    "right_shoulder": ("RightArm", "RightUpArm", "RUArm", "rShldr", "RightUpperArm", "rhumerus",
-                       "CC_Base_R_Upperarm", "upperarm_r", "RightShoulder"),
-    "left_elbow": ("LeftForeArm", "LeftLowArm", "LFArm", "lForeArm", "LeftLowerArm", "LeftElbow", "lradius",
-                   "CC_Base_L_Forearm", "lowerarm_l"),
-    "right_elbow": ("RightForeArm", "RightLowArm", "RFArm", "rForeArm", "RightLowerArm", "RightElbow", "rradius",
-                    "CC_Base_R_Forearm", "lowerarm_r"),
+    "left_shoulder": (
+        "LeftArm",
+        "LeftUpArm",
+        "LUArm",
+        "lShldr",
+        "LeftUpperArm",
+        "lhumerus",
+        "CC_Base_L_Upperarm",
+        "upperarm_l",
+        "LeftShoulder",
+    ),
+    "right_shoulder": (
+        "RightArm",
+        "RightUpArm",
+        "RUArm",
+        "rShldr",
+        "RightUpperArm",
+        "rhumerus",
+        "CC_Base_R_Upperarm",
+        "upperarm_r",
+        "RightShoulder",
+    ),
+    "left_elbow": (
+        "LeftForeArm",
+        "LeftLowArm",
+        "LFArm",
+        "lForeArm",
+        "LeftLowerArm",
+        "LeftElbow",
+        "lradius",
+        "CC_Base_L_Forearm",
+        "lowerarm_l",
+    ),
+    "right_elbow": (
+        "RightForeArm",
+        "RightLowArm",
+        "RFArm",
+        "rForeArm",
+        "RightLowerArm",
+        "RightElbow",
+        "rradius",
+        "CC_Base_R_Forearm",
+        "lowerarm_r",
+    ),
     "left_wrist": ("LeftHand", "LeftWrist", "lwrist", "LHand", "lHand", "CC_Base_L_Hand", "hand_l"),
     "right_wrist": ("RightHand", "RightWrist", "rwrist", "RHand", "rHand", "CC_Base_R_Hand", "hand_r"),
-}  # fmt: skip
+}
 
 #: Canonical joints a source skeleton may lack: they become stiff (identity local rotation), their segment
 #: carried by the parent's mapped joint (two-joint spines, no collars, no toes).
@@ -291,8 +334,13 @@ def _plain(name: str) -> str:
 
 #: Body heights (rest, file units) by unit: metres per unit for each plausible range. CMU's ASF unit is
 #: 1/0.45 inch (ASF ``length 0.45``), in which CMU BVH files are written too.
-_UNIT_RANGES = ((0.9, 2.6, 1.0), (90.0, 260.0, 0.01), (900.0, 2600.0, 0.001), (24.0, 46.0, 0.0254 / 0.45),
-                (48.0, 100.0, 0.0254))  # fmt: skip
+_UNIT_RANGES = (
+    (0.9, 2.6, 1.0),
+    (90.0, 260.0, 0.01),
+    (900.0, 2600.0, 0.001),
+    (24.0, 46.0, 0.0254 / 0.45),
+    (48.0, 100.0, 0.0254),
+)
 
 
 def clip_height(clip: MotionClip) -> float:
@@ -307,5 +355,7 @@ def guess_unit_scale(height: float, path: str = "") -> float:
     for lo, hi, scale in _UNIT_RANGES:
         if lo <= height <= hi:
             return scale
-    raise MotionFileError(f"{path}: implausible units: the body is {height:.3g} file units tall at rest "
-                   "(no unit of m, cm, mm, inch or CMU's ASF unit gives a human height)")  # fmt: skip
+    raise MotionFileError(
+        f"{path}: implausible units: the body is {height:.3g} file units tall at rest "
+        "(no unit of m, cm, mm, inch or CMU's ASF unit gives a human height)"
+    )

@@ -53,8 +53,13 @@ _HIERARCHY: list[tuple[str, str | None, tuple[float, float, float], tuple[str, i
     ("LeftFoot", "LeftLeg", (0.0, -1.63948 * _URDF_SCALE, 0.0), ("quat", 35)),
     ("LeftToeBase", "LeftFoot", (0.10, -0.05, 0.0), None),
 ]
-_END_SITES = {"Head": (0.0, 0.12, 0.0), "RightHand": (0.0, -0.08, 0.0), "LeftHand": (0.0, -0.08, 0.0),
-              "RightToeBase": (0.05, 0.0, 0.0), "LeftToeBase": (0.05, 0.0, 0.0)}  # fmt: skip
+_END_SITES = {
+    "Head": (0.0, 0.12, 0.0),
+    "RightHand": (0.0, -0.08, 0.0),
+    "LeftHand": (0.0, -0.08, 0.0),
+    "RightToeBase": (0.05, 0.0, 0.0),
+    "LeftToeBase": (0.05, 0.0, 0.0),
+}
 _FRAME_SIZE = 44
 
 

@@ -95,17 +95,23 @@ def canonical_rest(clip: MotionClip, mapping: Mapping, unit_scale: float, path: 
     for side in ("left", "right"):  # a rest pose that is no standing pose (iClone's: every bone points up)
         hip, ankle = JOINT_INDEX[f"{side}_hip"], JOINT_INDEX[f"{side}_ankle"]
         if rest[idx[ankle], 1] > rest[idx[hip], 1] - 0.2:
-            raise MotionFileError(f"{path}: joint {clip.names[idx[ankle]]} ({JOINT_NAMES[ankle]}) is not below the hip in "
-                           "the file's rest pose: its rotations are not relative to a standing pose")  # fmt: skip
+            raise MotionFileError(
+                f"{path}: joint {clip.names[idx[ankle]]} ({JOINT_NAMES[ankle]}) is not below the hip in "
+                "the file's rest pose: its rotations are not relative to a standing pose"
+            )
     kids = [[k for k, p in enumerate(clip.parents) if p == b] for b in range(len(clip.names))]
     canon = Skeleton.default()
     unit = canon.offsets / np.linalg.norm(canon.offsets, axis=-1, keepdims=True)
     target = rest[idx]
     lh, rh = JOINT_INDEX["left_hip"], JOINT_INDEX["right_hip"]
-    leg = float(np.linalg.norm(target[JOINT_INDEX["left_knee"]] - target[lh])
-                + np.linalg.norm(target[JOINT_INDEX["left_ankle"]] - target[JOINT_INDEX["left_knee"]]))  # fmt: skip
-    ratio = leg / float(np.linalg.norm(canon.offsets[JOINT_INDEX["left_knee"]])
-                        + np.linalg.norm(canon.offsets[JOINT_INDEX["left_ankle"]]))  # fmt: skip
+    leg = float(
+        np.linalg.norm(target[JOINT_INDEX["left_knee"]] - target[lh])
+        + np.linalg.norm(target[JOINT_INDEX["left_ankle"]] - target[JOINT_INDEX["left_knee"]])
+    )
+    ratio = leg / float(
+        np.linalg.norm(canon.offsets[JOINT_INDEX["left_knee"]])
+        + np.linalg.norm(canon.offsets[JOINT_INDEX["left_ankle"]])
+    )
     offsets = canon.offsets * ratio  # stiff leaf joints (feet without toes) keep the body's proportion
     hip_centre = -(canon.offsets[lh] + canon.offsets[rh]) / 2 * ratio  # the pelvis from the hips' midpoint
     align = np.tile(np.eye(3), (NUM_JOINTS, 1, 1))
@@ -150,8 +156,18 @@ def _path_lengths(units: np.ndarray, canon_lengths: np.ndarray, t: np.ndarray, w
     return np.maximum(np.linalg.solve(a, b), MIN_SEGMENT)
 
 
-def _aim(j: int, placed: np.ndarray, target: np.ndarray, clip: MotionClip, kids: list[list[int]], idx: list[int],
-         mapping: Mapping, canon: Skeleton, unit_scale: float, path: str) -> np.ndarray:  # fmt: skip
+def _aim(
+    j: int,
+    placed: np.ndarray,
+    target: np.ndarray,
+    clip: MotionClip,
+    kids: list[list[int]],
+    idx: list[int],
+    mapping: Mapping,
+    canon: Skeleton,
+    unit_scale: float,
+    path: str,
+) -> np.ndarray:
     """Joint j's rest correction: its primary segment from where it is placed exactly onto the source's, the twist
     about it matching its other segments."""
     pairs: list[tuple[np.ndarray, np.ndarray]] = []  # (canonical vector, source vector), metres

@@ -66,11 +66,6 @@ def read_keypoints(path: str | Path, person: int | str | None = None, layout: st
     raise KeypointFileError(path, f"no person with track id {person!r} (the file has: {ids})")
 
 
-def detect_format(path: str | Path) -> str:
-    """The format name of a file or folder (reads it)."""
-    return read_tracks(path)[0].source_format
-
-
 def _read_json_file(p: Path) -> list[Keypoints2D]:
     doc = load_json(p)
     if openpose.looks_like(doc):
@@ -130,4 +125,4 @@ def _read_json_frames(files: list[Path], source: Path) -> list[Keypoints2D]:
     raise KeypointFileError(files[0], "a folder of JSON files must hold OpenPose or MMPose per-frame predictions")
 
 
-__all__ = ["FILE_PATTERNS", "KeypointFileError", "detect_format", "read_keypoints", "read_tracks", "read_trc_table"]
+__all__ = ["FILE_PATTERNS", "KeypointFileError", "read_keypoints", "read_tracks", "read_trc_table"]

@@ -170,8 +170,11 @@ def tracks_from_detections(det: Detections) -> list[Keypoints2D]:
         # one detection per frame and person: if a file repeats one, keep the more confident
         order = sel[np.argsort(halpe[sel, :, 2].sum(-1))]
         pts[frames[order] - first] = halpe[order]
-        tracks.append(Keypoints2D(pts, det.fps, det.image_size, tid, det.format, str(det.path), det.layout_name, first,
-                                  det.normalized))  # fmt: skip
+        tracks.append(
+            Keypoints2D(
+                pts, det.fps, det.image_size, tid, det.format, str(det.path), det.layout_name, first, det.normalized
+            )
+        )
     tracks.sort(key=lambda k: -k.frames_present())
     return tracks
 

@@ -85,8 +85,19 @@ def read_array(path: Path, layout: str | None = None) -> list[Keypoints2D]:
             pts = np.concatenate([pts, conf], -1)
         if not (np.isfinite(pts).all(-1) & (pts[..., 2] > 0)).any():
             continue  # an empty people slot
-        tracks.append(dense_track(pts, LAYOUTS[layout], path=path, format=path.suffix.lower()[1:], layout_name=layout,
-                                  frames=frames, fps=fps, image_size=image_size, track_id=person))  # fmt: skip
+        tracks.append(
+            dense_track(
+                pts,
+                LAYOUTS[layout],
+                path=path,
+                format=path.suffix.lower()[1:],
+                layout_name=layout,
+                frames=frames,
+                fps=fps,
+                image_size=image_size,
+                track_id=person,
+            )
+        )
     if not tracks:
         raise KeypointFileError(path, "no confident point in any frame")
     return tracks

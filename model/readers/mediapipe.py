@@ -28,9 +28,15 @@ LAYOUTS = {33: "MediaPipe-33"}
 
 
 def looks_like(doc: Any) -> bool:
-    return isinstance(doc, dict) and (doc.get("format") == "mediapipe_pose" or (
-        isinstance(doc.get("frames"), list) and doc["frames"] and isinstance(doc["frames"][0], dict)
-        and ("poses" in doc["frames"][0] or "landmarks" in doc["frames"][0])))  # fmt: skip
+    return isinstance(doc, dict) and (
+        doc.get("format") == "mediapipe_pose"
+        or (
+            isinstance(doc.get("frames"), list)
+            and doc["frames"]
+            and isinstance(doc["frames"][0], dict)
+            and ("poses" in doc["frames"][0] or "landmarks" in doc["frames"][0])
+        )
+    )
 
 
 def _landmarks(value: Any, path: Path, frame: int) -> np.ndarray:

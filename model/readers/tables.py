@@ -138,8 +138,11 @@ def read_trc(path: Path, layout: str | None = None) -> list[Keypoints2D]:
         xy[..., 1] *= -1.0
     conf = np.isfinite(xy).all(-1).astype(np.float32)
     pts = np.concatenate([xy, conf[..., None]], -1)
-    return [dense_track(pts, mapped, path=path, format="trc", layout_name=layout_name_from_names(names),
-                        frames=frames, fps=rate)]  # fmt: skip
+    return [
+        dense_track(
+            pts, mapped, path=path, format="trc", layout_name=layout_name_from_names(names), frames=frames, fps=rate
+        )
+    ]
 
 
 # ---------------------------------------------------------------------------------------------------- DeepLabCut
@@ -191,8 +194,17 @@ def read_deeplabcut(path: Path) -> list[Keypoints2D]:
         mapped = layout_from_names(point_names)
         if not any(mapped):
             continue
-        tracks.append(dense_track(pts, mapped, path=path, format="deeplabcut", layout_name=layout_name_from_names(point_names),
-                                  frames=frames, track_id=ind or 0))  # fmt: skip
+        tracks.append(
+            dense_track(
+                pts,
+                mapped,
+                path=path,
+                format="deeplabcut",
+                layout_name=layout_name_from_names(point_names),
+                frames=frames,
+                track_id=ind or 0,
+            )
+        )
     if not tracks:
         raise KeypointFileError(path, f"no DeepLabCut body part maps onto body keypoints ({', '.join(parts[:5])} ...)")
     return tracks
@@ -283,8 +295,17 @@ def _read_named_csv(lines: Iterator[str], header: list[str], path: Path, fps, im
     )
     layout_name = layout_name_from_names(names)
     fmt = "mediapipe_csv" if layout_name == "MediaPipe-33" else "csv"
-    return dense_track(pts, mapped, path=path, format=fmt, layout_name=layout_name, frames=frames, fps=fps,
-                       image_size=image_size, normalized=normalized and image_size is None)  # fmt: skip
+    return dense_track(
+        pts,
+        mapped,
+        path=path,
+        format=fmt,
+        layout_name=layout_name,
+        frames=frames,
+        fps=fps,
+        image_size=image_size,
+        normalized=normalized and image_size is None,
+    )
 
 
 def _read_counted_csv(lines: Iterator[str], ncols: int, path: Path, layout: str | None, fps, image_size) -> Keypoints2D:
@@ -293,8 +314,9 @@ def _read_counted_csv(lines: Iterator[str], ncols: int, path: Path, layout: str 
     pts = values.reshape(len(values), -1, per_point)
     if per_point == 2:
         pts = np.concatenate([pts, np.ones(pts.shape[:-1] + (1,), np.float32)], -1)
-    return dense_track(pts, LAYOUTS[layout_name], path=path, format="csv", layout_name=layout_name, fps=fps,
-                       image_size=image_size)  # fmt: skip
+    return dense_track(
+        pts, LAYOUTS[layout_name], path=path, format="csv", layout_name=layout_name, fps=fps, image_size=image_size
+    )
 
 
 def counted_layout(ncols: int, layout: str | None, path: Path) -> tuple[str, int]:

@@ -71,7 +71,7 @@ def mpjae(pred_rot: np.ndarray, ref_rot: np.ndarray) -> float:
     return float(np.degrees(geodesic_angle(pred_rot, ref_rot)).mean())
 
 
-def root_and_feet(motion, ref, g: np.ndarray) -> dict[str, float]:  # noqa: ANN001 - two Motions
+def root_and_feet(motion, ref, g: np.ndarray) -> dict[str, float]:  # two Motions
     """Root path, planted feet and the vertical of an uplifted motion against its reference (``g`` turns the
     reference's world into the motion's gravity frame): the pelvis path after one similarity for the clip (mm), the
     model's ankle speed where the truth's ankle moves under 0.1 m/s (m/s), and the pelvis' height range (5th to
@@ -88,10 +88,13 @@ def root_and_feet(motion, ref, g: np.ndarray) -> dict[str, float]:  # noqa: ANN0
     planted = ref_speed < 0.1
     rng_ref = np.percentile(ref_root[:, 1], 95) - np.percentile(ref_root[:, 1], 5)
     rng = np.percentile(root[:, 1], 95) - np.percentile(root[:, 1], 5)
-    return {"root_path_mm": path,
-            "planted_foot_speed_m_s": float(speed[planted].mean()) if planted.any() else float("nan"),
-            "truth_planted_foot_speed_m_s": float(ref_speed[planted].mean()) if planted.any() else float("nan"),
-            "pelvis_height_range_truth_mm": float(rng_ref * 1000), "pelvis_height_range_model_mm": float(rng * 1000)}  # fmt: skip
+    return {
+        "root_path_mm": path,
+        "planted_foot_speed_m_s": float(speed[planted].mean()) if planted.any() else float("nan"),
+        "truth_planted_foot_speed_m_s": float(ref_speed[planted].mean()) if planted.any() else float("nan"),
+        "pelvis_height_range_truth_mm": float(rng_ref * 1000),
+        "pelvis_height_range_model_mm": float(rng * 1000),
+    }
 
 
 def angle_between(a: np.ndarray, b: np.ndarray) -> float:

@@ -37,8 +37,11 @@ def library_motions(path: str | Path, split: str | None = None) -> list[tuple[di
 
 def library_clips(path: str | Path, split: str = "train", min_frames: int = 16) -> list[Clip]:
     """The split's clips as one-sample training Clips (for ``make_batch(real=...)``)."""
-    return [Clip(m.rotations[None], m.root_translation[None], m.skeleton.offsets[None], [m.skeleton.leaf_ends])
-            for _, m in library_motions(path, split) if m.num_frames >= min_frames]  # fmt: skip
+    return [
+        Clip(m.rotations[None], m.root_translation[None], m.skeleton.offsets[None], [m.skeleton.leaf_ends])
+        for _, m in library_motions(path, split)
+        if m.num_frames >= min_frames
+    ]
 
 
 def training_mean_pose(path: str | Path) -> np.ndarray:

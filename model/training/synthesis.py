@@ -100,8 +100,25 @@ def _ranges() -> dict[int, tuple[str, np.ndarray]]:
 JOINT_RANGES = _ranges()
 
 # COCO OKS sigmas for the 17 COCO points; head/neck/hip/feet take their nearest COCO point's sigma.
-_OKS = [0.026, 0.025, 0.025, 0.035, 0.035, 0.079, 0.079, 0.072, 0.072, 0.062, 0.062, 0.107, 0.107, 0.087, 0.087,
-        0.089, 0.089]  # fmt: skip
+_OKS = [
+    0.026,
+    0.025,
+    0.025,
+    0.035,
+    0.035,
+    0.079,
+    0.079,
+    0.072,
+    0.072,
+    0.062,
+    0.062,
+    0.107,
+    0.107,
+    0.087,
+    0.087,
+    0.089,
+    0.089,
+]
 OKS_SIGMAS = np.array(_OKS + [0.035, 0.079, 0.107] + [0.089] * 6)
 
 
@@ -134,13 +151,15 @@ NOISE_PROFILES: dict[str, np.ndarray] = {
             "neck": 0.02,
         },
         0.01,
-    ),  # fmt: skip
+    ),
     "coco": 0.47 * OKS_SIGMAS,
 }
 
 # Pairs that a detector confuses when it swaps left and right.
-_SWAP_PAIRS = [(KEYPOINT_INDEX[f"left_{p}"], KEYPOINT_INDEX[f"right_{p}"]) for p in
-               ("eye", "ear", "shoulder", "elbow", "wrist", "hip", "knee", "ankle", "big_toe", "small_toe", "heel")]  # fmt: skip
+_SWAP_PAIRS = [
+    (KEYPOINT_INDEX[f"left_{p}"], KEYPOINT_INDEX[f"right_{p}"])
+    for p in ("eye", "ear", "shoulder", "elbow", "wrist", "hip", "knee", "ankle", "big_toe", "small_toe", "heel")
+]
 
 
 def euler_to_matrix(order: str, angles: np.ndarray) -> np.ndarray:
@@ -197,8 +216,10 @@ def random_joint_rotations(
     for j, (order, lims) in JOINT_RANGES.items():
         if j == 0:
             continue
-        ang = np.stack([_smooth_angles(rng, batch, t, np.full(batch, lo * scale), np.full(batch, hi * scale))
-                        for lo, hi in lims], -1)  # fmt: skip
+        ang = np.stack(
+            [_smooth_angles(rng, batch, t, np.full(batch, lo * scale), np.full(batch, hi * scale)) for lo, hi in lims],
+            -1,
+        )
         mats[:, :, j] = euler_to_matrix(order, ang)
     return mats
 
@@ -283,8 +304,9 @@ def random_cameras(rng: np.random.Generator, target: np.ndarray) -> Camera:
     return Camera(rot, centre, focal, image)
 
 
-def detector_noise(rng: np.random.Generator, px: np.ndarray, fps: float = 30.0, level: float | None = None,
-                   profile: str | None = None) -> np.ndarray:  # fmt: skip
+def detector_noise(
+    rng: np.random.Generator, px: np.ndarray, fps: float = 30.0, level: float | None = None, profile: str | None = None
+) -> np.ndarray:
     """(B, T, 26, 2) clean pixels -> (B, T, 26, 3) noisy pixels with confidence (see the module docstring).
 
     The spread per point is a detector profile (``NOISE_PROFILES``; ``profile`` None draws MediaPipe's for 60 % of
@@ -325,8 +347,9 @@ def detector_noise(rng: np.random.Generator, px: np.ndarray, fps: float = 30.0, 
     return out.astype(np.float32)
 
 
-def detector_failures(rng: np.random.Generator, points: np.ndarray, px: np.ndarray, depth: np.ndarray,
-                      image: np.ndarray) -> np.ndarray:  # fmt: skip
+def detector_failures(
+    rng: np.random.Generator, points: np.ndarray, px: np.ndarray, depth: np.ndarray, image: np.ndarray
+) -> np.ndarray:
     """Real detectors' failure modes on noisy points (B, T, 26, 3) (see the module docstring): whole-body left/right
     swaps over runs of frames, runs of frames with nobody, far limbs hidden in side views, points outside the
     image (``px`` the clean pixels, ``depth`` their camera depth, ``image`` (B, 2) the image sizes)."""
@@ -368,8 +391,9 @@ def gravity_frame(camera: Camera) -> np.ndarray:
     return np.stack([x, up, fwd], 1)
 
 
-def real_clip_crops(rng: np.random.Generator, clips: list[Clip], batch: int, frames: int,
-                    random_bodies: bool = False) -> Clip:  # fmt: skip
+def real_clip_crops(
+    rng: np.random.Generator, clips: list[Clip], batch: int, frames: int, random_bodies: bool = False
+) -> Clip:
     """Random crops of real clips (already at the network's fps; a clip picked in proportion to its length),
     randomly sped up or slowed (0.75x to 1.33x by resampling), mirrored left/right and turned about the vertical
     axis; with ``random_bodies`` played on random bodies (``random_skeleton``) instead of the clip's subject."""
@@ -421,8 +445,9 @@ LIMB_GROUPS: dict[str, tuple[int, ...]] = {
 }
 
 
-def anchored_motion(rng: np.random.Generator, clips: list[Clip], batch: int, frames: int, fps: float = 30.0,
-                    scale: float = 1 / 3) -> Clip:  # fmt: skip
+def anchored_motion(
+    rng: np.random.Generator, clips: list[Clip], batch: int, frames: int, fps: float = 30.0, scale: float = 1 / 3
+) -> Clip:
     """Synthetic motion whose postures come from real clips, one clip crop per limb group (``LIMB_GROUPS``), with
     smooth random rotations of up to ``scale`` of each joint's range on top (see the module docstring)."""
     crops = {group: real_clip_crops(rng, clips, batch, frames) for group in LIMB_GROUPS}
@@ -437,8 +462,9 @@ def anchored_motion(rng: np.random.Generator, clips: list[Clip], batch: int, fra
     return Clip(quats, root, offsets, leaf_ends)
 
 
-def _regrounded(root: np.ndarray, mats: np.ndarray, offsets: np.ndarray, new_mats: np.ndarray,
-                new_offsets: np.ndarray) -> np.ndarray:  # fmt: skip
+def _regrounded(
+    root: np.ndarray, mats: np.ndarray, offsets: np.ndarray, new_mats: np.ndarray, new_offsets: np.ndarray
+) -> np.ndarray:
     """Root path (B, T, 3) of motion ``mats`` on bodies ``offsets`` moved onto ``new_mats`` on ``new_offsets``:
     the horizontal path scaled with the pelvis height, the height above the floor of the lowest foot point (flight
     phases) kept."""
@@ -463,8 +489,11 @@ def detector_placement(
     b = len(kp3d)
     glob = quat_to_matrix(clip.rotations[:, :, 0])  # the pelvis' world rotation; the torso is near it
     up = glob[..., :, 1]  # (B, T, 3)
-    size = np.linalg.norm(clip.offsets[:, 1:], axis=-1).sum(-1) / np.linalg.norm(
-        Skeleton.default().offsets[1:], axis=-1).sum() * Skeleton.default().height  # fmt: skip
+    size = (
+        np.linalg.norm(clip.offsets[:, 1:], axis=-1).sum(-1)
+        / np.linalg.norm(Skeleton.default().offsets[1:], axis=-1).sum()
+        * Skeleton.default().height
+    )
     out = kp3d.copy()
     k = (rng.uniform(0.0, 1.5, size=b) if level is None else np.full(b, level)) * size
     for part, bias in PLACEMENT_BIAS.items():
@@ -473,9 +502,17 @@ def detector_placement(
     return out if level is not None else out + rng.normal(0, 0.02, size=(b, 1, kp3d.shape[2], 3))
 
 
-def make_batch(rng: np.random.Generator, batch: int, frames: int, fps: float, real: list[Clip] | None = None,
-               real_fraction: float = 0.25, anchored_fraction: float = 0.0, random_bodies: bool = False,
-               noise: str = "train") -> dict[str, np.ndarray]:  # fmt: skip
+def make_batch(
+    rng: np.random.Generator,
+    batch: int,
+    frames: int,
+    fps: float,
+    real: list[Clip] | None = None,
+    real_fraction: float = 0.25,
+    anchored_fraction: float = 0.0,
+    random_bodies: bool = False,
+    noise: str = "train",
+) -> dict[str, np.ndarray]:
     """One training batch: normalised noisy 2D windows and every target, in the gravity-aligned camera frame G.
 
     Of the ``batch`` samples, ``real_fraction`` are crops of the ``real`` clips, ``anchored_fraction`` synthetic
@@ -531,7 +568,11 @@ def make_batch(rng: np.random.Generator, batch: int, frames: int, fps: float, re
     }
 
 
-def clip_from_motion(motion) -> Clip:  # noqa: ANN001 - a Motion
+def clip_from_motion(motion) -> Clip:  # a Motion
     """A real Motion (at the network's fps) as a one-sample Clip for :func:`real_clip_crops`."""
-    return Clip(motion.rotations[None], motion.root_translation[None], motion.skeleton.offsets[None],
-                [motion.skeleton.leaf_ends])  # fmt: skip
+    return Clip(
+        motion.rotations[None],
+        motion.root_translation[None],
+        motion.skeleton.offsets[None],
+        [motion.skeleton.leaf_ends],
+    )

@@ -18,7 +18,7 @@ MODULE = "bl_ext.user_default.pose_uplift"
 class Installed:
     """The installed package's modules, imported on first use (``ext.addon.pipeline``, ``ext.model.retarget``)."""
 
-    def __getattr__(self, name: str):  # noqa: ANN204
+    def __getattr__(self, name: str):
         return _Namespace(f"{MODULE}.{name}")
 
 
@@ -26,7 +26,7 @@ class _Namespace:
     def __init__(self, prefix: str):
         self._prefix = prefix
 
-    def __getattr__(self, name: str):  # noqa: ANN204
+    def __getattr__(self, name: str):
         return importlib.import_module(f"{self._prefix}.{name}")
 
 
@@ -35,7 +35,9 @@ def ext(tmp_path_factory):
     bpy = pytest.importorskip("bpy")
     bpy.ops.wm.read_homefile(use_empty=True)
     zip_path = build_extension.build(tmp_path_factory.mktemp("dist"))
-    assert bpy.ops.extensions.package_install_files(filepath=str(zip_path), repo="user_default", enable_on_install=True) == {"FINISHED"}  # fmt: skip
+    assert bpy.ops.extensions.package_install_files(
+        filepath=str(zip_path), repo="user_default", enable_on_install=True
+    ) == {"FINISHED"}
     try:
         yield Installed()
     finally:
@@ -47,7 +49,7 @@ def ext(tmp_path_factory):
             bpy.ops.extensions.package_uninstall(repo_index=repos.index("user_default"), pkg_id="pose_uplift")
 
 
-def action_fcurves(obj) -> list:  # noqa: ANN001
+def action_fcurves(obj) -> list:
     """The F-curves of the object's action for its slot (4.4+) or of the action itself (4.2)."""
     action = obj.animation_data.action
     if hasattr(action, "slots"):

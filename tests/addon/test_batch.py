@@ -25,8 +25,16 @@ def _batch(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def batch_out(tmp_path_factory, fixtures):
     out = tmp_path_factory.mktemp("batch")
-    proc = _batch(str(SAMPLE), str(fixtures / "openpose_body25"), str(fixtures / "broken" / "truncated_keypoints.json"),
-                  "--out", str(out), "--export", "blend,fbx,bvh,glb", "--angles")  # fmt: skip
+    proc = _batch(
+        str(SAMPLE),
+        str(fixtures / "openpose_body25"),
+        str(fixtures / "broken" / "truncated_keypoints.json"),
+        "--out",
+        str(out),
+        "--export",
+        "blend,fbx,bvh,glb",
+        "--angles",
+    )
     return out, proc
 
 
@@ -34,7 +42,11 @@ def test_three_clips_one_broken(batch_out):
     out, proc = batch_out
     assert proc.returncode == 1, proc.stdout[-2000:] + proc.stderr[-2000:]
     names = sorted(p.name for p in out.iterdir())
-    expected = [f"{s}{e}" for s in ("openpose_body25", "sample_mediapipe") for e in (".blend", ".bvh", ".fbx", ".glb", "_angles.csv")]  # fmt: skip
+    expected = [
+        f"{s}{e}"
+        for s in ("openpose_body25", "sample_mediapipe")
+        for e in (".blend", ".bvh", ".fbx", ".glb", "_angles.csv")
+    ]
     assert names == sorted(expected)  # two sets of outputs, no partial files
     lines = proc.stdout.splitlines()
     clip_lines = [line for line in lines if line.startswith("[")]
@@ -77,9 +89,27 @@ def test_help_describes_every_option():
     proc = _batch("--help")
     assert proc.returncode == 0
     text = " ".join(proc.stdout.split("options:", 1)[1].split())  # the options' descriptions, not the usage line
-    for flag in ("--out", "--export", "--rig", "--preset", "--angles", "--backend", "--device", "--jobs",
-                 "--overwrite", "--person", "--confidence", "--fps", "--smooth", "--scale", "--no-flip", "--gaps",
-                 "--bridge-seconds", "--frame-start", "--no-update-scene"):  # fmt: skip
+    for flag in (
+        "--out",
+        "--export",
+        "--rig",
+        "--preset",
+        "--angles",
+        "--backend",
+        "--device",
+        "--jobs",
+        "--overwrite",
+        "--person",
+        "--confidence",
+        "--fps",
+        "--smooth",
+        "--scale",
+        "--no-flip",
+        "--gaps",
+        "--bridge-seconds",
+        "--frame-start",
+        "--no-update-scene",
+    ):
         after = text.split(flag, 1)[1].split(" --", 1)[0]
         assert len(after.split()) >= 3, (flag, after)  # a description, not just the flag
     # every uplift option of the side panel is a flag, with its range where it has one
@@ -98,8 +128,18 @@ def test_unique_names_sequences_and_no_temporary_folders_left(tmp_path, fixtures
     out = tmp_path / "out"
     env = dict(os.environ, TMPDIR=str(scratch))
     seq = fixtures / "openpose_halpe26" / "walk_000000000011_keypoints.json"
-    proc = _batch(str(fixtures / "mediapipe.csv"), str(fixtures / "mediapipe.json"), str(seq), "--out", str(out),
-                  "--export", "bvh", "--gaps", "keep", env=env)  # fmt: skip
+    proc = _batch(
+        str(fixtures / "mediapipe.csv"),
+        str(fixtures / "mediapipe.json"),
+        str(seq),
+        "--out",
+        str(out),
+        "--export",
+        "bvh",
+        "--gaps",
+        "keep",
+        env=env,
+    )
     assert proc.returncode == 0, proc.stdout[-2000:]
     assert sorted(p.name for p in out.iterdir()) == ["mediapipe_csv.bvh", "mediapipe_json.bvh", "walk.bvh"]
     assert "3 of 3 clips done" in proc.stdout
@@ -127,8 +167,14 @@ def test_bvh_and_fbx_round_trip(batch_out):
     ref = _heads(arm, frames)
 
     # Blender's BVH exporter writes its own axes (Z up): re-import with forward Y, up Z
-    bpy.ops.import_anim.bvh(filepath=str(out / "sample_mediapipe.bvh"), rotate_mode="NATIVE", update_scene_fps=False,
-                            axis_forward="Y", axis_up="Z", frame_start=frames[0])  # fmt: skip
+    bpy.ops.import_anim.bvh(
+        filepath=str(out / "sample_mediapipe.bvh"),
+        rotate_mode="NATIVE",
+        update_scene_fps=False,
+        axis_forward="Y",
+        axis_up="Z",
+        frame_start=frames[0],
+    )
     bvh = bpy.context.active_object
     assert bvh != arm and [pb.name for pb in bvh.pose.bones] == names
     got = _heads(bvh, frames)

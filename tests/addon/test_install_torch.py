@@ -15,7 +15,17 @@ bpy = pytest.importorskip("bpy")
 def wheel_dir(tmp_path_factory):
     """PyTorch and its dependencies as wheel files (prepared with pip download: the install itself is offline)."""
     folder = tmp_path_factory.mktemp("wheels")
-    cmd = [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check", "torch==2.13.0", "-d", str(folder)]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--quiet",
+        "--disable-pip-version-check",
+        "torch==2.13.0",
+        "-d",
+        str(folder),
+    ]
     if subprocess.run(cmd, capture_output=True, text=True).returncode != 0:
         pytest.skip("could not gather the wheels")
     return folder

@@ -26,8 +26,13 @@ def checkout() -> str:
     """This checkout's tracked and new files, copied to /srv/pose_uplift inside the chroot."""
     dest = CHROOT / "srv" / "pose_uplift"
     shutil.rmtree(dest, ignore_errors=True)
-    files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
-                           capture_output=True, text=True, check=True).stdout.split()  # fmt: skip
+    files = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     for name in files:
         src = ROOT / name
         if src.is_file():
@@ -38,20 +43,46 @@ def checkout() -> str:
 
 
 def _blender(*args: str) -> subprocess.CompletedProcess:
-    cmd = ["chroot", str(CHROOT), "env", "-i", "HOME=/tmp", "TMPDIR=/tmp", "PATH=/usr/bin:/bin", "blender", "-b", "--factory-startup",
-           "--python-exit-code", "1", *args]  # fmt: skip
+    cmd = [
+        "chroot",
+        str(CHROOT),
+        "env",
+        "-i",
+        "HOME=/tmp",
+        "TMPDIR=/tmp",
+        "PATH=/usr/bin:/bin",
+        "blender",
+        "-b",
+        "--factory-startup",
+        "--python-exit-code",
+        "1",
+        *args,
+    ]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=900)
 
 
 def test_batch_in_the_real_binary(checkout):
     out = CHROOT / "tmp" / "batch_out"
     shutil.rmtree(out, ignore_errors=True)
-    clips = [f"{checkout}/model/samples/sample_mediapipe.json", f"{checkout}/tests/fixtures/openpose_body25",
-             f"{checkout}/tests/fixtures/mediapipe.csv", f"{checkout}/tests/fixtures/mediapipe.json"]  # fmt: skip
+    clips = [
+        f"{checkout}/model/samples/sample_mediapipe.json",
+        f"{checkout}/tests/fixtures/openpose_body25",
+        f"{checkout}/tests/fixtures/mediapipe.csv",
+        f"{checkout}/tests/fixtures/mediapipe.json",
+    ]
     version = _blender("--version")
     assert version.returncode == 0 and version.stdout.startswith("Blender 5."), version.stdout[:200]
-    proc = _blender("-P", f"{checkout}/scripts/uplift_batch.py", "--", *clips, "--out", "/tmp/batch_out",
-                    "--export", "blend,bvh", "--angles")  # fmt: skip
+    proc = _blender(
+        "-P",
+        f"{checkout}/scripts/uplift_batch.py",
+        "--",
+        *clips,
+        "--out",
+        "/tmp/batch_out",
+        "--export",
+        "blend,bvh",
+        "--angles",
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "4 of 4 clips done" in proc.stdout
     names = sorted(p.name for p in out.iterdir())
@@ -60,12 +91,23 @@ def test_batch_in_the_real_binary(checkout):
     bvh = (out / "sample_mediapipe.bvh").read_text()
     assert bvh.startswith("HIERARCHY") and "Frames: 166" in bvh  # the frames with the person
     # the same clips with two workers, into another folder, and a re-run that skips what exists
-    proc = _blender("-P", f"{checkout}/scripts/uplift_batch.py", "--", *clips, "--out", "/tmp/batch_jobs",
-                    "--export", "bvh", "--jobs", "2")  # fmt: skip
+    proc = _blender(
+        "-P",
+        f"{checkout}/scripts/uplift_batch.py",
+        "--",
+        *clips,
+        "--out",
+        "/tmp/batch_jobs",
+        "--export",
+        "bvh",
+        "--jobs",
+        "2",
+    )
     assert proc.returncode == 0 and "4 of 4 clips done" in proc.stdout, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert (CHROOT / "tmp" / "batch_jobs" / "sample_mediapipe.bvh").read_text() == bvh  # same result
-    proc = _blender("-P", f"{checkout}/scripts/uplift_batch.py", "--", *clips, "--out", "/tmp/batch_jobs",
-                    "--export", "bvh")  # fmt: skip
+    proc = _blender(
+        "-P", f"{checkout}/scripts/uplift_batch.py", "--", *clips, "--out", "/tmp/batch_jobs", "--export", "bvh"
+    )
     assert proc.returncode == 0 and "0 of 4 clips done, 4 skipped" in proc.stdout
     leftovers = [p.name for p in (CHROOT / "tmp").iterdir() if p.name.startswith("pose_uplift_")]
     assert leftovers == []

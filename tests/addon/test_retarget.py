@@ -95,9 +95,12 @@ def _rest_floor(rig, mapping):
 
 @pytest.mark.parametrize(
     "fixture, scale, preset, a_pose",
-    [("mpfb_mixamo.json", 0.01, "mixamo", False), ("mpfb_default.json", 1.0, "mpfb_default", True),
-     ("mpfb_game_engine.json", 1.0, "unreal", True)],
-)  # fmt: skip
+    [
+        ("mpfb_mixamo.json", 0.01, "mixamo", False),
+        ("mpfb_default.json", 1.0, "mpfb_default", True),
+        ("mpfb_game_engine.json", 1.0, "unreal", True),
+    ],
+)
 def test_mpfb_rigs(ext, motion, fixture, scale, preset, a_pose):
     fresh_scene()
     rt = ext.addon.retarget

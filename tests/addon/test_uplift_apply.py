@@ -236,8 +236,10 @@ def test_bad_person_and_threshold_give_one_line(ext):
     _fresh_scene()
     s = bpy.context.scene.pose_uplift
     s.filepath = str(SAMPLE)
-    for name, value, expected in (("person", 3, "person 3 asked for, the file has 3 (from 0)"),
-                                  ("confidence", 1.0, "of the points are confident")):  # fmt: skip
+    for name, value, expected in (
+        ("person", 3, "person 3 asked for, the file has 3 (from 0)"),
+        ("confidence", 1.0, "of the points are confident"),
+    ):
         s.person, s.confidence = 0, 0.0
         setattr(s, name, value)
         with pytest.raises(RuntimeError) as info:

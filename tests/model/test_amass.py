@@ -28,8 +28,14 @@ def _amass_file(tmp_path, layout: str, z_up: bool = True):
         poses = np.concatenate([aa.reshape(60, -1), np.zeros((60, 3 * 30))], 1)  # 52 joints: hands dropped
         np.savez(path, poses=poses, trans=root, mocap_framerate=np.array(60.0), betas=np.zeros(16))
     else:
-        np.savez(path, root_orient=aa[:, 0], pose_body=aa[:, 1:].reshape(60, -1), trans=root,
-                 mocap_frame_rate=np.array(30.0), poses=np.zeros((60, 165)))  # fmt: skip
+        np.savez(
+            path,
+            root_orient=aa[:, 0],
+            pose_body=aa[:, 1:].reshape(60, -1),
+            trans=root,
+            mocap_frame_rate=np.array(30.0),
+            poses=np.zeros((60, 165)),
+        )
     return path, quats
 
 

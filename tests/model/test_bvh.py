@@ -30,8 +30,16 @@ def test_retarget_follows_the_clip_segment_directions():
     bvh_pos, _ = clip.world()
     ours = motion.world_positions()
     # limbs: the canonical segment points where the clip's segment points, every frame (within 3 degrees)
-    for child in ("left_knee", "right_knee", "left_ankle", "right_ankle", "left_elbow", "right_elbow", "left_wrist",
-                  "right_wrist"):  # fmt: skip
+    for child in (
+        "left_knee",
+        "right_knee",
+        "left_ankle",
+        "right_ankle",
+        "left_elbow",
+        "right_elbow",
+        "left_wrist",
+        "right_wrist",
+    ):
         c, p = JOINT_INDEX[child], PARENTS[JOINT_INDEX[child]]
         a = ours[:, c] - ours[:, p]
         b = bvh_pos[:, idx[c]] - bvh_pos[:, idx[p]]

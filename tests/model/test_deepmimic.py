@@ -24,9 +24,12 @@ def test_walk_retargets_with_the_same_segment_directions():
     motion = retarget_clip(clip, unit_scale=1.0, path=str(WALK))
     src, _ = clip.world()
     dst = motion.joint_positions
-    pairs = [("left_hip", "left_knee", "LeftUpLeg", "LeftLeg"), ("right_knee", "right_ankle", "RightLeg", "RightFoot"),
-             ("left_shoulder", "left_elbow", "LeftArm", "LeftForeArm"),
-             ("right_elbow", "right_wrist", "RightForeArm", "RightHand")]  # fmt: skip
+    pairs = [
+        ("left_hip", "left_knee", "LeftUpLeg", "LeftLeg"),
+        ("right_knee", "right_ankle", "RightLeg", "RightFoot"),
+        ("left_shoulder", "left_elbow", "LeftArm", "LeftForeArm"),
+        ("right_elbow", "right_wrist", "RightForeArm", "RightHand"),
+    ]
     for a, b, x, y in pairs:
         d_src = _unit(src[:, clip.names.index(y)] - src[:, clip.names.index(x)])
         d_dst = _unit(dst[:, JOINT_INDEX[b]] - dst[:, JOINT_INDEX[a]])
@@ -63,9 +66,12 @@ def test_motion_resampled_keeps_duration_and_pose():
 
 @pytest.mark.parametrize(
     "text, message",
-    [("{", "not a DeepMimic motion file"), ('{"Frames": [[1, 2, 3], [1, 2, 3]]}', "expected frames of 44 numbers"),
-     ('{"Frames": [' + ",".join(["[" + ",".join(["0.1"] * 43 + ["NaN"]) + "]"] * 2) + "]}", "frame 0")],
-)  # fmt: skip
+    [
+        ("{", "not a DeepMimic motion file"),
+        ('{"Frames": [[1, 2, 3], [1, 2, 3]]}', "expected frames of 44 numbers"),
+        ('{"Frames": [' + ",".join(["[" + ",".join(["0.1"] * 43 + ["NaN"]) + "]"] * 2) + "]}", "frame 0"),
+    ],
+)
 def test_bad_files_give_one_line(tmp_path, text, message):
     path = tmp_path / "bad.txt"
     path.write_text(text)

@@ -25,18 +25,35 @@ spec = importlib.util.spec_from_file_location("evaluate_script", ROOT / "scripts
 evaluate = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(evaluate)
 
-TRC_NAMES = {"left_shoulder": "LShoulder", "right_shoulder": "RShoulder", "left_elbow": "LElbow", "right_elbow":
-             "RElbow", "left_wrist": "LWrist", "right_wrist": "RWrist", "left_hip": "LHip", "right_hip": "RHip",
-             "left_knee": "LKnee", "right_knee": "RKnee", "left_ankle": "LAnkle", "right_ankle": "RAnkle",
-             "nose": "Nose", "neck": "Neck", "left_big_toe": "LBigToe", "right_big_toe": "RBigToe"}  # fmt: skip
+TRC_NAMES = {
+    "left_shoulder": "LShoulder",
+    "right_shoulder": "RShoulder",
+    "left_elbow": "LElbow",
+    "right_elbow": "RElbow",
+    "left_wrist": "LWrist",
+    "right_wrist": "RWrist",
+    "left_hip": "LHip",
+    "right_hip": "RHip",
+    "left_knee": "LKnee",
+    "right_knee": "RKnee",
+    "left_ankle": "LAnkle",
+    "right_ankle": "RAnkle",
+    "nose": "Nose",
+    "neck": "Neck",
+    "left_big_toe": "LBigToe",
+    "right_big_toe": "RBigToe",
+}
 
 
 def write_trc(path: Path, names: list[str], xyz: np.ndarray, rate: float, units: str = "mm") -> None:
-    lines = [f"PathFileType\t4\t(X/Y/Z)\t{path.name}",
-             "DataRate\tCameraRate\tNumFrames\tNumMarkers\tUnits\tOrigDataRate\tOrigDataStartFrame\tOrigNumFrames",
-             f"{rate}\t{rate}\t{len(xyz)}\t{len(names)}\t{units}\t{rate}\t1\t{len(xyz)}",
-             "Frame#\tTime\t" + "\t\t\t".join(names),
-             "\t\t" + "\t".join(f"X{i + 1}\tY{i + 1}\tZ{i + 1}" for i in range(len(names))), ""]  # fmt: skip
+    lines = [
+        f"PathFileType\t4\t(X/Y/Z)\t{path.name}",
+        "DataRate\tCameraRate\tNumFrames\tNumMarkers\tUnits\tOrigDataRate\tOrigDataStartFrame\tOrigNumFrames",
+        f"{rate}\t{rate}\t{len(xyz)}\t{len(names)}\t{units}\t{rate}\t1\t{len(xyz)}",
+        "Frame#\tTime\t" + "\t\t\t".join(names),
+        "\t\t" + "\t".join(f"X{i + 1}\tY{i + 1}\tZ{i + 1}" for i in range(len(names))),
+        "",
+    ]
     for t, row in enumerate(xyz):
         values = "\t".join("" if not np.isfinite(v) else f"{v:.3f}" for v in row.ravel())
         lines.append(f"{t + 1}\t{t / rate:.6f}\t{values}")
@@ -123,14 +140,24 @@ def test_library_protocol_and_constant_pose_baseline(tmp_path):
     train = read_motion(FIX / "deepmimic" / "humanoid3d_walk.txt").resampled(30.0)
     val = read_motion(CMU).resampled(30.0)
     lib = tmp_path / "lib.npz"
-    clips = [{"file": "walk.txt", "subject": "dm", "split": "train", "start": 0, "frames": train.num_frames},
-             {"file": "01_01.bvh", "subject": "01", "split": "validation", "start": train.num_frames,
-              "frames": val.num_frames}]  # fmt: skip
+    clips = [
+        {"file": "walk.txt", "subject": "dm", "split": "train", "start": 0, "frames": train.num_frames},
+        {
+            "file": "01_01.bvh",
+            "subject": "01",
+            "split": "validation",
+            "start": train.num_frames,
+            "frames": val.num_frames,
+        },
+    ]
     meta = {"format": "pose_uplift.motion_library/1", "fps": 30.0, "clips": clips}
-    np.savez(lib, rotations=np.concatenate([train.rotations, val.rotations]).astype(np.float16),
-             roots=np.concatenate([train.root_translation, val.root_translation]).astype(np.float32),
-             offsets=np.stack([train.skeleton.offsets, val.skeleton.offsets]).astype(np.float32),
-             meta=np.array(json.dumps(meta)))  # fmt: skip
+    np.savez(
+        lib,
+        rotations=np.concatenate([train.rotations, val.rotations]).astype(np.float16),
+        roots=np.concatenate([train.root_translation, val.root_translation]).astype(np.float32),
+        offsets=np.stack([train.skeleton.offsets, val.skeleton.offsets]).astype(np.float32),
+        meta=np.array(json.dumps(meta)),
+    )
     out_json = tmp_path / "lib.json"
     args = ["--library-split", "validation", "--library", str(lib), "--json", str(out_json), "--ik-every", "0"]
     assert evaluate.main(args) == 0

@@ -29,7 +29,7 @@ CASES = [
 
 
 @pytest.mark.parametrize(("path", "kind", "frames", "fps", "stiff"), CASES, ids=[c[0].name for c in CASES])
-def test_every_format_retargets_onto_the_canonical_skeleton(path, kind, frames, fps, stiff):  # noqa: ANN001
+def test_every_format_retargets_onto_the_canonical_skeleton(path, kind, frames, fps, stiff):
     src = load_motion(path)
     m = src.motion
     assert src.kind == kind
@@ -74,8 +74,15 @@ def test_the_same_trial_from_two_formats_agrees():
 
 def test_mapping_by_shape_when_names_are_unknown():
     clip = read_bvh(MOCAP / "3dsmax_131_01_first40.bvh")
-    renamed = MotionClip([f"bone{k:02d}" for k in range(len(clip.names))], clip.parents, clip.offsets, clip.end_sites,
-                      clip.local_rotations, clip.root_translation, clip.frame_time)  # fmt: skip
+    renamed = MotionClip(
+        [f"bone{k:02d}" for k in range(len(clip.names))],
+        clip.parents,
+        clip.offsets,
+        clip.end_sites,
+        clip.local_rotations,
+        clip.root_translation,
+        clip.frame_time,
+    )
     by_name = map_joints(clip)
     by_shape = map_joints(renamed)
     assert by_shape.method == "shape"
@@ -96,8 +103,15 @@ def load_motion_shape_error(clip: MotionClip) -> float:
 
 def test_mapping_file_overrides_and_bad_mapping_files(tmp_path):
     clip = read_bvh(MOCAP / "3dsmax_131_01_first40.bvh")
-    renamed = MotionClip([f"b{k}" for k in range(len(clip.names))], clip.parents, clip.offsets, {},
-                      clip.local_rotations, clip.root_translation, clip.frame_time)  # fmt: skip
+    renamed = MotionClip(
+        [f"b{k}" for k in range(len(clip.names))],
+        clip.parents,
+        clip.offsets,
+        {},
+        clip.local_rotations,
+        clip.root_translation,
+        clip.frame_time,
+    )
     # no end sites: the shape fallback cannot tell the head; a mapping file names every joint
     by_name = map_joints(clip)
     mapping = {n: f"b{by_name.index[j]}" for j, n in enumerate(JOINT_NAMES)}
@@ -156,8 +170,15 @@ def test_implausible_units_are_rejected(tmp_path):
     clip = read_bvh(FIX / "bvh" / "cmu_01_01_first120.bvh")
     from model.mocap.retarget import retarget_clip
 
-    huge = MotionClip(clip.names, clip.parents, clip.offsets * 0.0564 * 11.5, {k: v * 0.65 for k, v in clip.end_sites.items()},
-                   clip.local_rotations, clip.root_translation * 0.65, clip.frame_time)  # fmt: skip
+    huge = MotionClip(
+        clip.names,
+        clip.parents,
+        clip.offsets * 0.0564 * 11.5,
+        {k: v * 0.65 for k, v in clip.end_sites.items()},
+        clip.local_rotations,
+        clip.root_translation * 0.65,
+        clip.frame_time,
+    )
     with pytest.raises(MotionFileError, match="implausible units"):
         retarget_clip(huge, path="huge.bvh")
     assert text  # the fixture itself reads (above)
@@ -186,7 +207,7 @@ def test_fbx_through_blenders_importer(tmp_path):
     assert np.linalg.norm(pa - pb, axis=-1).mean() < 0.02  # same body motion within 2 cm (root-relative)
 
 
-def _labels_angle(a, b) -> np.ndarray:  # noqa: ANN001 - two Motions of one trial, same frames
+def _labels_angle(a, b) -> np.ndarray:  # two Motions of one trial, same frames
     from model.rotations import geodesic_angle, quat_to_matrix
 
     return np.degrees(geodesic_angle(quat_to_matrix(a.rotations[:, 1:]), quat_to_matrix(b.rotations[:, 1:])))

@@ -53,8 +53,9 @@ def test_gaps_trimmed_bridged_or_left_unkeyed():
     assert (span.start, span.stop) == (5, 190)
     assert gaps.trimmed == [(0, 5), (190, 200)] and gaps.bridged == [(40, 60)] and gaps.unkeyed == [(100, 160)]
     assert keyed.sum() == 185 - 60 and not keyed[100 - 5 : 160 - 5].any()
-    assert gaps.summary() == ("95 of 200 frames without the person (0-4, 40-59, 100-159, 190-199): 15 trimmed, "
-                              "20 bridged, 60 left unkeyed")  # fmt: skip
+    assert gaps.summary() == (
+        "95 of 200 frames without the person (0-4, 40-59, 100-159, 190-199): 15 trimmed, 20 bridged, 60 left unkeyed"
+    )
     gaps, span, keyed = find_gaps(kp, UpliftOptions(gaps="keep"), 30.0)
     assert (span.start, span.stop) == (0, 200) and keyed.all()
     assert gaps.summary().endswith("95 keyed with network guesses")
@@ -82,8 +83,9 @@ def _arm_raised(axis: np.ndarray, degrees: np.ndarray) -> Motion:
     return Motion(q, np.tile([0.0, 0.95, 0.0], (t, 1)), Skeleton.default(), 30.0)
 
 
-@pytest.mark.parametrize(("axis", "plane"), [((0.0, 0.0, 1.0), 0.0), ((-1.0, 0.0, 0.0), 90.0)],
-                         ids=["abduction", "flexion"])  # fmt: skip
+@pytest.mark.parametrize(
+    ("axis", "plane"), [((0.0, 0.0, 1.0), 0.0), ((-1.0, 0.0, 0.0), 90.0)], ids=["abduction", "flexion"]
+)
 def test_shoulder_angles_do_not_wrap_with_the_arm_overhead(axis, plane):
     """Sweeping the arm from the side to straight overhead (sideways, then forwards): the elevation climbs
     smoothly from 0 to 180 degrees and the plane of elevation stays put, no jump at +-180."""

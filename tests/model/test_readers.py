@@ -23,10 +23,42 @@ FIX = ROOT / "tests" / "fixtures"
 sys.path.insert(0, str(FIX))
 from make_fixtures import TRC_NAMES, halpe_pose  # noqa: E402
 
-DLC_POINTS = [halpe_name(n) for n in ("nose", "leftshoulder", "rightshoulder", "leftelbow", "rightelbow", "leftwrist",
-                                      "rightwrist", "lefthip", "righthip", "leftknee", "rightknee", "leftankle", "rightankle")]  # fmt: skip
-NAMED_CSV_POINTS = [halpe_name(n) for n in ("Nose", "LShoulder", "RShoulder", "LElbow", "RElbow", "LWrist", "RWrist",
-                                            "LHip", "RHip", "LKnee", "RKnee", "LAnkle", "RAnkle")]  # fmt: skip
+DLC_POINTS = [
+    halpe_name(n)
+    for n in (
+        "nose",
+        "leftshoulder",
+        "rightshoulder",
+        "leftelbow",
+        "rightelbow",
+        "leftwrist",
+        "rightwrist",
+        "lefthip",
+        "righthip",
+        "leftknee",
+        "rightknee",
+        "leftankle",
+        "rightankle",
+    )
+]
+NAMED_CSV_POINTS = [
+    halpe_name(n)
+    for n in (
+        "Nose",
+        "LShoulder",
+        "RShoulder",
+        "LElbow",
+        "RElbow",
+        "LWrist",
+        "RWrist",
+        "LHip",
+        "RHip",
+        "LKnee",
+        "RKnee",
+        "LAnkle",
+        "RAnkle",
+    )
+]
 
 
 def layout_points(layout: str) -> list[str]:
@@ -251,14 +283,46 @@ def test_missing_path_and_empty_folder(tmp_path):
 # --------------------------------------------------------------------------------------------------- fuzzing
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-5, 40) | st.floats(allow_nan=True, allow_infinity=True) | st.text(max_size=5),
-    lambda children: st.lists(children, max_size=6) | st.dictionaries(
-        st.sampled_from(["people", "pose_keypoints_2d", "person_id", "image_id", "keypoints", "images", "annotations",
-                         "id", "instances", "frame_id", "keypoint_scores", "bbox", "meta_info", "instance_info",
-                         "frames", "poses", "landmarks", "format", "idx", "categories", "fps", "frame"]),
-        children, max_size=5),
+    st.none()
+    | st.booleans()
+    | st.integers(-5, 40)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=5),
+    lambda children: (
+        st.lists(children, max_size=6)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "people",
+                    "pose_keypoints_2d",
+                    "person_id",
+                    "image_id",
+                    "keypoints",
+                    "images",
+                    "annotations",
+                    "id",
+                    "instances",
+                    "frame_id",
+                    "keypoint_scores",
+                    "bbox",
+                    "meta_info",
+                    "instance_info",
+                    "frames",
+                    "poses",
+                    "landmarks",
+                    "format",
+                    "idx",
+                    "categories",
+                    "fps",
+                    "frame",
+                ]
+            ),
+            children,
+            max_size=5,
+        )
+    ),
     max_leaves=40,
-)  # fmt: skip
+)
 
 
 def _check_read(path: Path) -> None:
@@ -292,11 +356,20 @@ def _mutate(doc, path: list[int], value):
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    name=st.sampled_from(["coco_annotations.json", "coco_results.json", "alphapose_halpe26.json", "mmpose_video.json",
-                          "mmpose_meta.json", "mediapipe.json", "openpose_body25/walk_000000000000_keypoints.json"]),
+    name=st.sampled_from(
+        [
+            "coco_annotations.json",
+            "coco_results.json",
+            "alphapose_halpe26.json",
+            "mmpose_video.json",
+            "mmpose_meta.json",
+            "mediapipe.json",
+            "openpose_body25/walk_000000000000_keypoints.json",
+        ]
+    ),
     path_choice=st.lists(st.integers(0, 50), min_size=1, max_size=5),
     value=json_values,
-)  # fmt: skip
+)
 def test_fuzzed_real_structures_read_or_fail_cleanly(tmp_path, name, path_choice, value):
     doc = json.loads((FIX / name).read_text())
     path = tmp_path / Path(name).name

@@ -168,8 +168,10 @@ def test_evaluation_batches_exact_and_at_a_profile():
     a profile adds that profile's spread and MediaPipe's measured shoulder/hip placement, nothing else."""
     rng = np.random.default_rng(5)
     clip = synthetic_motion(rng, 4, 30, 30.0)
-    real = [Clip(clip.rotations[i : i + 1], clip.root[i : i + 1], clip.offsets[i : i + 1], [clip.leaf_ends[i]])
-            for i in range(4)]  # fmt: skip
+    real = [
+        Clip(clip.rotations[i : i + 1], clip.root[i : i + 1], clip.offsets[i : i + 1], [clip.leaf_ends[i]])
+        for i in range(4)
+    ]
     exact = make_batch(np.random.default_rng(9), 8, 30, 30.0, real, real_fraction=1.0, noise="exact")
     noisy = make_batch(np.random.default_rng(9), 8, 30, 30.0, real, real_fraction=1.0, noise="mediapipe")
     conf = exact["inputs"][..., 2]

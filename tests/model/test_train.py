@@ -22,8 +22,9 @@ SMALL = ["--dim", "32", "--layers", "1", "--batch", "4", "--threads", "1", "--lr
 
 def _train(args: list[str], runner: list[str] | None = None) -> subprocess.CompletedProcess:
     cmd = (runner or [sys.executable]) + [str(ROOT / "scripts" / "train.py"), *args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=ROOT,
-                          env=os.environ | {"OMP_NUM_THREADS": "1"})  # fmt: skip
+    return subprocess.run(
+        cmd, capture_output=True, text=True, timeout=600, cwd=ROOT, env=os.environ | {"OMP_NUM_THREADS": "1"}
+    )
 
 
 def test_train_checkpoint_resume_and_use_the_weights(tmp_path):
@@ -40,15 +41,29 @@ def test_train_checkpoint_resume_and_use_the_weights(tmp_path):
     assert log[-1].startswith("step 6/6") and not any(line.startswith("step 2/6") for line in log)  # continued at 4
     card = json.loads((out / "weights.json").read_text())
     assert card["training"]["steps"] == 6 and np.isfinite(card["validation_synthetic"]["mpjpe_mm"])
-    motion = Uplifter(out / "weights.npz", backend="numpy")(read_keypoints(ROOT / "model" / "samples" /
-                                                                          "sample_mediapipe.json"))  # fmt: skip
+    motion = Uplifter(out / "weights.npz", backend="numpy")(
+        read_keypoints(ROOT / "model" / "samples" / "sample_mediapipe.json")
+    )
     assert np.isfinite(motion.rotations).all() and motion.num_frames == 230
 
 
 @pytest.mark.parametrize("rotation, loss", [("quaternion", "mse"), ("axis_angle", "geodesic"), ("matrix", "mse")])
 def test_representations_losses_and_positions_only(tmp_path, rotation, loss):
-    done = _train(["--out", str(tmp_path / "r"), "--steps", "2", *SMALL, "--rotation", rotation, "--loss", loss,
-                   "--supervision", "positions_only" if rotation == "matrix" else "full"])  # fmt: skip
+    done = _train(
+        [
+            "--out",
+            str(tmp_path / "r"),
+            "--steps",
+            "2",
+            *SMALL,
+            "--rotation",
+            rotation,
+            "--loss",
+            loss,
+            "--supervision",
+            "positions_only" if rotation == "matrix" else "full",
+        ]
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     card = json.loads((tmp_path / "r" / "weights.json").read_text())
     assert card["config"]["rotation"] == rotation and np.isfinite(card["validation_synthetic"]["mpjae_deg"])
