@@ -14,6 +14,7 @@ _CLASSES: tuple[type, ...] = (
     properties.POSE_UPLIFT_PG_bone_map,
     properties.POSE_UPLIFT_PG_settings,
     operators.POSE_UPLIFT_OT_import_keypoints,
+    operators.POSE_UPLIFT_OT_load_sample,
     operators.POSE_UPLIFT_OT_uplift,
     operators.POSE_UPLIFT_OT_install_torch,
     operators.POSE_UPLIFT_OT_detect_mapping,

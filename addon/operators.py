@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from pathlib import Path
 from typing import Any
 
 import bpy
@@ -74,6 +75,21 @@ class POSE_UPLIFT_OT_import_keypoints(UpliftOptionProps, bpy.types.Operator, Imp
             mode = "EXEC_DEFAULT" if bpy.app.background else "INVOKE_DEFAULT"
             return bpy.ops.pose_uplift.uplift(mode)  # type: ignore[attr-defined,no-any-return]
         return {"FINISHED"}
+
+
+SAMPLE = Path(__file__).resolve().parents[1] / "model" / "samples" / "sample_mediapipe.json"
+
+
+class POSE_UPLIFT_OT_load_sample(bpy.types.Operator):
+    """Read the bundled sample: MediaPipe keypoints of a real video of a person jumping, squatting and turning
+    (230 frames, 30 fps), ready for Uplift and Apply"""
+
+    bl_idname = "pose_uplift.load_sample"
+    bl_label = "Load Sample"
+    bl_options = {"REGISTER", "UNDO"}
+
+    def execute(self, context: bpy.types.Context) -> set[OperatorReturn]:
+        return bpy.ops.pose_uplift.import_keypoints(filepath=str(SAMPLE))  # type: ignore[attr-defined,no-any-return]
 
 
 class POSE_UPLIFT_OT_uplift(bpy.types.Operator):

@@ -28,7 +28,9 @@ class VIEW3D_PT_pose_uplift(bpy.types.Panel):
     def draw(self, context: bpy.types.Context) -> None:
         layout = self.layout
         settings = scene_settings(context)
-        layout.operator("pose_uplift.import_keypoints", icon="IMPORT")
+        row = layout.row(align=True)
+        row.operator("pose_uplift.import_keypoints", icon="IMPORT")
+        row.operator("pose_uplift.load_sample", text="", icon="FILE_MOVIE")
         if settings.frames:
             box = layout.box()
             col = box.column(align=True)

@@ -5,7 +5,7 @@
 Keys: ``uplift_fps_torch_cpu``, ``uplift_fps_numpy`` (and ``uplift_fps_torch_cuda`` when a GPU is present): frames
 per second of the whole uplift (resampling, overlapping windows, blending, root motion) on a clip of ``--frames``
 frames; ``uplift_fps_numpy_by_version``: the numpy backend under this Python's numpy and under each
-``--numpy-python`` interpreter's (e.g. one with numpy 2.x, which real Blenders ship); ``ik_fps`` and ``speedup_vs_ik``: the IK baseline of scripts/evaluate.py on 20 frames; ``peak_memory_mb_100k``
+``--numpy-python`` interpreter's (e.g. one with numpy 2.x, which real Blenders ship); ``ik_fps`` and ``speedup_vs_ik``: the IK baseline of scripts/training/evaluate.py on 20 frames; ``peak_memory_mb_100k``
 and ``peak_memory_mb_10k``: the peak resident memory of a fresh process (Python, torch, the model and the clip)
 that uplifts 100,000 and 10,000 frames on the torch CPU backend; then scripts/benchmark_blender.py's keys
 (``apply_seconds_10k``, ``keyframe_insert_seconds_10k``, ``end_to_end_seconds_10k``, ``retarget_seconds_10k``). Timings are single runs on this machine, not averages over machines.

@@ -90,7 +90,9 @@ def main() -> int:
         result["keyframe_speedup_extrapolated"] = round(scaled / result["apply_seconds_10k"], 1)
 
     retarget = importlib.import_module(MODULE + ".addon.retarget")
-    rig = retarget.build_rig(bpy.context.scene.collection, ROOT / "model" / "rigs" / "mpfb_default.json")
+    from rig_builder import RIGS, build_rig
+
+    rig = build_rig(bpy.context.scene.collection, RIGS / "mpfb_default.json")
     t0 = time.perf_counter()
     retarget.retarget_motion(rig, motion, "auto", frame_start=1, action_name="bench")
     result["retarget_seconds_10k"] = round(time.perf_counter() - t0, 2)

@@ -5,7 +5,7 @@
 3. install it into headless Blender (the bpy module, a throwaway user directory under out/) and build a character:
    the CC0 MakeHuman base body (``../shared/assets/makehuman`` beside the checkout, or ``MAKEHUMAN_ASSETS``) with its
    default 163-bone skeleton built from the joints' vertices and its own skin weights on Blender's Armature
-   modifier; without those files, a capsule body on the CC0 MPFB2 game_engine rig shipped in model/rigs; saved as
+   modifier; without those files, a capsule body on the CC0 MPFB2 game_engine rig in scripts/rigs; saved as
    out/character.blend;
 4. run the batch script on the sample: uplift with the bundled network, retarget onto the character (preset
    auto-detected), export out/demo.blend, out/demo.fbx, out/demo.bvh and the joint angles out/demo_angles.csv;
@@ -76,7 +76,9 @@ bones = {name: {"head": joint[b["head"]].tolist(), "tail": joint[b["tail"]].toli
                 "parent": b["parent"], "use_connect": False} for name, b in skel["bones"].items()}
 desc = blend + ".rig.json"
 json.dump({"bones": bones}, open(desc, "w"))
-rig = retarget.build_rig(bpy.context.scene.collection, desc, name="character")
+sys.path.insert(0, str(__import__("pathlib").Path(rig_json).resolve().parents[1]))
+from rig_builder import build_rig
+rig = build_rig(bpy.context.scene.collection, desc, name="character")
 lift = min(min(b["head"][2], b["tail"][2]) for b in bones.values())
 body.location.z = -lift  # build_rig stands the skeleton on z = 0: keep the skin on it
 # skin weights (vertex ids of the whole file; the body keeps its own order)
@@ -101,8 +103,9 @@ from mathutils import Vector
 zip_path, rig_json, blend = sys.argv[1:4]
 bpy.ops.wm.read_homefile(use_empty=True)
 assert bpy.ops.extensions.package_install_files(filepath=zip_path, repo="user_default", enable_on_install=True) == {"FINISHED"}
-retarget = importlib.import_module("bl_ext.user_default.pose_uplift.addon.retarget")
-rig = retarget.build_rig(bpy.context.scene.collection, rig_json, name="character")
+sys.path.insert(0, str(__import__("pathlib").Path(rig_json).resolve().parents[1]))
+from rig_builder import build_rig
+rig = build_rig(bpy.context.scene.collection, rig_json, name="character")
 radius = {"pelvis": 0.13, "spine_01": 0.13, "spine_02": 0.14, "spine_03": 0.15, "neck_01": 0.05, "head": 0.09,
           "clavicle": 0.05, "upperarm": 0.05, "lowerarm": 0.04, "hand": 0.035, "thigh": 0.08, "calf": 0.06,
           "foot": 0.045, "ball": 0.035}
@@ -232,14 +235,14 @@ def main() -> int:
         if all((ASSETS / name).is_file() for name in ("base.obj", "default.mhskel", "default_weights.mhw")):
             _run_bpy(
                 _CHARACTER,
-                [str(zip_path), str(ASSETS), str(ROOT / "model" / "rigs" / "mpfb_default.json"), str(character)],
+                [str(zip_path), str(ASSETS), str(ROOT / "scripts" / "rigs" / "mpfb_default.json"), str(character)],
                 env,
             )
             what = "the CC0 MakeHuman body skinned to its default skeleton"
-        else:  # without the MakeHuman assets: a capsule body on the CC0 MPFB game_engine rig (shipped in model/rigs)
+        else:  # without the MakeHuman assets: a capsule body on the CC0 MPFB game_engine rig (in scripts/rigs)
             _run_bpy(
                 _CAPSULE_CHARACTER,
-                [str(zip_path), str(ROOT / "model" / "rigs" / "mpfb_game_engine.json"), str(character)],
+                [str(zip_path), str(ROOT / "scripts" / "rigs" / "mpfb_game_engine.json"), str(character)],
                 env,
             )
             what = f"a capsule body on the CC0 MPFB game_engine rig ({ASSETS} not found)"

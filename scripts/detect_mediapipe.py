@@ -6,7 +6,7 @@ Needs ``mediapipe==0.10.21`` and ``opencv-python-headless`` (not project depende
 environment). MediaPipe's pose landmarker "full" model (``pose_landmark_full.tflite``) ships inside that wheel, so
 nothing is downloaded. The output format is documented in ``model/readers/mediapipe.py``; each pose also carries
 MediaPipe's own 3D estimate (``pose_world_landmarks``: metres, origin between the hips) under ``"world"``, the
-baseline every MediaPipe user gets for free (``scripts/evaluate.py --world-baseline``).
+baseline every MediaPipe user gets for free (``scripts/training/evaluate.py --world-baseline``).
 """
 
 from __future__ import annotations

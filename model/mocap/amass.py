@@ -10,7 +10,7 @@ with the body at rest), so the first 22 joint rotations of such a file are our l
 
 AMASS stores motion Z-up (``up="z"``); files already Y-up pass ``up="y"``. ``up="auto"`` picks the axis the body's
 spine points along on average. The result is a :class:`~model.motion.Motion` in the model's world frame (y up),
-standing on the floor; ``scripts/train.py --real`` and ``scripts/evaluate.py --bvh`` read such files directly.
+standing on the floor; ``scripts/training/train.py --real`` and ``scripts/training/evaluate.py --bvh`` read such files directly.
 Hands, jaw and eyes are dropped.
 """
 

@@ -1,4 +1,4 @@
-"""The motion library written by ``scripts/build_motion_library.py``: real clips at 30 fps on the canonical
+"""The motion library written by ``scripts/training/build_motion_library.py``: real clips at 30 fps on the canonical
 skeleton (each with its subject's bone offsets), an index with source, CMU subject, split and retarget error."""
 
 from __future__ import annotations

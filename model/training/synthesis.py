@@ -129,7 +129,7 @@ def _profile(values: dict[str, float], default: float) -> np.ndarray:
 
 
 #: Per-axis spread of a detector's points around where they belong, as a fraction of the person's height.
-#: ``mediapipe``: measured (scripts/detector_renders.py, MediaPipe Pose 0.10.21 on rendered MakeHuman bodies, front
+#: ``mediapipe``: measured (scripts/training/detector_renders.py, MediaPipe Pose 0.10.21 on rendered MakeHuman bodies, front
 #: and side views, model card ``detector_profile``): the spread in % of the torso's image length, averaged over both
 #: sides and views, times 0.27 (torso / height) over sqrt(2) (per axis); face points (not measured) 1 %, the
 #: Halpe head and neck points 2 %, feet like the ankles, capped at 4 %. ``coco``: a COCO-trained detector at a mean

@@ -328,3 +328,13 @@ def test_options_are_declared_once(ext):
                 assert prop.hard_min == pytest.approx(f.metadata["min"]), f.name
         assert getattr(bpy.context.scene.pose_uplift, f.name) == getattr(UpliftOptions(), f.name), f.name
     assert vars(bpy.context.scene.pose_uplift.uplift_options()) == vars(UpliftOptions())  # the installed copy's class
+
+
+def test_load_sample_reads_the_bundled_clip(ext):
+    """One click shows a new user what the tool does: the bundled sample is read like any imported file."""
+    _fresh_scene()
+    assert bpy.ops.pose_uplift.load_sample() == {"FINISHED"}
+    s = bpy.context.scene.pose_uplift
+    assert s.filepath.endswith("sample_mediapipe.json") and s.frames == 230 and s.people >= 1
+    assert bpy.ops.pose_uplift.uplift() == {"FINISHED"}
+    assert any(o.type == "ARMATURE" for o in bpy.data.objects)

@@ -1,4 +1,4 @@
-"""scripts/evaluate.py: the semi-synthetic BVH protocol and real detections against a 3D marker reference (TRC)."""
+"""scripts/training/evaluate.py: the semi-synthetic BVH protocol and real detections against a 3D marker reference (TRC)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from model.training.synthesis import detector_noise
 ROOT = Path(__file__).resolve().parents[2]
 FIX = ROOT / "tests" / "fixtures"
 CMU = FIX / "bvh" / "cmu_01_01_first120.bvh"
-spec = importlib.util.spec_from_file_location("evaluate_script", ROOT / "scripts" / "evaluate.py")
+spec = importlib.util.spec_from_file_location("evaluate_script", ROOT / "scripts" / "training" / "evaluate.py")
 evaluate = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(evaluate)
 

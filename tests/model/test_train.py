@@ -1,4 +1,4 @@
-"""scripts/train.py: a few real optimisation steps on a small network, checkpoint and resume, both supervision modes,
+"""scripts/training/train.py: a few real optimisation steps on a small network, checkpoint and resume, both supervision modes,
 real clips of each file type, and the DistributedDataParallel path through torchrun (2 CPU processes, gloo)."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ SMALL = ["--dim", "32", "--layers", "1", "--batch", "4", "--threads", "1", "--lr
 
 
 def _train(args: list[str], runner: list[str] | None = None) -> subprocess.CompletedProcess:
-    cmd = (runner or [sys.executable]) + [str(ROOT / "scripts" / "train.py"), *args]
+    cmd = (runner or [sys.executable]) + [str(ROOT / "scripts" / "training" / "train.py"), *args]
     return subprocess.run(
         cmd, capture_output=True, text=True, timeout=600, cwd=ROOT, env=os.environ | {"OMP_NUM_THREADS": "1"}
     )

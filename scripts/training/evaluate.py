@@ -1,9 +1,9 @@
 """Evaluate the bundled model (or any weights) on motion it never saw, always beside the baselines a user would
 compare with, so that a model no better than a constant pose cannot hide.
 
-    python scripts/evaluate.py --library-split validation --library runs/motion_library.npz --json OUT.json
-    python scripts/evaluate.py --motion FILE --json OUT.json [--weights W.npz] [--ik-every 10] [--max-frames N]
-    python scripts/evaluate.py --keypoints PATH --reference FILE.trc [--fps 60] [--world-baseline MP.json]
+    python scripts/training/evaluate.py --library-split validation --library runs/motion_library.npz --json OUT.json
+    python scripts/training/evaluate.py --motion FILE --json OUT.json [--weights W.npz] [--ik-every 10] [--max-frames N]
+    python scripts/training/evaluate.py --keypoints PATH --reference FILE.trc [--fps 60] [--world-baseline MP.json]
 
 Semi-synthetic (``--motion`` any motion file, alias ``--bvh``; or ``--library-split``: every clip of the motion
 library's validation subjects): the clip on the canonical skeleton (its subject's bone lengths) gives the 26
@@ -42,7 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from model import rotations as R  # noqa: E402

@@ -1,7 +1,7 @@
 """Real-detector evaluation on rendered bodies: validation-subject motion played on the CC0 MakeHuman body, rendered
 in headless Blender, run through MediaPipe, uplifted, and compared with the rig's own joints.
 
-    python scripts/detector_renders.py --library runs/motion_library.npz --mediapipe-python PY [--out runs/detector]
+    python scripts/training/detector_renders.py --library runs/motion_library.npz --mediapipe-python PY [--out runs/detector]
                                        [--clips 4] [--frames 60] [--weights W.npz]
 
 Needs ``make demo`` first (it builds ``out/character.blend``: the MakeHuman base body skinned to its default
@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 LIMBS = (

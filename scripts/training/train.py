@@ -1,9 +1,9 @@
 """Train the uplifting network on generated motion (plus real BVH clips), on CPU or CUDA, resumable.
 
-    python scripts/train.py --out runs/NAME [--config FILE.json] [--rotation 6d] [--loss geodesic]
+    python scripts/training/train.py --out runs/NAME [--config FILE.json] [--rotation 6d] [--loss geodesic]
                             [--supervision full] [--steps 20000] [--batch 32] [--real CLIP.bvh CLIP.txt ...]
                             [--real-fraction 0.25] [--resume]
-    torchrun --nproc_per_node=N scripts/train.py ...      (DistributedDataParallel, one process per GPU/CPU group)
+    torchrun --nproc_per_node=N scripts/training/train.py ...      (DistributedDataParallel, one process per GPU/CPU group)
 
 Writes ``runs/NAME/checkpoint.pt`` (every ``--every`` steps; ``--resume`` continues from it), ``train.log`` and, at
 the end, ``weights.npz`` + ``weights.json`` (the card: config, data, training budget, validation metrics).
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from model import rotations as R  # noqa: E402
@@ -66,7 +66,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--library",
         type=Path,
         default=None,
-        help="motion library (scripts/build_motion_library.py): its training split joins --real",
+        help="motion library (scripts/training/build_motion_library.py): its training split joins --real",
     )
     p.add_argument("--init", type=Path, default=None, help="start from these weights (.npz, same network shape)")
     p.add_argument("--real-fraction", type=float, default=None, help="share of each batch from real clips")

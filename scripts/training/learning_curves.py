@@ -1,14 +1,14 @@
 """Learning curves of a training run: the numbers ``train.py`` logs every ``--curve-every`` steps, the real-video
 development set scored for each weights snapshot, and (when present) the rendered real-detector set, drawn as one PNG.
 
-    python scripts/learning_curves.py runs/NAME [--realvideo ../shared/data/realvideo/pose2sim_trial1]
+    python scripts/training/learning_curves.py runs/NAME [--realvideo ../shared/data/realvideo/pose2sim_trial1]
                                       [--renders runs/detector] [--png FILE.png]
 
 Reads ``runs/NAME/curves.jsonl`` (train.py: the training split at exact 2D, the validation subjects at exact 2D and
 at MediaPipe's measured profile: the model, its rotations on the true skeleton, the true rotations on its skeleton,
 MPJAE), scores every ``weights_step*.npz`` not yet scored on the real-video set (MediaPipe 2D of cam01, cam02, cam04
 against the reference triangulated without that camera, PA-MPJPE mm; appended to ``realvideo.jsonl``), reads
-``results_weights_step*.json`` from ``--renders`` (scripts/detector_renders.py --weights ...), and draws
+``results_weights_step*.json`` from ``--renders`` (scripts/training/detector_renders.py --weights ...), and draws
 ``runs/NAME/curves.png``. Prints one line per curve point.
 """
 
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 REAL_CAMERAS = ("cam01", "cam02", "cam04")
@@ -30,7 +30,7 @@ REAL_CAMERAS = ("cam01", "cam02", "cam04")
 
 def score_realvideo(run: Path, realvideo: Path) -> list[dict]:
     """Every snapshot of the run on the real-video set (cached in ``realvideo.jsonl``)."""
-    sys.path.insert(0, str(ROOT / "scripts"))
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
     from evaluate import evaluate_keypoints
 
     cache = run / "realvideo.jsonl"

@@ -1,10 +1,10 @@
 """Ablation like the paper's: rotation representation x rotation loss x supervision, same budget, same validation.
 
-    python scripts/ablation.py --out runs/ablation --real CMU_01_03.bvh --eval CMU_01_01.bvh [--steps 400]
+    python scripts/training/ablation.py --out runs/ablation --real CMU_01_03.bvh --eval CMU_01_01.bvh [--steps 400]
                                [--batch 16] [--dim 96] [--layers 2] [--threads 1] [--only 6d-geodesic-full ...]
 
-Each configuration is trained from scratch with ``scripts/train.py`` on the same seed, budget and data mix, then
-evaluated with ``scripts/evaluate.py``'s protocol on the held-out clip (first ``--eval-frames`` frames, no
+Each configuration is trained from scratch with ``scripts/training/train.py`` on the same seed, budget and data mix, then
+evaluated with ``scripts/training/evaluate.py``'s protocol on the held-out clip (first ``--eval-frames`` frames, no
 baselines). Finished configurations are skipped on a re-run, so the table can be built up over several sessions.
 Writes ``OUT/ablation.json`` and ``OUT/ablation.md`` (a markdown table for the model card).
 """
@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 CONFIGS = [
@@ -71,7 +71,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--only", nargs="*", help="configuration names (rotation-loss-supervision)")
     args = p.parse_args(argv)
     import torch
-
     from scripts.evaluate import evaluate_file
 
     torch.set_num_threads(args.threads)
@@ -89,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         run = args.out / name
         cmd = [
             sys.executable,
-            str(ROOT / "scripts" / "train.py"),
+            str(ROOT / "scripts" / "training" / "train.py"),
             "--out",
             str(run),
             "--rotation",

@@ -1,7 +1,7 @@
 """Build the motion library: every motion file under the given folders (or .tar.xz archives) retargeted onto the
 canonical skeleton at 30 fps, duplicates dropped, split by CMU subject, in one compact file (never committed).
 
-    python scripts/build_motion_library.py ../shared/data/mocap --out runs/motion_library.npz [--jobs 2]
+    python scripts/training/build_motion_library.py ../shared/data/mocap --out runs/motion_library.npz [--jobs 2]
 
 Writes ``--out`` (float16 rotations, float32 roots and bone offsets, a JSON index of clips: source archive, file,
 CMU subject and trial, kind of motion, split, frames, retarget fidelity and label consistency in mm, label
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from model.mocap import MotionFileError, load_motion  # noqa: E402
