@@ -168,10 +168,31 @@ def euler_to_matrix(order: str, angles: np.ndarray) -> np.ndarray:
     return r @ elementary_rotation(order[1], angles[..., 1]) @ elementary_rotation(order[2], angles[..., 2])
 
 
+#: Torso joints whose placement along the torso varies between skeleton conventions (``random_skeleton``).
+_SPINE = [JOINT_INDEX[n] for n in ("spine1", "spine2", "spine3")]
+_NECK, _COLLARS = JOINT_INDEX["neck"], [JOINT_INDEX["left_collar"], JOINT_INDEX["right_collar"]]
+
+
+def chest_split(skeleton: Skeleton, c: float) -> Skeleton:
+    """The same body with its upper spine joint (spine3) placed higher: the neck and collar segments shortened to
+    ``c`` of the way (1: the canonical MPFB body, whose spine3 sits mid-chest; about 0.4: motion-capture skeletons
+    such as CMU's, whose thorax joint sits near the collar bones), the lower spine segments lengthened so that the
+    neck, collars and shoulders stay where they were: only where the torso bends changes."""
+    off = skeleton.offsets.copy()
+    rise = (1 - c) * off[_NECK, 1]  # how much higher spine3 goes
+    off[_SPINE] *= 1 + rise / off[_SPINE, 1].sum()
+    off[_NECK] *= c
+    for k in _COLLARS:
+        off[k] *= max(0.05, 1 - rise / off[k, 1])
+    return Skeleton(off, skeleton.leaf_ends)
+
+
 def random_skeleton(rng: np.random.Generator) -> Skeleton:
-    """A body of random height (1.45 to 2.0 m) and proportions (each segment group +-12 %)."""
+    """A body of random height (1.45 to 2.0 m), proportions (each segment group +-12 %) and upper-spine placement
+    (``chest_split`` from 0.3 to 1: the canonical body's and motion-capture skeletons' both)."""
     scales = {g: float(rng.uniform(0.88, 1.12)) for g in SEGMENT_GROUPS}
-    return Skeleton.default().scaled(height=float(rng.uniform(1.45, 2.0)), **scales)
+    body = Skeleton.default().scaled(height=float(rng.uniform(1.45, 2.0)), **scales)
+    return chest_split(body, float(rng.uniform(0.3, 1.0)))
 
 
 def random_body_offsets(rng: np.random.Generator, n: int) -> tuple[np.ndarray, list[dict[int, np.ndarray]]]:

@@ -179,3 +179,18 @@ def test_evaluation_batches_exact_and_at_a_profile():
     np.testing.assert_array_equal(exact["rotations"], noisy["rotations"])  # same motion and cameras
     moved = np.abs(noisy["inputs"][..., :2] - exact["inputs"][..., :2])[conf == 1]
     assert 0 < np.median(moved) < 0.1
+
+
+def test_chest_split_moves_only_the_hidden_upper_spine():
+    """Random bodies place spine3 anywhere from mid-chest (the canonical MPFB body) to near the collar bones
+    (motion-capture skeletons): the neck, collars and shoulders stay within a few cm, spine3 rises."""
+    from model.skeleton import Skeleton
+    from model.training.synthesis import chest_split
+
+    body = Skeleton.default()
+    high = chest_split(body, 0.4)
+    a, b = body.rest_positions, high.rest_positions
+    for name in ("neck", "left_collar", "right_shoulder", "head", "left_hip"):
+        assert np.linalg.norm(a[JOINT_INDEX[name]] - b[JOINT_INDEX[name]]) < 0.05, name
+    assert b[JOINT_INDEX["spine3"], 1] - a[JOINT_INDEX["spine3"], 1] > 0.15
+    np.testing.assert_allclose(chest_split(body, 1.0).offsets, body.offsets)
