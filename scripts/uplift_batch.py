@@ -5,9 +5,9 @@
 
 INPUT: files, folders (a folder of OpenPose JSON files is one clip, and so is any one file of a numbered
 ``*_keypoints.json`` sequence; any other folder is searched for keypoint files) and globs. ``--help`` lists every
-option. The extension's code comes from the extension installed and enabled in this Blender; when there is none,
-the zip built from this checkout is installed into a temporary extension repository, removed at the end with every
-other temporary folder. ``--rig``, ``--preset`` and ``--export`` are checked before any clip runs. Outputs are
+option. All of the code, the options, readers and presets too, comes from the extension installed and enabled in this
+Blender (one copy in the process); when there is none, the zip built from this checkout is installed into a
+temporary extension repository, removed at the end with every other temporary folder. ``--rig``, ``--preset`` and ``--export`` are checked before any clip runs. Outputs are
 written under a temporary name and renamed when complete; an output that exists is left alone and the clip reported
 as skipped (``--overwrite`` replaces it). Two inputs with the same name get outputs named after their extension or
 folder too. A bad clip is reported in one line and skipped; the exit code is 1 when any clip failed. One line per
@@ -31,9 +31,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from model.pipeline import UpliftOptions, check_options, first_line, option_fields  # noqa: E402
 
 EXPORTS = ("blend", "fbx", "bvh", "glb")
 KEYPOINT_SUFFIXES = {".json", ".csv", ".trc", ".npy", ".npz"}
@@ -45,7 +42,9 @@ def script_args(argv: list[str]) -> list[str]:
     return argv[argv.index("--") + 1 :] if "--" in argv else argv[1:]
 
 
-def parse_args(args: list[str]) -> argparse.Namespace:
+def parse_args(args: list[str], module: str) -> argparse.Namespace:
+    """The command line, its uplift options made from the installed extension's own option table (``module``)."""
+    pipeline = importlib.import_module(module + ".model.pipeline")
     p = argparse.ArgumentParser(
         prog="uplift_batch.py",
         description=__doc__.split("\n\n")[0],
@@ -61,7 +60,7 @@ def parse_args(args: list[str]) -> argparse.Namespace:
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto", help="device for the torch backend")
     p.add_argument("--jobs", type=int, default=1, help="worker processes, each taking a share of the clips")
     p.add_argument("--overwrite", action="store_true", help="replace existing outputs (otherwise they are skipped)")
-    for f in option_fields():  # every uplift option is a flag, with the help and range the side panel shows
+    for f in pipeline.option_fields():  # every uplift option is a flag, with the help and range the side panel shows
         flag, meta = "--" + f.name.replace("_", "-"), f.metadata
         text = meta["help"] + (f" ({meta['min']:g} to {meta['max']:g})" if "min" in meta and "max" in meta else "")
         if f.type == "bool":
@@ -77,7 +76,7 @@ def parse_args(args: list[str]) -> argparse.Namespace:
     bad = [f for f in ns.formats if f not in EXPORTS]
     if bad or not ns.formats:
         p.error(f"--export: unknown format {', '.join(bad) or '(none)'} (Blender exports {', '.join(EXPORTS)} here)")
-    problem = check_options(options_from(ns))
+    problem = pipeline.check_options(options_from(ns, module))
     if problem:
         p.error("--" + problem.replace("_", "-"))
     if ns.jobs < 1:
@@ -88,22 +87,21 @@ def parse_args(args: list[str]) -> argparse.Namespace:
             p.error(f"--rig {ns.rig}: no such file")
         if rig.suffix.lower() not in (".blend", ".fbx"):
             p.error(f"--rig {ns.rig}: a rig must be a .blend or .fbx file")
-    from model.retarget import list_presets
-
+    list_presets = importlib.import_module(module + ".model.retarget").list_presets
     if ns.preset not in ("auto", *list_presets()) and not Path(ns.preset).is_file():
         p.error(f"--preset {ns.preset}: not a preset ({', '.join(['auto', *list_presets()])}) nor a mapping file")
     return ns
 
 
-def options_from(args: argparse.Namespace) -> UpliftOptions:
-    values = {f.name: getattr(args, f.name) for f in option_fields()}
-    return UpliftOptions(**values, backend=args.backend, device=args.device)
+def options_from(args: argparse.Namespace, module: str):  # -> the installed extension's UpliftOptions
+    pipeline = importlib.import_module(module + ".model.pipeline")
+    values = {f.name: getattr(args, f.name) for f in pipeline.option_fields()}
+    return pipeline.UpliftOptions(**values, backend=args.backend, device=args.device)
 
 
-def expand_inputs(inputs: list[str]) -> tuple[list[Path], list[tuple[str, str]]]:
+def expand_inputs(inputs: list[str], module: str) -> tuple[list[Path], list[tuple[str, str]]]:
     """Clips to run (each once), and (input, error) for inputs that name nothing."""
-    from model.readers import openpose_sequence
-
+    openpose_sequence = importlib.import_module(module + ".model.readers").openpose_sequence
     clips: list[Path] = []
     errors: list[tuple[str, str]] = []
     for item in inputs:
@@ -130,9 +128,9 @@ def expand_inputs(inputs: list[str]) -> tuple[list[Path], list[tuple[str, str]]]
     return out, errors
 
 
-def output_stems(clips: list[Path]) -> dict[Path, str]:
+def output_stems(clips: list[Path], module: str) -> dict[Path, str]:
     """A unique output name per clip: its stem, or with its extension / folder name when stems collide."""
-    from model.readers import openpose_sequence
+    openpose_sequence = importlib.import_module(module + ".model.readers").openpose_sequence
 
     def stem(c: Path) -> str:
         if c.is_dir():
@@ -360,7 +358,7 @@ def run_clip(module: str, clip: Path, stem: str, args: argparse.Namespace) -> di
         return row
     try:
         clear_scene()
-        options = pipeline.UpliftOptions(**vars(options_from(args)))
+        options = options_from(args, module)
         kp = pipeline.read_person(clip, options)
         result = pipeline.uplift(kp, options)
         if args.rig:
@@ -382,7 +380,7 @@ def run_clip(module: str, clip: Path, stem: str, args: argparse.Namespace) -> di
         row["gaps"] = result.gaps.summary()
         row["notes"] = result.notes
     except Exception as exc:  # unreadable file, unusable rig, exporter failure...: this clip only, in one line
-        row["error"] = first_line(exc, clip)
+        row["error"] = importlib.import_module(module + ".model.pipeline").first_line(exc, clip)
     row["seconds"] = round(time.perf_counter() - t0, 2)
     return row
 
@@ -478,53 +476,54 @@ def run_workers(
     return sorted(rows, key=lambda r: order.get(r["clip"], 0))
 
 
-def worker(args: argparse.Namespace) -> int:
+def worker(args: argparse.Namespace, module: str) -> int:
+    """A ``--jobs`` worker: its share of the clips, with the extension its parent installed for it."""
     job = json.loads(Path(args.worker).read_text())
-    scratch = Path(tempfile.mkdtemp(prefix="pose_uplift_worker_"))
-    try:
-        module, repo = extension_module(Path(job["zip"]), scratch)
-        try:
-            for clip, stem in zip(job["clips"], job["stems"], strict=True):
-                row = run_clip(module, Path(clip), stem, args)
-                with open(job["result"], "a") as fh:
-                    fh.write(json.dumps(row) + "\n")
-        finally:
-            remove_temp_repo(repo)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    for clip, stem in zip(job["clips"], job["stems"], strict=True):
+        row = run_clip(module, Path(clip), stem, args)
+        with open(job["result"], "a") as fh:
+            fh.write(json.dumps(row) + "\n")
     return 0
 
 
 def main(argv: list[str]) -> int:
-    args = parse_args(script_args(argv))
+    raw = script_args(argv)
+    scratch = Path(tempfile.mkdtemp(prefix="pose_uplift_batch_"))
+    try:
+        # one copy of the code in this process: the installed extension's (a worker installs its parent's zip)
+        job_zip = json.loads(Path(raw[raw.index("--worker") + 1]).read_text())["zip"] if "--worker" in raw else None
+        module, repo = extension_module(Path(job_zip) if job_zip else None, scratch)
+        try:
+            return run(parse_args(raw, module), module, repo, scratch)
+        finally:
+            remove_temp_repo(repo)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def run(args: argparse.Namespace, module: str, repo: Path | None, scratch: Path) -> int:
     if args.worker:
-        return worker(args)
-    clips, missing = expand_inputs(args.inputs)
+        return worker(args, module)
+    first_line = importlib.import_module(module + ".model.pipeline").first_line
+    clips, missing = expand_inputs(args.inputs, module)
     rows = [_row(Path(item), error=f"{item}: {why}") for item, why in missing]
     for r in rows:
         print(f"error: {r['error']}", flush=True)
-    stems = output_stems(clips)
-    scratch = Path(tempfile.mkdtemp(prefix="pose_uplift_batch_"))
+    stems = output_stems(clips, module)
     try:
-        module, repo = extension_module(None, scratch) if clips else ("", None)
-        try:
-            if clips:
-                check_rig(module, args)
-            if args.jobs > 1 and len(clips) > 1:
-                zip_path = build_zip(scratch / "zip") if repo is None else next((scratch / "zip").glob("*.zip"))
-                rows += run_workers(clips, stems, args, zip_path, scratch)
-            else:
-                for k, clip in enumerate(clips):
-                    row = run_clip(module, clip, stems[clip], args)
-                    rows.append(row)
-                    print(f"[{k + 1}/{len(clips)}] {clip.name}: {_status(row)}", flush=True)
-        finally:
-            remove_temp_repo(repo)
+        if clips:
+            check_rig(module, args)
+        if args.jobs > 1 and len(clips) > 1:
+            zip_path = build_zip(scratch / "zip") if repo is None else next((scratch / "zip").glob("*.zip"))
+            rows += run_workers(clips, stems, args, zip_path, scratch)
+        else:
+            for k, clip in enumerate(clips):
+                row = run_clip(module, clip, stems[clip], args)
+                rows.append(row)
+                print(f"[{k + 1}/{len(clips)}] {clip.name}: {_status(row)}", flush=True)
     except Exception as exc:  # a rig or preset that cannot be used: before any clip ran
         print(f"error: {first_line(exc, Path(args.rig or args.preset))}", flush=True)
         return 1
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
     print(summary(rows), flush=True)
     return 1 if any(r["error"] for r in rows) or not rows else 0
 
