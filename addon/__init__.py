@@ -21,6 +21,7 @@ _CLASSES: tuple[type, ...] = (
     operators.POSE_UPLIFT_OT_save_mapping,
     operators.POSE_UPLIFT_OT_load_mapping,
     panels.VIEW3D_PT_pose_uplift,
+    panels.VIEW3D_PT_pose_uplift_mapping,
 )
 
 

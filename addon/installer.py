@@ -41,6 +41,15 @@ def add_site_dir() -> None:
         sys.path.insert(0, path)
 
 
+def torch_requirement(variant: str, platform: str = sys.platform) -> str:
+    """The exact build asked for: ``torch==2.13.0+cpu`` (or ``+cu128``) on Linux and Windows, so that pip takes it
+    from the PyTorch index or fails; PyPI, which holds only the default build (the CUDA one on Linux, about 530 MB
+    more), cannot satisfy it when that index is unreachable. macOS wheels carry no such tag."""
+    if platform == "darwin":
+        return f"torch=={TORCH_VERSION}"
+    return f"torch=={TORCH_VERSION}+{INDEX[variant].rsplit('/', 1)[-1]}"
+
+
 def pip_command(variant: str, target: Path, wheel_dir: str | None) -> list[str]:
     if variant not in INDEX:
         raise InstallError(f"unknown PyTorch variant {variant!r}; use cpu or cuda")
@@ -54,12 +63,12 @@ def pip_command(variant: str, target: Path, wheel_dir: str | None) -> list[str]:
         "--upgrade",
         "--target",
         str(target),
-        f"torch=={TORCH_VERSION}",
+        torch_requirement(variant),
     ]
     if wheel_dir:
         if not os.path.isdir(wheel_dir):
             raise InstallError(f"{wheel_dir}: wheel folder not found")
-        return cmd + ["--no-index", "--find-links", wheel_dir]
+        return cmd[:-1] + [f"torch=={TORCH_VERSION}", "--no-index", "--find-links", wheel_dir]  # any build there
     if not bpy.app.online_access:
         raise InstallError(
             "online access is off (Preferences > System > Network); allow it or choose a folder of wheel files"
@@ -76,10 +85,7 @@ def ensure_pip(python: str = sys.executable) -> None:
     boot = subprocess.run([python, "-m", "ensurepip", "--user"], capture_output=True, text=True)
     if boot.returncode == 0:
         return
-    raise InstallError(
-        f"Blender's Python ({python}) has no pip and cannot bootstrap it; install pip for it (Debian, Ubuntu: "
-        "apt install python3-pip) or use the numpy backend, which needs nothing"
-    )
+    raise InstallError("Blender's Python has no pip: install python3-pip, or keep the numpy backend (needs nothing)")
 
 
 def start_install(variant: str, wheel_dir: str | None = None) -> tuple[subprocess.Popen, Path]:

@@ -36,6 +36,11 @@ class POSE_UPLIFT_OT_import_keypoints(UpliftOptionProps, bpy.types.Operator, Imp
         name="Uplift and Apply", default=False, description="Run the network and key a new armature right after reading"
     )
 
+    def invoke(self, context: bpy.types.Context, event: bpy.types.Event) -> set[OperatorReturn]:  # type: ignore[override]
+        self.filepath = ""  # not the open .blend's name, which the file browser would otherwise offer
+        context.window_manager.fileselect_add(self)
+        return {"RUNNING_MODAL"}
+
     def execute(self, context: bpy.types.Context) -> set[OperatorReturn]:
         from ..model.readers import KeypointFileError, read_tracks
 
@@ -99,6 +104,15 @@ class POSE_UPLIFT_OT_uplift(bpy.types.Operator):
     bl_idname = "pose_uplift.uplift"
     bl_label = "Uplift and Apply"
     bl_options = {"REGISTER", "UNDO"}
+
+    @classmethod
+    def description(cls, context: bpy.types.Context, properties: Any) -> str:
+        if scene_settings(context).target == "RIG":
+            return (
+                "Lift the imported 2D keypoints to 3D with the bundled network and key them onto the chosen "
+                "character rig (retargeted, no IK), in a new action. Esc cancels and leaves the scene as it was"
+            )
+        return cls.__doc__ or ""
 
     filepath: bpy.props.StringProperty(
         subtype="FILE_PATH", options={"SKIP_SAVE"}, description="Keypoint file; empty: the imported one"

@@ -37,11 +37,12 @@ class VIEW3D_PT_pose_uplift(bpy.types.Panel):
             col.label(text=bpy.path.basename(settings.filepath.rstrip("/\\")) or settings.filepath, icon="FILE")
             col.label(text=f"{settings.source_format} ({settings.source_layout})")
             fps = f"{settings.file_fps:g} fps" if settings.file_fps else "fps unknown (30 assumed)"
-            col.label(text=f"{settings.frames} frames, {fps}, {settings.people} people")
+            people = f"{settings.people} {'person' if settings.people == 1 else 'people'}"
+            col.label(text=f"{settings.frames} frames, {fps}, {people}")
             col.label(text=f"{100 * settings.confident_fraction:.0f}% points confident")
             if settings.gaps_summary:
                 missing = not settings.gaps_summary.startswith("the person is detected")
-                for k, line in enumerate(_wrap(settings.gaps_summary, 40)):
+                for k, line in enumerate(_wrap(settings.gaps_summary, 30)):
                     col.label(text=line, icon=("ERROR" if missing else "CHECKMARK") if k == 0 else "BLANK1")
         prefs = addon_preferences(context)
         backend = settings.last_backend or f"{prefs.backend.lower()} (not run yet)"
@@ -62,10 +63,30 @@ class VIEW3D_PT_pose_uplift(bpy.types.Panel):
             row.operator("pose_uplift.detect_mapping", icon="BONE_DATA")
             row.operator("pose_uplift.load_mapping", text="", icon="FILEBROWSER")
             row.operator("pose_uplift.save_mapping", text="", icon="FILE_TICK")
-            if settings.rig is not None and settings.rig.type == "ARMATURE" and len(settings.mapping):
-                col = layout.column(align=True)
-                for item in settings.mapping:
-                    split = col.split(factor=0.4, align=True)
-                    split.label(text=item.joint)
-                    split.prop_search(item, "bone", settings.rig.data, "bones", text="")
         layout.operator("pose_uplift.uplift", icon="ARMATURE_DATA")
+
+
+class VIEW3D_PT_pose_uplift_mapping(bpy.types.Panel):
+    """The rig's bone for each of the 22 joints, to edit; folded by default so the button above stays in view."""
+
+    bl_label = "Bone Mapping"
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = "Uplift"
+    bl_parent_id = "VIEW3D_PT_pose_uplift"
+    bl_options = {"DEFAULT_CLOSED"}
+
+    @classmethod
+    def poll(cls, context: bpy.types.Context) -> bool:
+        settings = scene_settings(context)
+        return settings.target == "RIG" and settings.rig is not None and settings.rig.type == "ARMATURE"
+
+    def draw(self, context: bpy.types.Context) -> None:
+        settings = scene_settings(context)
+        col = self.layout.column(align=True)
+        if not len(settings.mapping):
+            col.label(text="Detect Mapping fills this in")
+        for item in settings.mapping:
+            split = col.split(factor=0.4, align=True)
+            split.label(text=item.joint)
+            split.prop_search(item, "bone", settings.rig.data, "bones", text="")

@@ -42,11 +42,23 @@ def _frame_step(scene: Any, options: UpliftOptions, motion: Motion) -> float:
     return 1.0 if options.update_scene else (scene.render.fps / scene.render.fps_base) / motion.fps
 
 
-def _update_scene(scene: Any, options: UpliftOptions, result: UpliftResult) -> None:
+def _update_scene(scene: Any, options: UpliftOptions, result: UpliftResult, obj: Any) -> None:
+    """The scene's rate and range for the clip, the range widened to keep every other uplifted clip in the scene
+    (people of one video imported one by one), the current frame moved into it when it was outside."""
     from .armature import set_scene_timing
 
-    if options.update_scene:
-        set_scene_timing(scene, result.motion.fps, options.frame_start + int(result.frames[0]), len(result.frames))
+    if not options.update_scene:
+        return
+    start = options.frame_start + int(result.frames[0])
+    end = start + len(result.frames) - 1
+    for other in scene.objects:
+        action = other.animation_data.action if other is not obj and other.animation_data else None
+        if action is not None and "pose_uplift_source_file" in other:
+            first, last = action.frame_range
+            start, end = min(start, int(first)), max(end, int(round(last)))
+    set_scene_timing(scene, result.motion.fps, start, end - start + 1)
+    if not start <= scene.frame_current <= end:
+        scene.frame_set(start)
 
 
 def _key_frames(result: UpliftResult, options: UpliftOptions, step: float) -> Any:
@@ -76,7 +88,7 @@ def apply_to_new_armature(context: Any, result: UpliftResult, options: UpliftOpt
     obj = create_armature(context.collection or context.scene.collection, motion.skeleton, name, props)
     frames, keyed = _key_frames(result, options, _frame_step(context.scene, options, motion))
     action = apply_motion(obj, motion, action_name=name, frames=frames, keyed=keyed)
-    _update_scene(context.scene, options, result)
+    _update_scene(context.scene, options, result, obj)
     _select_only(context, obj)
     return obj, action
 
@@ -107,7 +119,7 @@ def apply_to_rig(
     action, unmapped = retarget_motion(
         rig, motion, preset, action_name=clip_name(keypoints), custom=custom, frames=frames, keyed=keyed
     )
-    _update_scene(context.scene, options, result)
+    _update_scene(context.scene, options, result, rig)
     rig["pose_uplift_source_file"] = keypoints.source_path
     rig["pose_uplift_unmapped"] = ", ".join(unmapped)
     return rig, action

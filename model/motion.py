@@ -2,7 +2,9 @@
 
 Frames and units (see :mod:`.skeleton`): metres, seconds; the world frame is gravity-aligned, **x = the body's left
 at rest, y = up, z = forward**, the floor is y = 0. For a clip uplifted from video the world's z axis is the camera's
-viewing direction projected onto the floor, so a person walking towards the camera walks towards -z.
+viewing direction projected onto the floor, so a person walking towards the camera walks towards -z (the uplifter's
+frame); :func:`model.pipeline.uplift` turns it half a turn (:meth:`Motion.turned`) so that +z points back at the
+camera: Blender's Front view (which looks along +Y, the model's -z) then shows what the video shows.
 
 - ``rotations`` (T, 22, 4): local joint rotations, quaternions (w, x, y, z), one hemisphere frame to frame.
   ``rotations[:, 0]`` is the body's orientation in the world.
@@ -21,7 +23,7 @@ import numpy as np
 
 from .body_points import FOOT_POINTS, keypoints_3d
 from .kinematics import forward_kinematics
-from .rotations import quat_continuity, quat_normalize
+from .rotations import quat_continuity, quat_multiply, quat_normalize, quat_to_matrix
 from .skeleton import NUM_JOINTS, Skeleton
 
 
@@ -71,6 +73,14 @@ class Motion:
         root = self.root_translation.copy()
         root[:, 1] -= low
         return Motion(self.rotations, root, self.skeleton, self.fps, self.joint_positions, self.up_in_camera)
+
+    def turned(self, yaw: float) -> Motion:
+        """The same motion with the world turned by ``yaw`` radians about the vertical (y) axis."""
+        c, s = np.cos(yaw / 2), np.sin(yaw / 2)
+        rot = self.rotations.copy()
+        rot[:, 0] = quat_multiply(np.array([c, 0.0, s, 0.0]), rot[:, 0])
+        turn = quat_to_matrix(np.array([c, 0.0, s, 0.0]))
+        return Motion(rot, self.root_translation @ turn.T, self.skeleton, self.fps, up_in_camera=self.up_in_camera)
 
     def resampled(self, fps: float) -> Motion:
         """The same motion at another frame rate (same duration)."""

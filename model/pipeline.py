@@ -8,7 +8,9 @@
 Frames with nobody (the chosen person has no point above the threshold) are never passed off as poses. With
 ``gaps="trim"`` (the default) leading and trailing frames without the person are cut, inner gaps up to
 ``bridge_seconds`` are bridged by the network (it sees the frames around them), and longer inner gaps are left
-unkeyed (the armature holds its last pose); ``gaps="keep"`` keys every frame. Either way :class:`Gaps` says how many
+unkeyed (the armature holds its last pose); ``gaps="keep"`` keys every frame. The motion's world is turned so that
++z points from the person back at the camera: in Blender the video's view is the Front view (Numpad 1), not
+mirrored. Either way :class:`Gaps` says how many
 frames had nobody and where, in the file's own frame numbers.
 """
 
@@ -252,7 +254,7 @@ def uplift(
     pts = keypoints.points[span]
     part = replace(keypoints, points=pts, first_frame=keypoints.first_frame + span.start)
     motion = uplifter(part, fps=options.fps or None, progress=progress, should_cancel=should_cancel, flip=options.flip)
-    motion = smooth_motion(motion, options.smooth)
+    motion = smooth_motion(motion, options.smooth).turned(np.pi)  # +z back at the camera: Blender's Front view
     if options.scale != 1.0:
         motion = scaled_motion(motion, options.scale)
     frames = np.arange(span.start, span.stop)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -48,3 +49,14 @@ def test_install_torch_from_a_wheel_folder(ext, wheel_dir):
 
 def ext_package(ext) -> str:
     return ext.addon.preferences.PACKAGE
+
+
+def test_the_exact_build_is_asked_for(ext):
+    """Online, pip is asked for the CPU (or CUDA) build by its tag, so a PyTorch index that cannot be reached fails
+    instead of falling back to PyPI's default (CUDA) wheel; a wheel folder takes whatever build it holds."""
+    installer = ext.addon.installer
+    assert installer.torch_requirement("cpu", "linux") == "torch==2.13.0+cpu"
+    assert installer.torch_requirement("cuda", "win32") == "torch==2.13.0+cu128"
+    assert installer.torch_requirement("cpu", "darwin") == "torch==2.13.0"
+    offline = installer.pip_command("cpu", Path("/tmp/x"), str(Path(__file__).parent))
+    assert "torch==2.13.0" in offline and "--no-index" in offline

@@ -338,3 +338,45 @@ def test_load_sample_reads_the_bundled_clip(ext):
     assert s.filepath.endswith("sample_mediapipe.json") and s.frames == 230 and s.people >= 1
     assert bpy.ops.pose_uplift.uplift() == {"FINISHED"}
     assert any(o.type == "ARMATURE" for o in bpy.data.objects)
+
+
+def test_the_videos_view_is_blenders_front_view(ext):
+    """The person of the bundled sample faces the camera: in Blender they face -Y, towards the Front view's
+    viewer (Numpad 1 looks along +Y), so the Front view shows what the video shows, not the back, not mirrored."""
+    _fresh_scene()
+    obj = _uplift(SAMPLE, frame_start=1, smooth=0.0)
+    scene, facing = bpy.context.scene, []
+    for f in range(scene.frame_start, scene.frame_end, 10):
+        scene.frame_set(f)
+        pb = obj.pose.bones
+        left = np.array(obj.matrix_world @ pb["left_hip"].head) - np.array(obj.matrix_world @ pb["right_hip"].head)
+        facing.append(np.cross(left, [0.0, 0.0, 1.0])[:2])  # the body's forward (left x up) in the floor plane
+    mean = np.mean(facing, 0)
+    assert mean[1] < -0.7 * np.linalg.norm(mean), mean
+
+
+def test_people_uplifted_one_by_one_share_the_scene_range(ext):
+    """A second clip keeps the first in the scene's range (each import used to reset it), and the current frame
+    is moved into the range when it was outside."""
+    _fresh_scene()
+    scene = bpy.context.scene
+    _uplift(SAMPLE, frame_start=1)
+    first = (scene.frame_start, scene.frame_end)
+    scene.frame_current = 1
+    _uplift(SAMPLE, frame_start=500)
+    assert scene.frame_start == first[0] and scene.frame_end > 500 + 100
+    assert scene.frame_start <= scene.frame_current <= scene.frame_end
+    assert scene.frame_current != 1 or first[0] <= 1
+
+
+def test_uplift_tooltip_names_the_target(ext):
+    s = bpy.context.scene.pose_uplift
+    s.target = "NEW"
+    new = bpy.ops.pose_uplift.uplift.get_rna_type().description
+    assert "new armature" in new
+    s.target = "RIG"
+    rna = bpy.types.POSE_UPLIFT_OT_uplift if hasattr(bpy.types, "POSE_UPLIFT_OT_uplift") else None
+    op_cls = rna or type(bpy.ops.pose_uplift.uplift.get_rna_type())
+    text = op_cls.description(bpy.context, None) if hasattr(op_cls, "description") and callable(op_cls.description) else ""
+    assert "character rig" in text
+    s.target = "NEW"
