@@ -15,6 +15,9 @@ _CLASSES: tuple[type, ...] = (
     properties.POSE_UPLIFT_PG_settings,
     operators.POSE_UPLIFT_OT_import_keypoints,
     operators.POSE_UPLIFT_OT_load_sample,
+    operators.POSE_UPLIFT_OT_import_video,
+    operators.POSE_UPLIFT_OT_detect_video,
+    operators.POSE_UPLIFT_OT_install_detector,
     operators.POSE_UPLIFT_OT_uplift,
     operators.POSE_UPLIFT_OT_install_torch,
     operators.POSE_UPLIFT_OT_detect_mapping,
@@ -27,6 +30,7 @@ _CLASSES: tuple[type, ...] = (
 
 def _menu_import(self: bpy.types.Menu, context: bpy.types.Context) -> None:
     self.layout.operator(operators.POSE_UPLIFT_OT_import_keypoints.bl_idname, text="2D Keypoints (Pose Uplift)")
+    self.layout.operator(operators.POSE_UPLIFT_OT_import_video.bl_idname, text="Video (Pose Uplift)")
 
 
 def register() -> None:

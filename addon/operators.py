@@ -318,6 +318,270 @@ class POSE_UPLIFT_OT_install_torch(bpy.types.Operator):
         return {"FINISHED"}
 
 
+class POSE_UPLIFT_OT_install_detector(bpy.types.Operator):
+    """Install the 2D detector (MediaPipe Pose, its models inside the package, about 300 MB) into this extension's
+    own folder with pip, in a separate process, for Import Video. Needs online access, or a folder of wheel files"""
+
+    bl_idname = "pose_uplift.install_detector"
+    bl_label = "Install Detector"
+    bl_options = {"REGISTER", "INTERNAL"}
+
+    wheel_dir: bpy.props.StringProperty(
+        name="Wheel Folder", subtype="DIR_PATH", description="Install offline from this folder of wheel files"
+    )
+
+    _proc: Any = None
+
+    def execute(self, context: bpy.types.Context) -> set[OperatorReturn]:
+        from .installer import InstallError, install_detector
+
+        try:
+            version, log = install_detector(self.wheel_dir or None)
+        except InstallError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        self.report({"INFO"}, f"MediaPipe {version} installed (log: {log})")
+        return {"FINISHED"}
+
+    def invoke(self, context: bpy.types.Context, event: bpy.types.Event) -> set[OperatorReturn]:
+        if bpy.app.background or context.window is None:
+            return self.execute(context)
+        from .installer import InstallError, start_detector_install
+
+        try:
+            self._proc, self._log = start_detector_install(self.wheel_dir or None)
+        except InstallError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        self._timer = context.window_manager.event_timer_add(0.5, window=context.window)
+        context.window_manager.modal_handler_add(self)
+        self.report({"INFO"}, f"Installing the detector; log: {self._log}")
+        return {"RUNNING_MODAL"}
+
+    def modal(self, context: bpy.types.Context, event: bpy.types.Event) -> set[OperatorReturn]:
+        if event.type != "TIMER" or self._proc.poll() is None:
+            return {"PASS_THROUGH"}
+        from .installer import InstallError, check_detector
+
+        context.window_manager.event_timer_remove(self._timer)
+        try:
+            version = check_detector(self._proc.returncode, self._log)
+        except InstallError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        self.report({"INFO"}, f"MediaPipe {version} installed")
+        return {"FINISHED"}
+
+
+VIDEO_FILTER = "*.mp4;*.mov;*.mkv;*.avi;*.webm;*.m4v;*.png;*.jpg;*.jpeg"
+
+
+class VideoProps:
+    """What Import Video does after detection (the file browser's options and the detection step's)."""
+
+    uplift: bpy.props.BoolProperty(
+        name="Uplift and Apply",
+        default=True,
+        description="Run the network and key the target (a new armature or the rig) after detection",
+    )
+    footage: bpy.props.BoolProperty(
+        name="Footage Camera",
+        default=True,
+        description="A camera matching the video, the video behind it, the rig over the person",
+    )
+    fov: bpy.props.FloatProperty(
+        name="Field of View",
+        default=60.0,
+        min=5.0,
+        max=170.0,
+        description="The video camera's horizontal field of view in degrees (phones: about 60-75)",
+    )
+    fps: bpy.props.FloatProperty(
+        name="FPS",
+        default=0.0,
+        min=0.0,
+        max=1000.0,
+        description="Frame rate of an image sequence (0: 30); videos carry their own",
+    )
+
+
+class POSE_UPLIFT_OT_import_video(VideoProps, bpy.types.Operator, ImportHelper):  # type: ignore[misc]
+    """Detect a person's 2D keypoints in a video (mp4, mov, mkv, avi, webm) or a numbered image sequence with
+    MediaPipe, then import them, uplift and key the target, and show it over the footage. The keypoint file is kept
+    beside the video (or in the preferences' folder) and reused when the same video is imported again"""
+
+    bl_idname = "pose_uplift.import_video"
+    bl_label = "Import Video"
+    bl_options = {"REGISTER", "UNDO"}
+
+    filepath: bpy.props.StringProperty(subtype="FILE_PATH", options={"SKIP_SAVE"})
+    filter_glob: bpy.props.StringProperty(default=VIDEO_FILTER, options={"HIDDEN"})
+
+    def invoke(self, context: bpy.types.Context, event: bpy.types.Event) -> set[OperatorReturn]:  # type: ignore[override]
+        self.filepath = ""
+        context.window_manager.fileselect_add(self)
+        return {"RUNNING_MODAL"}
+
+    def execute(self, context: bpy.types.Context) -> set[OperatorReturn]:
+        mode = "EXEC_DEFAULT" if bpy.app.background or context.window is None else "INVOKE_DEFAULT"
+        return bpy.ops.pose_uplift.detect_video(  # type: ignore[attr-defined,no-any-return]
+            mode, filepath=self.filepath, uplift=self.uplift, footage=self.footage, fov=self.fov, fps=self.fps
+        )
+
+
+class POSE_UPLIFT_OT_detect_video(VideoProps, bpy.types.Operator):
+    """Run the detector on a video in a process of its own, with progress; Esc stops it and nothing is written"""
+
+    bl_idname = "pose_uplift.detect_video"
+    bl_label = "Detect Keypoints in Video"
+    bl_options = {"REGISTER", "UNDO", "INTERNAL"}
+
+    filepath: bpy.props.StringProperty(subtype="FILE_PATH", options={"SKIP_SAVE"})
+
+    _proc: Any = None
+    _timer: Any = None
+
+    def _prepare(self, context: bpy.types.Context) -> bool:
+        from .installer import InstallError, detector_installed, detector_requirements
+        from .video import detections_path
+
+        video = Path(self.filepath)
+        if not video.exists():
+            self.report({"ERROR"}, f"{video}: no such file or folder")
+            return False
+        try:
+            detector_requirements()
+        except InstallError as exc:
+            self.report({"ERROR"}, str(exc))
+            return False
+        prefs = addon_preferences(context)
+        folder = bpy.path.abspath(prefs.detections_folder) if prefs.detections_folder else None
+        self._out = detections_path(video, folder)
+        if not self._out.exists() and not detector_installed():
+            self.report(
+                {"ERROR"}, "The detector is not installed: Preferences > Add-ons > Pose Uplift > Install Detector"
+            )
+            return False
+        self._progress = 0.0
+        return True
+
+    def _start(self) -> None:
+        from .video import start_detection
+
+        self._proc = start_detection(self.filepath, self._out, self.fps or None)
+        self._lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        for line in self._proc.stdout:
+            if line.startswith("progress "):
+                done, total = line.split()[1:3]
+                self._progress = int(done) / max(int(total), 1)
+
+    def _failed(self) -> str | None:
+        from .video import detection_error
+
+        if self._proc.returncode != 0:
+            self._out.with_name(self._out.name + ".partial").unlink(missing_ok=True)
+            return detection_error(self._proc, self.filepath)
+        return None
+
+    def execute(self, context: bpy.types.Context) -> set[OperatorReturn]:
+        if not self._prepare(context):
+            return {"CANCELLED"}
+        if not self._out.exists():
+            self._start()
+            self._proc.wait()
+            self._reader.join()
+            error = self._failed()
+            if error:
+                self.report({"ERROR"}, error)
+                return {"CANCELLED"}
+        return self._finish(context)
+
+    def invoke(self, context: bpy.types.Context, event: bpy.types.Event) -> set[OperatorReturn]:
+        if bpy.app.background or context.window is None:
+            return self.execute(context)
+        if not self._prepare(context):
+            return {"CANCELLED"}
+        if self._out.exists():
+            return self._finish(context)
+        self._start()
+        wm = context.window_manager
+        self._timer = wm.event_timer_add(0.2, window=context.window)
+        wm.modal_handler_add(self)
+        wm.progress_begin(0, 100)
+        return {"RUNNING_MODAL"}
+
+    def _end_modal(self, context: bpy.types.Context) -> None:
+        wm = context.window_manager
+        wm.event_timer_remove(self._timer)
+        wm.progress_end()
+        if context.workspace is not None:
+            context.workspace.status_text_set(None)
+
+    def modal(self, context: bpy.types.Context, event: bpy.types.Event) -> set[OperatorReturn]:
+        if event.type == "ESC":
+            self._proc.kill()
+            self._proc.wait()
+            self._out.with_name(self._out.name + ".partial").unlink(missing_ok=True)
+            self._end_modal(context)
+            self.report({"WARNING"}, f"{self.filepath}: detection cancelled, nothing written")
+            return {"CANCELLED"}
+        if event.type != "TIMER":
+            return {"PASS_THROUGH"}
+        if self._proc.poll() is None:
+            context.window_manager.progress_update(int(100 * self._progress))
+            if context.workspace is not None:
+                context.workspace.status_text_set(f"Pose Uplift: detecting {100 * self._progress:.0f}% (Esc to cancel)")
+            return {"RUNNING_MODAL"}
+        self._reader.join()
+        self._end_modal(context)
+        error = self._failed()
+        if error:
+            self.report({"ERROR"}, error)
+            return {"CANCELLED"}
+        return self._finish(context)
+
+    def _finish(self, context: bpy.types.Context) -> set[OperatorReturn]:
+        """The keypoint file imported like any other; uplifted and keyed; the footage behind a matching camera."""
+        if bpy.ops.pose_uplift.import_keypoints(filepath=str(self._out)) != {"FINISHED"}:  # type: ignore[attr-defined]
+            return {"CANCELLED"}
+        if not self.uplift:
+            self.report({"INFO"}, f"{self._out.name}: keypoints detected and imported")
+            return {"FINISHED"}
+        from .pipeline import apply_to_new_armature, apply_to_rig, read_person, uplift
+        from .retarget import RetargetError
+
+        settings = scene_settings(context)
+        prefs = addon_preferences(context)
+        options = settings.uplift_options(prefs.backend.lower(), prefs.device.lower())
+        try:
+            result = uplift(read_person(self._out, options), options)
+            if settings.target == "RIG":
+                obj, _ = apply_to_rig(
+                    context, result, options, settings.rig, settings.preset_value(), settings.custom_mapping()
+                )
+            else:
+                obj, _ = apply_to_new_armature(context, result, options)
+            settings.last_backend = result.ran_on
+            settings.gaps_summary = result.gaps.summary()
+            if self.footage:
+                from .video import add_footage
+
+                add_footage(context, self.filepath, result, self.fov, obj, options.frame_start)
+        except (RetargetError, ValueError) as exc:
+            self.report({"ERROR"}, first_line(exc, self.filepath))
+            return {"CANCELLED"}
+        self.report(
+            {"INFO"},
+            f"{obj.name}: {int(result.keyed.sum())} frames keyed from {Path(self.filepath).name} "
+            f"({result.ran_on}); {result.gaps.summary()}",
+        )
+        return {"FINISHED"}
+
+
 class POSE_UPLIFT_OT_detect_mapping(bpy.types.Operator):
     """Map the rig's bones to the 22 joints (the preset, or auto-detection) and show the mapping to edit"""
 

@@ -30,7 +30,8 @@ class VIEW3D_PT_pose_uplift(bpy.types.Panel):
         settings = scene_settings(context)
         row = layout.row(align=True)
         row.operator("pose_uplift.import_keypoints", icon="IMPORT")
-        row.operator("pose_uplift.load_sample", text="", icon="FILE_MOVIE")
+        row.operator("pose_uplift.load_sample", text="", icon="FILE_TEXT")
+        layout.operator("pose_uplift.import_video", icon="FILE_MOVIE")
         if settings.frames:
             box = layout.box()
             col = box.column(align=True)

@@ -41,6 +41,11 @@ class POSE_UPLIFT_AP_preferences(bpy.types.AddonPreferences):
     wheel_dir: bpy.props.StringProperty(
         name="Wheel Folder", subtype="DIR_PATH", description="Optional: install offline from a folder of wheel files"
     )
+    detections_folder: bpy.props.StringProperty(
+        name="Keypoint Files",
+        subtype="DIR_PATH",
+        description="Where Import Video writes the keypoint files it detects; empty: beside each video",
+    )
 
     def draw(self, context: bpy.types.Context) -> None:
         from .properties import scene_settings
@@ -70,6 +75,19 @@ class POSE_UPLIFT_AP_preferences(bpy.types.AddonPreferences):
         op = col.operator("pose_uplift.install_torch", icon="IMPORT")
         op.variant = self.torch_variant
         op.wheel_dir = self.wheel_dir
+        box = layout.box()
+        from .installer import InstallError, detector_installed, detector_requirements
+
+        try:
+            wanted = detector_requirements()[0]
+            box.label(
+                text="Detector (Import Video): " + ("installed" if detector_installed() else f"{wanted}, not installed")
+            )
+            op = box.operator("pose_uplift.install_detector", icon="IMPORT")
+            op.wheel_dir = self.wheel_dir
+        except InstallError as exc:
+            box.label(text=str(exc)[:90], icon="ERROR")
+        box.prop(self, "detections_folder")
 
 
 def addon_preferences(context: bpy.types.Context) -> POSE_UPLIFT_AP_preferences:
@@ -83,6 +101,7 @@ def addon_preferences(context: bpy.types.Context) -> POSE_UPLIFT_AP_preferences:
 class _Defaults:
     backend = "AUTO"
     device = "AUTO"
+    detections_folder = ""
 
 
 _DEFAULTS = _Defaults()

@@ -377,6 +377,8 @@ def test_uplift_tooltip_names_the_target(ext):
     s.target = "RIG"
     rna = bpy.types.POSE_UPLIFT_OT_uplift if hasattr(bpy.types, "POSE_UPLIFT_OT_uplift") else None
     op_cls = rna or type(bpy.ops.pose_uplift.uplift.get_rna_type())
-    text = op_cls.description(bpy.context, None) if hasattr(op_cls, "description") and callable(op_cls.description) else ""
+    text = (
+        op_cls.description(bpy.context, None) if hasattr(op_cls, "description") and callable(op_cls.description) else ""
+    )
     assert "character rig" in text
     s.target = "NEW"

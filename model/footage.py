@@ -1,0 +1,83 @@
+"""Where the video's camera stood: a static pinhole camera, in the uplifted motion's world, that shows the body where
+the keypoints saw it, so the footage can sit behind a scene camera and the rig over the person.
+
+The camera's tilt and roll come from the network's up direction (``Motion.up_in_camera``, averaged over the clip); its
+focal length from the frame width and a horizontal field of view (60 degrees unless the user knows better). Its place
+follows, per frame, from a linear least-squares fit of the body's 26 keypoints (the keypoint model on the uplifted
+skeleton) to the detected 2D points, then the median over the frames: the root path the network integrates may drift,
+a static camera may not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .body_points import keypoints_3d
+from .keypoints import Keypoints2D
+from .motion import Motion
+
+
+@dataclass
+class FootageCamera:
+    """The camera in the motion's world: ``position`` (3,), ``rotation`` (3, 3) taking camera coordinates (x right,
+    y down, z forward) to the world, ``focal_px``, ``image`` (width, height) in pixels, ``fov_deg`` horizontal."""
+
+    position: np.ndarray
+    rotation: np.ndarray
+    focal_px: float
+    image: tuple[int, int]
+    fov_deg: float
+
+    def project(self, points: np.ndarray) -> np.ndarray:
+        """World points (..., 3) to pixels (..., 2)."""
+        cam = (points - self.position) @ self.rotation
+        return self.focal_px * cam[..., :2] / np.maximum(cam[..., 2:], 1e-6) + np.array(self.image) / 2
+
+
+def camera_to_world(up_in_camera: np.ndarray) -> np.ndarray:
+    """(3, 3) the rotation taking camera coordinates into a gravity-aligned frame whose z is the camera's viewing
+    direction flattened onto the floor (x = up x z, y up), from the world's up direction seen in the camera (its
+    rows are that frame's axes in camera coordinates)."""
+    up = up_in_camera / np.linalg.norm(up_in_camera)
+    fwd = np.array([0.0, 0.0, 1.0]) - up[2] * up
+    fwd /= np.linalg.norm(fwd)
+    return np.stack([np.cross(up, fwd), up, fwd])  # rows: the frame's axes in camera coordinates
+
+
+def footage_camera(motion: Motion, keypoints: Keypoints2D, frames: np.ndarray, fov_deg: float = 60.0,
+                   yaw: float = np.pi) -> FootageCamera:  # fmt: skip
+    """The static camera (see the module docstring) for ``motion`` uplifted from ``keypoints``; ``frames`` gives the
+    keypoint frame of each motion frame, ``yaw`` the turn the pipeline gave the motion's world about the vertical."""
+    if keypoints.image_size is None:
+        raise ValueError("the keypoints carry no image size: the camera cannot be placed")
+    if motion.up_in_camera is None:
+        raise ValueError("the motion carries no up direction: the camera cannot be placed")
+    width, height = keypoints.image_size
+    focal = width / 2 / np.tan(np.radians(fov_deg) / 2)
+    up = motion.up_in_camera.mean(0)
+    c, s = np.cos(yaw), np.sin(yaw)
+    turn = np.array([[c, 0.0, s], [0.0, 1.0, 0.0], [-s, 0.0, c]])
+    rot = turn @ camera_to_world(up)  # camera coordinates -> the motion's world
+    kp3d, _ = keypoints_3d(motion.rotations, motion.skeleton.offsets, motion.root_translation)
+    pts = keypoints.points[frames]
+    centre = np.array([width, height], dtype=np.float64) / 2
+    positions = []
+    for t in range(motion.num_frames):
+        seen = pts[t, :, 2] > 0.3
+        if seen.sum() < 6:
+            continue
+        rel = (kp3d[t, seen] - motion.root_translation[t]) @ rot  # body points around the pelvis, camera axes
+        uv = (pts[t, seen, :2] - centre) / focal  # normalised image coordinates
+        # (u - c)(Z + Pz) = f (X + Px): linear in the pelvis' camera position P
+        a = np.zeros((2 * len(uv), 3))
+        b = np.zeros(2 * len(uv))
+        a[0::2, 0], a[0::2, 2], b[0::2] = 1.0, -uv[:, 0], uv[:, 0] * rel[:, 2] - rel[:, 0]
+        a[1::2, 1], a[1::2, 2], b[1::2] = 1.0, -uv[:, 1], uv[:, 1] * rel[:, 2] - rel[:, 1]
+        pelvis_cam = np.linalg.lstsq(a, b, rcond=None)[0]
+        if pelvis_cam[2] > 0.3:
+            positions.append(motion.root_translation[t] - rot @ pelvis_cam)
+    if not positions:
+        raise ValueError("too few confident keypoints to place the camera")
+    return FootageCamera(np.median(np.array(positions), 0), rot, float(focal), (int(width), int(height)), fov_deg)
