@@ -4,7 +4,9 @@
     python scripts/uplift_batch.py INPUT... [options]                          (with the bpy module)
 
 INPUT: files, folders (a folder of OpenPose JSON files is one clip, and so is any one file of a numbered
-``*_keypoints.json`` sequence; any other folder is searched for keypoint files) and globs. ``--help`` lists every
+``*_keypoints.json`` sequence; any other folder is searched for keypoint files and videos) and globs. A video (mp4,
+mov, mkv, avi, webm) goes through the detector the add-on's preferences installed first; its keypoint file is
+written beside the clip's other outputs (``NAME.keypoints.json``) and reused by a later run. ``--help`` lists every
 option. All of the code, the options, readers and presets too, comes from the extension installed and enabled in this
 Blender (one copy in the process); when there is none, the zip built from this checkout is installed into a
 temporary extension repository, removed at the end with every other temporary folder. ``--rig``, ``--preset`` and ``--export`` are checked before any clip runs. Outputs are
@@ -34,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 EXPORTS = ("blend", "fbx", "bvh", "glb")
 KEYPOINT_SUFFIXES = {".json", ".csv", ".trc", ".npy", ".npz"}
+VIDEO_SUFFIXES = {".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v"}
 _TEMP_REPO = "pose_uplift_batch"
 
 
@@ -60,6 +63,12 @@ def parse_args(args: list[str], module: str) -> argparse.Namespace:
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto", help="device for the torch backend")
     p.add_argument("--jobs", type=int, default=1, help="worker processes, each taking a share of the clips")
     p.add_argument("--overwrite", action="store_true", help="replace existing outputs (otherwise they are skipped)")
+    p.add_argument(
+        "--install-detector",
+        action="store_true",
+        help="for video inputs: install the detector (MediaPipe, about 300 MB, from the package index) "
+        "into this Blender's extension folder when it is missing; this flag is the consent to go online",
+    )
     for f in pipeline.option_fields():  # every uplift option is a flag, with the help and range the side panel shows
         flag, meta = "--" + f.name.replace("_", "-"), f.metadata
         text = meta["help"] + (f" ({meta['min']:g} to {meta['max']:g})" if "min" in meta and "max" in meta else "")
@@ -111,7 +120,7 @@ def expand_inputs(inputs: list[str], module: str) -> tuple[list[Path], list[tupl
             continue
         for m in matches:
             if m.is_dir():
-                inner = sorted(x for x in m.iterdir() if x.suffix.lower() in KEYPOINT_SUFFIXES)
+                inner = sorted(x for x in m.iterdir() if x.suffix.lower() in KEYPOINT_SUFFIXES | VIDEO_SUFFIXES)
                 if inner and all(x.name.endswith("_keypoints.json") for x in inner):
                     clips.append(m)  # an OpenPose folder: one clip
                 else:
@@ -359,6 +368,13 @@ def run_clip(module: str, clip: Path, stem: str, args: argparse.Namespace) -> di
     try:
         clear_scene()
         options = options_from(args, module)
+        if clip.suffix.lower() in VIDEO_SUFFIXES:  # a video: its keypoint file first, beside the other outputs
+            keypoints = args.out / f"{stem}.keypoints.json"
+            if not keypoints.exists() or args.overwrite:
+                args.out.mkdir(parents=True, exist_ok=True)
+                detect_video(module, clip, keypoints, args.install_detector)
+            row["outputs"].append(str(keypoints))
+            clip = keypoints
         kp = pipeline.read_person(clip, options)
         result = pipeline.uplift(kp, options)
         if args.rig:
@@ -383,6 +399,29 @@ def run_clip(module: str, clip: Path, stem: str, args: argparse.Namespace) -> di
         row["error"] = importlib.import_module(module + ".model.pipeline").first_line(exc, clip)
     row["seconds"] = round(time.perf_counter() - t0, 2)
     return row
+
+
+def detect_video(module: str, video: Path, out: Path, install: bool = False) -> None:
+    """The installed extension's detector on one video (a process of its own); RuntimeError with its one line."""
+    import bpy
+
+    installer = importlib.import_module(module + ".addon.installer")
+    video_mod = importlib.import_module(module + ".addon.video")
+    installer.detector_requirements()  # one line where this Python has no detector
+    if not installer.detector_installed():
+        if not install:
+            raise RuntimeError(
+                f"{video}: the detector is not installed (--install-detector, or Install Detector in "
+                "the add-on's preferences)"
+            )
+        bpy.context.preferences.system.use_online_access = True  # --install-detector is the consent
+        with quiet():
+            installer.install_detector()
+    proc = video_mod.start_detection(video, out)
+    for _ in proc.stdout:  # progress lines
+        pass
+    if proc.wait() != 0:
+        raise RuntimeError(video_mod.detection_error(proc, video))
 
 
 def _status(row: dict) -> str:

