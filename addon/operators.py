@@ -449,20 +449,22 @@ class POSE_UPLIFT_OT_detect_video(VideoProps, bpy.types.Operator):
         if not video.exists():
             self.report({"ERROR"}, f"{video}: no such file or folder")
             return False
-        try:
-            detector_requirements()
-        except InstallError as exc:
-            self.report({"ERROR"}, str(exc))
-            return False
         prefs = addon_preferences(context)
         folder = bpy.path.abspath(prefs.detections_folder) if prefs.detections_folder else None
         self._out = detections_path(video, folder)
-        if not self._out.exists() and not detector_installed():
+        self._progress = 0.0
+        if self._out.exists():  # detected before with these settings: reused, no detector needed
+            return True
+        try:
+            detector_requirements()
+        except InstallError as exc:
+            self.report({"ERROR"}, f"{video}: {exc}")
+            return False
+        if not detector_installed():
             self.report(
                 {"ERROR"}, "The detector is not installed: Preferences > Add-ons > Pose Uplift > Install Detector"
             )
             return False
-        self._progress = 0.0
         return True
 
     def _start(self) -> None:

@@ -60,6 +60,44 @@ print(np.__version__, {frames} / (time.perf_counter() - t0))
 """
 
 
+_DETECTOR = r"""
+import sys, time, tempfile
+from pathlib import Path
+import cv2
+sys.path.insert(0, {worker_dir!r})
+import detect_worker
+src = cv2.VideoCapture({video!r})
+frames = []
+while len(frames) < {frames}:
+    ok, bgr = src.read()
+    if not ok:
+        break
+    frames.append(bgr)
+out = {{}}
+with tempfile.TemporaryDirectory() as tmp:
+    for name, size in (("720p", (1280, 720)), ("1080p", (1920, 1080))):
+        path = Path(tmp) / (name + ".mp4")
+        w = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 30.0, size)
+        for f in frames:
+            w.write(cv2.resize(f, size))
+        w.release()
+        stamps = []
+        detect_worker.detect(path, progress=lambda done, total: stamps.append(time.perf_counter()))
+        out[name] = (len(stamps) - 1) / (stamps[-1] - stamps[0])  # after the first frame: model loading left out
+print(out["720p"], out["1080p"])
+"""
+
+
+def detector_fps(python: str, video: Path, frames: int = 120) -> dict[str, float]:
+    """MediaPipe Pose through ``model/detect_worker.py`` (decoding included) on ``video`` re-encoded at 720p and
+    1080p, under a Python that has the detector (``--detector-python``; PYTHONPATH may point at the add-on's
+    detector folder)."""
+    code = _DETECTOR.format(worker_dir=str(ROOT / "model"), video=str(video), frames=frames)
+    out = subprocess.run([python, "-c", code], capture_output=True, text=True, check=True)
+    fps720, fps1080 = (float(v) for v in out.stdout.split()[-2:])
+    return {"detection_fps_720p": round(fps720, 1), "detection_fps_1080p": round(fps1080, 1)}
+
+
 def clip(frames: int) -> Keypoints2D:
     return Keypoints2D(np.resize(read_keypoints(SAMPLE).points, (frames, 26, 3)), fps=30.0)
 
@@ -76,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
         default=[],
         help="also time the numpy backend under this Python (its own numpy version)",
     )
+    parser.add_argument("--detector-python", help="a Python with mediapipe==0.10.21: time the 2D detector too")
+    parser.add_argument("--video", type=Path, help="the video for --detector-python (e.g. PyPI sports2d's demo.mp4)")
     parser.add_argument(
         "--naive-frames",
         type=int,
@@ -119,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
         code = _MEMORY.format(root=str(ROOT), weights=args.weights, sample=str(SAMPLE), frames=frames)
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
         result[f"peak_memory_mb_{frames // 1000}k"] = round(float(out.stdout.strip().splitlines()[-1]), 1)
+    if args.detector_python and args.video:
+        result |= detector_fps(args.detector_python, args.video)
     if not args.no_blender:  # Blender-side timings in a fresh bpy process (about a minute)
         cmd = [sys.executable, str(ROOT / "scripts" / "benchmark_blender.py"), "--naive-frames", str(args.naive_frames)]
         out = subprocess.run(cmd, capture_output=True, text=True, check=True)
