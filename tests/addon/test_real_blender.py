@@ -6,6 +6,7 @@ one process and once with ``--jobs 2``, and its outputs are read back."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -116,9 +117,8 @@ def test_batch_in_the_real_binary(checkout):
 
 
 def test_video_in_the_real_binary_on_python_313(checkout):
-    """Blender 5.1 and newer run Python 3.13, for which no MediaPipe release ships its pose model: a video input
-    says so in one line, naming the file, and nothing is written; its keypoints, detected elsewhere, still import
-    and uplift (the batch reads the keypoint file beside the outputs)."""
+    """Blender 5.1 and newer run Python 3.13 (Debian's 5.2 its system Python, newer still), for which no MediaPipe
+    release ships its pose model: a video input says so in one line, naming the file, and nothing is written."""
     video = f"{checkout}/tests/fixtures/video/sports2d_demo_2s.mp4"
     out = CHROOT / "tmp" / "video_out"
     shutil.rmtree(out, ignore_errors=True)
@@ -134,10 +134,10 @@ def test_video_in_the_real_binary_on_python_313(checkout):
         "--install-detector",
     )
     python = _blender("--python-expr", "import sys; print('PY', sys.version_info[:2])").stdout
-    if "(3, 13)" not in python:
-        pytest.skip(f"this Blender runs {python.split('PY', 1)[-1].strip()[:20]}, not Python 3.13")
+    if "(3, 11)" in python or "(3, 12)" in python:
+        pytest.skip("this Blender's Python has a MediaPipe with its pose model")
     assert proc.returncode == 1, proc.stdout[-2000:]
     line = next(ln for ln in proc.stdout.splitlines() if "sports2d_demo_2s.mp4" in ln and "MediaPipe" in ln)
-    assert "no MediaPipe with its pose model exists for Python 3.13" in line
+    assert re.search(r"no MediaPipe with its pose model exists for Python 3\.1[3-9]", line), line
     assert not (out / "sports2d_demo_2s.bvh").exists()
     shutil.rmtree(out, ignore_errors=True)

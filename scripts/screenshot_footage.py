@@ -1,0 +1,55 @@
+"""A screenshot of Import Video's result in a real Blender window: the rig over the footage, seen through the
+footage camera, with the Uplift tab open. Run by Blender with a display (e.g. under Xvfb):
+
+    blender --factory-startup -P scripts/screenshot_footage.py -- EXTENSION.zip VIDEO KEYPOINTS.json OUT.png [FRAME]
+
+KEYPOINTS.json holds the video's detections (e.g. from ``uplift_batch.py VIDEO`` elsewhere); it is put where Import
+Video looks for them, so this Blender needs no detector. Blender quits after writing OUT.png.
+"""
+
+import shutil
+import sys
+
+import bpy
+
+zip_path, video, keypoints, out = sys.argv[sys.argv.index("--") + 1 :][:4]
+frame = int(sys.argv[-1]) if len(sys.argv[sys.argv.index("--") + 1 :]) > 4 else 60
+
+bpy.ops.extensions.package_install_files(filepath=zip_path, repo="user_default", enable_on_install=True)
+video_mod = __import__("bl_ext.user_default.pose_uplift.addon.video", fromlist=["detections_path"])
+shutil.copy(keypoints, video_mod.detections_path(video))
+for obj in list(bpy.data.objects):
+    bpy.data.objects.remove(obj)
+assert bpy.ops.pose_uplift.import_video(filepath=video) == {"FINISHED"}
+scene = bpy.context.scene
+scene.frame_set(frame)
+
+
+def shoot() -> None:
+    window = bpy.context.window_manager.windows[0]
+    area = max((a for a in window.screen.areas if a.type == "VIEW_3D"), key=lambda a: a.width * a.height)
+    space = area.spaces.active
+    space.region_3d.view_perspective = "CAMERA"
+    space.shading.type = "SOLID"
+    space.overlay.show_floor = False
+    space.show_region_ui = True  # the sidebar, on the Uplift tab
+    for region in area.regions:
+        if region.type == "UI":
+            region.active_panel_category = "Uplift"
+    with bpy.context.temp_override(window=window, area=area):
+        bpy.ops.view3d.view_center_camera()
+    bpy.app.timers.register(save, first_interval=2.0)
+
+
+def save() -> None:
+    window = bpy.context.window_manager.windows[0]
+    with bpy.context.temp_override(window=window, screen=window.screen):
+        bpy.ops.screen.screenshot(filepath=out)
+        bpy.ops.wm.quit_blender()
+
+
+def first() -> None:
+    shoot()
+
+
+bpy.app.timers.register(first, first_interval=2.0)
