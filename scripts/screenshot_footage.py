@@ -1,10 +1,13 @@
 """A screenshot of Import Video's result in a real Blender window: the rig over the footage, seen through the
-footage camera, with the Uplift tab open. Run by Blender with a display (e.g. under Xvfb):
+footage camera. Run by Blender with a display (e.g. under Xvfb):
 
     blender --factory-startup -P scripts/screenshot_footage.py -- EXTENSION.zip VIDEO KEYPOINTS.json OUT.png [FRAME]
 
 KEYPOINTS.json holds the video's detections (e.g. from ``uplift_batch.py VIDEO`` elsewhere); it is put where Import
-Video looks for them, so this Blender needs no detector. Blender quits after writing OUT.png.
+Video looks for them, so this Blender needs no detector. Blender quits after writing OUT.png; with OUT ``-`` it
+stays open for a screenshot taken from outside. docs/footage.jpg: Debian's Blender 5.2.2 (the `make blender` chroot
+with xvfb, x11-apps and imagemagick added), user preferences saved once with the splash off, ``Xvfb :99 -screen 0
+1600x1000x24``, this script with OUT ``-`` at frame 90 of PyPI sports2d's demo video, ``xwd -root`` after 25 s.
 """
 
 import shutil
@@ -32,18 +35,19 @@ def shoot() -> None:
     space.region_3d.view_perspective = "CAMERA"
     space.shading.type = "SOLID"
     space.overlay.show_floor = False
-    space.show_region_ui = True  # the sidebar, on the Uplift tab
-    for region in area.regions:
-        if region.type == "UI":
-            region.active_panel_category = "Uplift"
-    with bpy.context.temp_override(window=window, area=area):
+    space.show_region_ui = False
+    region = next(r for r in area.regions if r.type == "WINDOW")
+    with bpy.context.temp_override(window=window, area=area, region=region):
         bpy.ops.view3d.view_center_camera()
     bpy.app.timers.register(save, first_interval=2.0)
 
 
 def save() -> None:
+    if out == "-":  # the window stays open for a screenshot taken from outside (xwd: Blender's own reads black
+        return  # under some software OpenGL drivers)
     window = bpy.context.window_manager.windows[0]
     with bpy.context.temp_override(window=window, screen=window.screen):
+        bpy.ops.wm.redraw_timer(type="DRAW_WIN_SWAP", iterations=2)
         bpy.ops.screen.screenshot(filepath=out)
         bpy.ops.wm.quit_blender()
 
