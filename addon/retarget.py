@@ -128,6 +128,10 @@ def retarget_motion(
         for pb, key, value in old_switches:
             pb[key] = value
         raise
+    for name in data.get("hide_collections", []):  # e.g. Rigify's IK controls, at rest beside the keyed FK chain
+        collection = getattr(obj.data, "collections_all", {}).get(name)
+        if collection is not None:
+            collection.is_visible = False
     if frames is None:
         frames = frame_start + np.arange(motion.num_frames)
     action = key_pose(obj, action_name, quats, root_bone, locations, frames, keyed)

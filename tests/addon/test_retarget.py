@@ -164,6 +164,10 @@ def test_rigify_generated_rig_fk_controls(ext, motion):
     rt.retarget_motion(rig, motion, "auto", frame_start=1, action_name="clip")
     assert rig.pose.bones["upper_arm_parent.L"]["IK_FK"] == 1.0 and rig.pose.bones["thigh_parent.R"]["IK_FK"] == 1.0
     assert sum(len(pb.constraints) for pb in rig.pose.bones) == constraints  # none added or removed
+    # the IK controls, left at rest, are hidden: no ghost skeleton beside the keyed FK chain; FK stays visible
+    shown = {c.name: c.is_visible for c in rig.data.collections_all}
+    assert not any(shown[f"{limb} (IK)"] for limb in ("Arm.L", "Arm.R", "Leg.L", "Leg.R"))
+    assert all(shown[f"{limb} (FK)"] for limb in ("Arm.L", "Arm.R", "Leg.L", "Leg.R"))
     frames = range(0, motion.num_frames, 10)
     worst_dir, worst_twist = _check_transfer(ext, rig, motion, mapping, frames)
     print(f"rigify FK: worst direction {worst_dir:.2f} deg, worst twist {worst_twist:.2f} deg")
