@@ -50,10 +50,9 @@ def torch_requirement(variant: str, platform: str = sys.platform) -> str:
     return f"torch=={TORCH_VERSION}+{INDEX[variant].rsplit('/', 1)[-1]}"
 
 
-def pip_command(variant: str, target: Path, wheel_dir: str | None) -> list[str]:
-    if variant not in INDEX:
-        raise InstallError(f"unknown PyTorch variant {variant!r}; use cpu or cuda")
-    cmd = [
+def _pip_install(target: Path, *args: str) -> list[str]:
+    """Blender's own pip installing into ``target``, quietly, without questions."""
+    return [
         sys.executable,
         "-m",
         "pip",
@@ -63,8 +62,14 @@ def pip_command(variant: str, target: Path, wheel_dir: str | None) -> list[str]:
         "--upgrade",
         "--target",
         str(target),
-        torch_requirement(variant),
+        *args,
     ]
+
+
+def pip_command(variant: str, target: Path, wheel_dir: str | None) -> list[str]:
+    if variant not in INDEX:
+        raise InstallError(f"unknown PyTorch variant {variant!r}; use cpu or cuda")
+    cmd = _pip_install(target, torch_requirement(variant))
     if wheel_dir:
         if not os.path.isdir(wheel_dir):
             raise InstallError(f"{wheel_dir}: wheel folder not found")
@@ -88,34 +93,43 @@ def ensure_pip(python: str = sys.executable) -> None:
     raise InstallError("Blender's Python has no pip: install python3-pip, or keep the numpy backend (needs nothing)")
 
 
-def start_install(variant: str, wheel_dir: str | None = None) -> tuple[subprocess.Popen, Path]:
-    """Start pip (non-blocking); returns the process and its log file."""
-    target = site_dir(create=True)
-    cmd = pip_command(variant, target, wheel_dir)
+def _start_pip(cmd: list[str], name: str) -> tuple[subprocess.Popen, Path]:
+    """pip (non-blocking) with its output in the extension's ``logs/NAME.log``; the process and the log file."""
     ensure_pip()
-    log = Path(bpy.utils.extension_path_user(PACKAGE, path="logs", create=True)) / "install_torch.log"
-    handle = open(log, "w")
-    handle.write(" ".join(cmd) + "\n")
-    handle.flush()
-    env = dict(os.environ, PYTHONNOUSERSITE="1")
-    proc = subprocess.Popen(cmd, stdout=handle, stderr=subprocess.STDOUT, env=env)
-    handle.close()
+    log = Path(bpy.utils.extension_path_user(PACKAGE, path="logs", create=True)) / f"{name}.log"
+    with open(log, "w") as handle:
+        handle.write(" ".join(cmd) + "\n")
+        handle.flush()
+        proc = subprocess.Popen(
+            cmd, stdout=handle, stderr=subprocess.STDOUT, env=dict(os.environ, PYTHONNOUSERSITE="1")
+        )
     return proc, log
 
 
-def check_install(returncode: int, log: Path) -> str:
-    """After pip: test-import torch from the target in a fresh process; returns its version or raises InstallError."""
+def _check_pip(returncode: int, log: Path, what: str, code: str, env: dict[str, str] | None = None) -> str:
+    """After pip: ``code`` (which imports the package and prints its version) in a fresh Python; the version, or
+    InstallError with pip's or the import's last line."""
     if returncode != 0:
         tail = [line for line in log.read_text(errors="replace").splitlines() if line.strip()][-1:] or ["?"]
         raise InstallError(f"pip failed (exit {returncode}): {tail[0][:200]} (log: {log})")
-    target = str(site_dir())
-    code = f"import sys; sys.path.insert(0, {target!r}); import torch; print(torch.__version__)"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, env=env)
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["?"])[-1]
-        raise InstallError(f"PyTorch installed but does not import: {last[:200]} (log: {log})")
+        raise InstallError(f"{what} installed but does not import: {last[:200]} (log: {log})")
+    return done.stdout.strip().splitlines()[-1]
+
+
+def start_install(variant: str, wheel_dir: str | None = None) -> tuple[subprocess.Popen, Path]:
+    """Start pip for PyTorch (non-blocking); returns the process and its log file."""
+    return _start_pip(pip_command(variant, site_dir(create=True), wheel_dir), "install_torch")
+
+
+def check_install(returncode: int, log: Path) -> str:
+    """After pip: torch imported from the target in a fresh process; its version, or InstallError."""
+    code = f"import sys; sys.path.insert(0, {str(site_dir())!r}); import torch; print(torch.__version__)"
+    version = _check_pip(returncode, log, "PyTorch", code)
     add_site_dir()
-    return done.stdout.strip()
+    return version
 
 
 def install_torch(variant: str = "cpu", wheel_dir: str | None = None) -> tuple[str, Path]:
@@ -169,47 +183,21 @@ def detector_requirements(version: tuple[int, int] = (sys.version_info.major, sy
 
 def start_detector_install(wheel_dir: str | None = None) -> tuple[subprocess.Popen, Path]:
     """Start pip (non-blocking) for the detector; returns the process and its log file."""
-    cmd = [
-        sys.executable,
-        "-m",
-        "pip",
-        "install",
-        "--disable-pip-version-check",
-        "--no-input",
-        "--upgrade",
-        "--no-deps",
-        "--target",
-        str(detector_dir(create=True)),
-        *detector_requirements(),
-    ]
+    cmd = _pip_install(detector_dir(create=True), "--no-deps", *detector_requirements())
     if wheel_dir:
         if not os.path.isdir(wheel_dir):
             raise InstallError(f"{wheel_dir}: wheel folder not found")
         cmd += ["--no-index", "--find-links", wheel_dir]
     elif not bpy.app.online_access:
         raise InstallError("online access is off (Preferences > System > Network); allow it or choose a wheel folder")
-    ensure_pip()
-    log = Path(bpy.utils.extension_path_user(PACKAGE, path="logs", create=True)) / "install_detector.log"
-    with open(log, "w") as handle:
-        handle.write(" ".join(cmd) + "\n")
-        handle.flush()
-        env = dict(os.environ, PYTHONNOUSERSITE="1")
-        proc = subprocess.Popen(cmd, stdout=handle, stderr=subprocess.STDOUT, env=env)
-    return proc, log
+    return _start_pip(cmd, "install_detector")
 
 
 def check_detector(returncode: int, log: Path) -> str:
     """After pip: the detector imported in a fresh process from its folder; its version, or InstallError."""
-    if returncode != 0:
-        tail = [line for line in log.read_text(errors="replace").splitlines() if line.strip()][-1:] or ["?"]
-        raise InstallError(f"pip failed (exit {returncode}): {tail[0][:200]} (log: {log})")
     code = "import cv2, mediapipe; mediapipe.solutions.pose.Pose; print(mediapipe.__version__)"
     env = dict(os.environ, PYTHONPATH=str(detector_dir()), PYTHONNOUSERSITE="1")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, env=env)
-    if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["?"])[-1]
-        raise InstallError(f"the detector installed but does not import: {last[:200]} (log: {log})")
-    return done.stdout.strip().splitlines()[-1]
+    return _check_pip(returncode, log, "the detector", code, env)
 
 
 def detector_installed() -> bool:

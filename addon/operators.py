@@ -262,115 +262,108 @@ class POSE_UPLIFT_OT_uplift(bpy.types.Operator):
         return self._finish(context)
 
 
-class POSE_UPLIFT_OT_install_torch(bpy.types.Operator):
+class _PipInstall:
+    """An install by pip in a separate process: blocking in background mode, else modal (the UI stays usable) with
+    a timer that waits for pip, then test-imports the result. Subclasses name what they install and how."""
+
+    what = ""
+    _proc: Any = None
+
+    def _start(self) -> tuple[Any, Path]:
+        raise NotImplementedError
+
+    def _check(self, returncode: int, log: Path) -> str:
+        raise NotImplementedError
+
+    def execute(self, context: bpy.types.Context) -> set[OperatorReturn]:
+        from .installer import InstallError
+
+        try:
+            proc, log = self._start()
+            version = self._check(proc.wait(), log)
+        except InstallError as exc:
+            self.report({"ERROR"}, str(exc))  # type: ignore[attr-defined]
+            return {"CANCELLED"}
+        self.report({"INFO"}, f"{self.what} {version} installed (log: {log})")  # type: ignore[attr-defined]
+        return {"FINISHED"}
+
+    def invoke(self, context: bpy.types.Context, event: bpy.types.Event) -> set[OperatorReturn]:
+        if bpy.app.background or context.window is None:
+            return self.execute(context)
+        from .installer import InstallError
+
+        try:
+            self._proc, self._log = self._start()
+        except InstallError as exc:
+            self.report({"ERROR"}, str(exc))  # type: ignore[attr-defined]
+            return {"CANCELLED"}
+        self._timer = context.window_manager.event_timer_add(0.5, window=context.window)
+        context.window_manager.modal_handler_add(self)  # type: ignore[arg-type]
+        self.report({"INFO"}, f"Installing {self.what}; log: {self._log}")  # type: ignore[attr-defined]
+        return {"RUNNING_MODAL"}
+
+    def modal(self, context: bpy.types.Context, event: bpy.types.Event) -> set[OperatorReturn]:
+        if event.type != "TIMER" or self._proc.poll() is None:
+            return {"PASS_THROUGH"}
+        from .installer import InstallError
+
+        context.window_manager.event_timer_remove(self._timer)
+        try:
+            version = self._check(self._proc.returncode, self._log)
+        except InstallError as exc:
+            self.report({"ERROR"}, str(exc))  # type: ignore[attr-defined]
+            return {"CANCELLED"}
+        self.report({"INFO"}, f"{self.what} {version} installed")  # type: ignore[attr-defined]
+        return {"FINISHED"}
+
+
+class POSE_UPLIFT_OT_install_torch(_PipInstall, bpy.types.Operator):
     """Install PyTorch into this extension's own user directory with pip (in a separate process), so the network can
     use the torch backend (and a GPU). Needs online access, or a folder of wheel files"""
 
     bl_idname = "pose_uplift.install_torch"
     bl_label = "Install PyTorch"
     bl_options = {"REGISTER", "INTERNAL"}
+    what = "PyTorch"
 
     variant: bpy.props.EnumProperty(name="Variant", items=TORCH_VARIANTS, default="CPU")
     wheel_dir: bpy.props.StringProperty(
         name="Wheel Folder", subtype="DIR_PATH", description="Install offline from this folder of wheel files"
     )
 
-    _proc: Any = None
+    def _start(self) -> tuple[Any, Path]:
+        from .installer import start_install
 
-    def execute(self, context: bpy.types.Context) -> set[OperatorReturn]:
-        from .installer import InstallError, install_torch
+        return start_install(self.variant.lower(), self.wheel_dir or None)
 
-        try:
-            version, log = install_torch(self.variant.lower(), self.wheel_dir or None)
-        except InstallError as exc:
-            self.report({"ERROR"}, str(exc))
-            return {"CANCELLED"}
-        self.report({"INFO"}, f"PyTorch {version} installed (log: {log})")
-        return {"FINISHED"}
+    def _check(self, returncode: int, log: Path) -> str:
+        from .installer import check_install
 
-    def invoke(self, context: bpy.types.Context, event: bpy.types.Event) -> set[OperatorReturn]:
-        if bpy.app.background or context.window is None:
-            return self.execute(context)
-        from .installer import InstallError, start_install
-
-        try:
-            self._proc, self._log = start_install(self.variant.lower(), self.wheel_dir or None)
-        except InstallError as exc:
-            self.report({"ERROR"}, str(exc))
-            return {"CANCELLED"}
-        self._timer = context.window_manager.event_timer_add(0.5, window=context.window)
-        context.window_manager.modal_handler_add(self)
-        self.report({"INFO"}, f"Installing PyTorch ({self.variant}); log: {self._log}")
-        return {"RUNNING_MODAL"}
-
-    def modal(self, context: bpy.types.Context, event: bpy.types.Event) -> set[OperatorReturn]:
-        if event.type != "TIMER" or self._proc.poll() is None:
-            return {"PASS_THROUGH"}
-        from .installer import InstallError, check_install
-
-        context.window_manager.event_timer_remove(self._timer)
-        try:
-            version = check_install(self._proc.returncode, self._log)
-        except InstallError as exc:
-            self.report({"ERROR"}, str(exc))
-            return {"CANCELLED"}
-        self.report({"INFO"}, f"PyTorch {version} installed")
-        return {"FINISHED"}
+        return check_install(returncode, log)
 
 
-class POSE_UPLIFT_OT_install_detector(bpy.types.Operator):
+class POSE_UPLIFT_OT_install_detector(_PipInstall, bpy.types.Operator):
     """Install the 2D detector (MediaPipe Pose, its models inside the package, about 300 MB) into this extension's
     own folder with pip, in a separate process, for Import Video. Needs online access, or a folder of wheel files"""
 
     bl_idname = "pose_uplift.install_detector"
     bl_label = "Install Detector"
     bl_options = {"REGISTER", "INTERNAL"}
+    what = "MediaPipe"
 
     wheel_dir: bpy.props.StringProperty(
         name="Wheel Folder", subtype="DIR_PATH", description="Install offline from this folder of wheel files"
     )
 
-    _proc: Any = None
+    def _start(self) -> tuple[Any, Path]:
+        from .installer import start_detector_install
 
-    def execute(self, context: bpy.types.Context) -> set[OperatorReturn]:
-        from .installer import InstallError, install_detector
+        return start_detector_install(self.wheel_dir or None)
 
-        try:
-            version, log = install_detector(self.wheel_dir or None)
-        except InstallError as exc:
-            self.report({"ERROR"}, str(exc))
-            return {"CANCELLED"}
-        self.report({"INFO"}, f"MediaPipe {version} installed (log: {log})")
-        return {"FINISHED"}
+    def _check(self, returncode: int, log: Path) -> str:
+        from .installer import check_detector
 
-    def invoke(self, context: bpy.types.Context, event: bpy.types.Event) -> set[OperatorReturn]:
-        if bpy.app.background or context.window is None:
-            return self.execute(context)
-        from .installer import InstallError, start_detector_install
-
-        try:
-            self._proc, self._log = start_detector_install(self.wheel_dir or None)
-        except InstallError as exc:
-            self.report({"ERROR"}, str(exc))
-            return {"CANCELLED"}
-        self._timer = context.window_manager.event_timer_add(0.5, window=context.window)
-        context.window_manager.modal_handler_add(self)
-        self.report({"INFO"}, f"Installing the detector; log: {self._log}")
-        return {"RUNNING_MODAL"}
-
-    def modal(self, context: bpy.types.Context, event: bpy.types.Event) -> set[OperatorReturn]:
-        if event.type != "TIMER" or self._proc.poll() is None:
-            return {"PASS_THROUGH"}
-        from .installer import InstallError, check_detector
-
-        context.window_manager.event_timer_remove(self._timer)
-        try:
-            version = check_detector(self._proc.returncode, self._log)
-        except InstallError as exc:
-            self.report({"ERROR"}, str(exc))
-            return {"CANCELLED"}
-        self.report({"INFO"}, f"MediaPipe {version} installed")
-        return {"FINISHED"}
+        return check_detector(returncode, log)
 
 
 VIDEO_FILTER = "*.mp4;*.mov;*.mkv;*.avi;*.webm;*.m4v;*.png;*.jpg;*.jpeg"
