@@ -354,6 +354,7 @@ def main(argv: list[str] | None = None) -> int:
         save_weights(args.out / "weights.npz", torch_state_to_arrays(model), cfg, card)
         print(json.dumps(card["validation_synthetic"]))
     if distributed:
+        torch.distributed.barrier()  # every rank done before the group goes (gloo aborted at exit without it)
         torch.distributed.destroy_process_group()
     return 0
 
