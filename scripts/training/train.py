@@ -15,6 +15,7 @@ Supervision ``full`` uses ground-truth rotations (geodesic angle or MSE on the r
 from __future__ import annotations
 
 import argparse
+import collections
 import json
 import math
 import os
@@ -83,6 +84,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="play the real clips on random bodies, not their subjects'",
     )
     p.add_argument("--every", type=int, default=200, help="checkpoint every N steps")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="processes making batches ahead of the network (0: in the training loop; on a GPU the numpy "
+        "synthesis is most of a step)",
+    )
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--device", default="auto")
     p.add_argument("--resume", action="store_true")
@@ -211,6 +219,37 @@ def curve_metrics(model, batch: dict, cfg: NetworkConfig, device, torch) -> dict
     }
 
 
+_WORKER: dict = {}
+
+
+def _worker_init(real: list, window: int, fps: float, batch: int, mix: dict) -> None:
+    _WORKER.update(real=real, window=window, fps=fps, batch=batch, mix=mix)
+
+
+def _worker_batch(seed: int) -> dict:
+    w = _WORKER
+    return make_batch(np.random.default_rng(seed), w["batch"], w["window"], w["fps"], w["real"] or None, **w["mix"])
+
+
+def batch_stream(rng: np.random.Generator, args: argparse.Namespace, cfg: NetworkConfig, real: list, mix: dict):
+    """Training batches forever: made in the loop, or with ``--workers`` by that many processes a few batches ahead
+    (each from its own seed drawn from ``rng``, so a run is reproducible for a given worker count)."""
+    if args.workers <= 0:
+        while True:
+            yield make_batch(rng, args.batch, cfg.window, cfg.fps, real or None, **mix)
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
+    with ctx.Pool(args.workers, _worker_init, (real, cfg.window, cfg.fps, args.batch, mix)) as pool:
+        ahead = collections.deque(
+            pool.apply_async(_worker_batch, (int(rng.integers(2**63)),)) for _ in range(2 * args.workers)
+        )  # a bounded number of batches ahead
+        while True:
+            done = ahead.popleft().get()
+            ahead.append(pool.apply_async(_worker_batch, (int(rng.integers(2**63)),)))
+            yield done
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     import torch
@@ -266,16 +305,17 @@ def main(argv: list[str] | None = None) -> int:
     start, t0 = step, time.time()
     to_t = lambda b: {k: torch.as_tensor(v, device=device) for k, v in b.items()}  # noqa: E731
     warmup = min(500, max(1, args.steps // 5))  # steps of linear warm-up before the cosine decay
+    mix = {
+        "real_fraction": args.real_fraction,
+        "anchored_fraction": args.anchored_fraction,
+        "random_bodies": args.random_bodies,
+    }
+    batches = batch_stream(rng, args, cfg, real, mix)
     while step < args.steps:
         lr = args.lr * min(1.0, (step + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(step / args.steps, 1.0)))
         for group in opt.param_groups:
             group["lr"] = lr
-        mix = {
-            "real_fraction": args.real_fraction,
-            "anchored_fraction": args.anchored_fraction,
-            "random_bodies": args.random_bodies,
-        }
-        batch = to_t(make_batch(rng, args.batch, cfg.window, cfg.fps, real or None, **mix))
+        batch = to_t(next(batches))
         out = net(batch["inputs"])
         total, terms, metrics = losses(out, batch, cfg, args, torch)
         opt.zero_grad(set_to_none=True)

@@ -76,3 +76,11 @@ def test_distributed_data_parallel_on_two_cpu_processes(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     assert (tmp_path / "ddp" / "weights.npz").is_file()
     assert "step 2/2" in (tmp_path / "ddp" / "train.log").read_text()
+
+
+def test_batches_made_by_worker_processes(tmp_path):
+    """--workers: batches made ahead by other processes; the run trains and writes its weights the same way."""
+    out = tmp_path / "workers"
+    done = _train(["--out", str(out), "--steps", "3", "--every", "3", *SMALL, "--workers", "2"])
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (out / "weights.npz").is_file() and "step 3/3" in (out / "train.log").read_text()
