@@ -38,8 +38,9 @@ def detections_path(video: str | Path, folder: str | Path | None = None) -> Path
     video = Path(video)
     info = video.stat()
     files = [video] if video.is_file() else sorted(p for p in video.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-    key = hashlib.sha1(f"{[(p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files]}{DETECTOR}{info.st_size}"
-                       .encode()).hexdigest()[:10]  # fmt: skip
+    key = hashlib.sha1(
+        f"{[(p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files]}{DETECTOR}{info.st_size}".encode()
+    ).hexdigest()[:10]
     stem = video.stem if video.is_file() else video.name
     return Path(folder or video.parent) / f"{stem}.keypoints-{key}.json"
 
@@ -48,8 +49,9 @@ def start_detection(video: str | Path, out: str | Path, fps: float | None = None
     """The detector on ``video`` in a process of its own (Blender's Python, the installed detector on its path,
     Blender's own modules not shadowed); it prints ``progress DONE TOTAL`` lines and writes ``out`` when done."""
     cmd = [sys.executable, str(WORKER), str(video), str(out)] + (["--fps", str(fps)] if fps else [])
-    env = dict(os.environ, PYTHONPATH=str(detector_dir()), PYTHONNOUSERSITE="1", GLOG_minloglevel="2",
-               TF_CPP_MIN_LOG_LEVEL="2")  # fmt: skip
+    env = dict(
+        os.environ, PYTHONPATH=str(detector_dir()), PYTHONNOUSERSITE="1", GLOG_minloglevel="2", TF_CPP_MIN_LOG_LEVEL="2"
+    )
     errors = tempfile.TemporaryFile("w+")  # not a pipe: the detector's log lines must never fill and block it
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errors, text=True, env=env)
     proc.errors_file = errors  # type: ignore[attr-defined]
@@ -69,8 +71,9 @@ def detection_error(proc: subprocess.Popen, video: str | Path) -> str:
     return lines[-1] if lines else f"{video}: the detector stopped (exit {proc.returncode})"
 
 
-def add_footage(context: Any, video: str | Path, result: UpliftResult, fov_deg: float = 60.0, obj: Any = None,
-                frame_start: int = 1) -> Any:  # fmt: skip
+def add_footage(
+    context: Any, video: str | Path, result: UpliftResult, fov_deg: float = 60.0, obj: Any = None, frame_start: int = 1
+) -> Any:
     """A camera that sees the rig where the video saw the person (``model.footage``), the video behind it as a
     movie clip in step with the keys, made the scene's camera; the scene's resolution set to the video's."""
     cam = footage_camera(result.motion, result.keypoints, result.frames, fov_deg)

@@ -46,8 +46,9 @@ def camera_to_world(up_in_camera: np.ndarray) -> np.ndarray:
     return np.stack([np.cross(up, fwd), up, fwd])  # rows: the frame's axes in camera coordinates
 
 
-def footage_camera(motion: Motion, keypoints: Keypoints2D, frames: np.ndarray, fov_deg: float = 60.0,
-                   yaw: float = np.pi) -> FootageCamera:  # fmt: skip
+def footage_camera(
+    motion: Motion, keypoints: Keypoints2D, frames: np.ndarray, fov_deg: float = 60.0, yaw: float = np.pi
+) -> FootageCamera:
     """The static camera (see the module docstring) for ``motion`` uplifted from ``keypoints``; ``frames`` gives the
     keypoint frame of each motion frame, ``yaw`` the turn the pipeline gave the motion's world about the vertical."""
     if keypoints.image_size is None:

@@ -32,8 +32,9 @@ def test_a_known_camera_is_recovered():
     px = focal * cam[..., :2] / cam[..., 2:] + [960.0, 540.0]
     points = np.concatenate([px, np.ones(px.shape[:-1] + (1,))], -1)
     kps = Keypoints2D(points, fps=30.0, image_size=(1920, 1080))
-    motion = Motion(ref.rotations, ref.root_translation, ref.skeleton, 30.0,
-                    up_in_camera=np.repeat(up_cam[None], ref.num_frames, 0))  # fmt: skip
+    motion = Motion(
+        ref.rotations, ref.root_translation, ref.skeleton, 30.0, up_in_camera=np.repeat(up_cam[None], ref.num_frames, 0)
+    )
     found = footage_camera(motion, kps, np.arange(ref.num_frames), fov_deg=60.0, yaw=0.0)
     assert np.linalg.norm(found.position - position) < 0.02, (found.position, position)
     assert np.abs(found.rotation - rot).max() < 1e-6
