@@ -104,13 +104,13 @@ json.dump(out, open(jobs_json + ".out.json", "w"))
 """
 
 
-def pick_clips(library: str, count: int, frames: int) -> list[tuple[dict, object]]:
-    """``count`` validation clips, one per subject in turn, each long enough, a crop of ``frames`` frames from 1 s in."""
+def pick_clips(library: str, count: int, frames: int, split: str = "validation") -> list[tuple[dict, object]]:
+    """``count`` clips of the split, one per subject in turn, each long enough, a crop of ``frames`` frames from 1 s in."""
     from model.motion import Motion
     from model.training.library import library_motions
 
     by_subject: dict[str, list] = {}
-    for info, m in library_motions(library, "validation"):
+    for info, m in library_motions(library, split):
         if m.num_frames >= frames + 30:
             by_subject.setdefault(info["subject"], []).append((info, m))
     chosen = []
@@ -142,6 +142,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--clips", type=int, default=4)
     p.add_argument("--frames", type=int, default=60)
     p.add_argument("--weights")
+    p.add_argument(
+        "--split",
+        choices=["validation", "train"],
+        default="validation",
+        help="whose motion: the validation subjects (the evaluation), or the training split (to measure the "
+        "detector's profile on motion the evaluation never uses)",
+    )
     p.add_argument("--skip-render", action="store_true", help="reuse the renders and detections in --out")
     args = p.parse_args(argv)
     from model.keypoints import HALPE26
@@ -155,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         print("error: run `make demo` first (it builds out/character.blend and the extension zip)", file=sys.stderr)
         return 1
     args.out.mkdir(parents=True, exist_ok=True)
-    clips = pick_clips(args.library, args.clips, args.frames)
+    clips = pick_clips(args.library, args.clips, args.frames, args.split)
     jobs = []
     for info, m in clips:
         name = Path(info["file"]).stem + "_" + info["subject"]
