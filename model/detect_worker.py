@@ -100,14 +100,28 @@ class Frames:
             raise DetectError(f"{self.path}: no frame could be decoded")
 
 
-def detect(path: Path, fps: float | None = None, complexity: int = 1, smooth: bool = True, progress=None) -> dict:
+def detect(
+    path: Path,
+    fps: float | None = None,
+    complexity: int = 1,
+    smooth: bool = True,
+    progress=None,
+    start: float = 0.0,
+    seconds: float | None = None,
+) -> dict:
     """The MediaPipe JSON document of one video (see the module docstring)."""
     import mediapipe as mp
 
     frames = Frames(path, fps)
+    first = int(round(start * frames.fps))
+    last = None if seconds is None else first + int(round(seconds * frames.fps))
     out, found = [], 0
     with mp.solutions.pose.Pose(static_image_mode=False, model_complexity=complexity, smooth_landmarks=smooth) as pose:
         for k, rgb in frames:
+            if k < first:
+                continue
+            if last is not None and k >= last:
+                break
             result = pose.process(rgb)
             poses, world = [], []
             if result.pose_landmarks:
@@ -122,7 +136,7 @@ def detect(path: Path, fps: float | None = None, complexity: int = 1, smooth: bo
                 world.append(
                     [[round(lm.x, 5), round(lm.y, 5), round(lm.z, 5)] for lm in result.pose_world_landmarks.landmark]
                 )
-            out.append({"frame": k, "poses": poses, "world": world})
+            out.append({"frame": k - first, "poses": poses, "world": world})
             if progress is not None:
                 progress(k + 1, max(frames.total, k + 1))
     if not found:
@@ -135,6 +149,7 @@ def detect(path: Path, fps: float | None = None, complexity: int = 1, smooth: bo
         "fps": round(frames.fps, 3),
         "normalized": True,
         "source": path.name,
+        "source_first_frame": first,
         "detector": f"mediapipe {mp.__version__} pose_landmark (model complexity {complexity})",
         "frames": out,
     }
