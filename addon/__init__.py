@@ -12,6 +12,7 @@ from . import installer, operators, panels, preferences, properties
 _CLASSES: tuple[type, ...] = (
     preferences.POSE_UPLIFT_AP_preferences,
     properties.POSE_UPLIFT_PG_bone_map,
+    properties.POSE_UPLIFT_PG_track,
     properties.POSE_UPLIFT_PG_settings,
     operators.POSE_UPLIFT_OT_import_keypoints,
     operators.POSE_UPLIFT_OT_load_sample,

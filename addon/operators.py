@@ -64,6 +64,14 @@ class POSE_UPLIFT_OT_import_keypoints(UpliftOptionProps, bpy.types.Operator, Imp
         settings.frames = main.num_frames
         settings.file_fps = main.fps or 0.0
         settings.people = len(tracks)
+        settings.tracks.clear()
+        for k, track in enumerate(tracks):
+            seen = (track.points[..., 2] > 0).any(-1).nonzero()[0]
+            row = settings.tracks.add()
+            row.index, row.seen = k, len(seen)
+            if len(seen):
+                row.first = options.frame_start + track.first_frame + int(seen[0])
+                row.last = options.frame_start + track.first_frame + int(seen[-1])
         settings.confident_fraction = main.confident_fraction()
         for name in OPTION_PROPS:
             setattr(settings, name, getattr(self, name))
@@ -95,6 +103,27 @@ class POSE_UPLIFT_OT_load_sample(bpy.types.Operator):
 
     def execute(self, context: bpy.types.Context) -> set[OperatorReturn]:
         return bpy.ops.pose_uplift.import_keypoints(filepath=str(SAMPLE))  # type: ignore[attr-defined,no-any-return]
+
+
+class RetargetFailed(Exception):
+    """A retarget error's one line (raised by ``apply_results``)."""
+
+
+def apply_results(context: bpy.types.Context, results: list, settings: Any, fov_deg: float = 60.0) -> list:
+    """Uplift results [(options, result)] keyed onto the target: the chosen rig (one person), or a new armature per
+    person, several placed side by side as the video shows them. Returns [(object, action)]."""
+    from .pipeline import apply_people, apply_to_rig
+    from .retarget import RetargetError
+
+    if settings.target == "RIG":
+        options, result = results[0]
+        try:
+            return [
+                apply_to_rig(context, result, options, settings.rig, settings.preset_value(), settings.custom_mapping())
+            ]
+        except RetargetError as exc:
+            raise RetargetFailed(str(exc)) from None
+    return apply_people(context, results, fov_deg)
 
 
 class POSE_UPLIFT_OT_uplift(bpy.types.Operator):
@@ -138,18 +167,25 @@ class POSE_UPLIFT_OT_uplift(bpy.types.Operator):
     # -- the work, shared by execute() and the modal path ------------------------------------------------------------
     def _prepare(self, context: bpy.types.Context) -> bool:
         from ..model.readers import KeypointFileError
-        from .pipeline import read_person
+        from .pipeline import read_people
 
         settings = scene_settings(context)
         prefs = addon_preferences(context)
         self._options = settings.uplift_options(prefs.backend.lower(), prefs.device.lower())
         self._path = self.filepath or settings.filepath
         try:
-            self._keypoints = read_person(self._path, self._options)
+            self._people = read_people(self._path, self._options)
         except KeypointFileError as exc:
             self.report({"ERROR"}, str(exc))
             return False
-        self._result: UpliftResult | None = None
+        if settings.target == "RIG" and self._options.all_people:
+            self.report(
+                {"ERROR"},
+                f"{self._path}: All People keys a new armature per person; set the target to New Armature, "
+                "or untick All People to retarget one person onto the rig",
+            )
+            return False
+        self._results: list[tuple[Any, UpliftResult]] = []
         self._error: str | None = None
         self._cancel = False
         self._progress = 0.0
@@ -160,11 +196,14 @@ class POSE_UPLIFT_OT_uplift(bpy.types.Operator):
         from ..model.uplift import UpliftCancelled
         from .pipeline import uplift
 
-        def progress(value: float) -> None:
-            self._progress = value
-
+        n = len(self._people)
         try:
-            self._result = uplift(self._keypoints, self._options, progress, lambda: self._cancel)
+            for k, (options, keypoints) in enumerate(self._people):
+
+                def progress(value: float, k: int = k) -> None:
+                    self._progress = (k + value) / n
+
+                self._results.append((options, uplift(keypoints, options, progress, lambda: self._cancel)))
         except UpliftCancelled:
             self._error = "cancelled"
         except (WeightsError, ValueError, RuntimeError, MemoryError) as exc:
@@ -177,39 +216,29 @@ class POSE_UPLIFT_OT_uplift(bpy.types.Operator):
         if self._error == "cancelled":
             self.report({"WARNING"}, "Uplift cancelled; nothing was changed")
             return {"CANCELLED"}
-        if self._error or self._result is None:
+        if self._error or not self._results:
             self.report({"ERROR"}, self._error or f"{self._path}: uplift failed")
             return {"CANCELLED"}
-        result = self._result
-        motion = result.motion
-        for note in result.notes:
-            self.report({"WARNING"}, note)
         settings = scene_settings(context)
         try:
-            if settings.target == "RIG":
-                from .pipeline import apply_to_rig
-                from .retarget import RetargetError
-
-                try:
-                    obj, action = apply_to_rig(
-                        context, result, self._options, settings.rig, settings.preset_value(), settings.custom_mapping()
-                    )
-                except RetargetError as exc:
-                    self.report({"ERROR"}, str(exc))
-                    return {"CANCELLED"}
-            else:
-                from .pipeline import apply_to_new_armature
-
-                obj, action = apply_to_new_armature(context, result, self._options)
+            applied = apply_results(context, self._results, settings)
+        except RetargetFailed as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
         except Exception as exc:  # one line for the user, the traceback in the log
             _LOG.exception("applying the motion failed")
             self.report({"ERROR"}, first_line(exc, self._path))
             return {"CANCELLED"}
+        result = self._results[0][1]
+        for note in result.notes:
+            self.report({"WARNING"}, note)
         keyed = int(result.keyed.sum())
         backend = result.ran_on
+        obj, action = applied[0]
+        others = f" (and {len(applied) - 1} more people, side by side)" if len(applied) > 1 else ""
         self.report(
             {"INFO"},
-            f"{obj.name}: {keyed} frames keyed at {motion.fps:g} fps in action {action.name} "
+            f"{obj.name}: {keyed} frames keyed at {result.motion.fps:g} fps in action {action.name}{others} "
             f"({backend}); {result.gaps.summary()}",
         )
         settings.gaps_summary = result.gaps.summary()
@@ -396,6 +425,14 @@ class VideoProps:
         max=1000.0,
         description="Frame rate of an image sequence (0: 30); videos carry their own",
     )
+    people: bpy.props.IntProperty(
+        name="People",
+        default=1,
+        min=1,
+        max=10,
+        description="Most people to find in each frame. 1: one person followed (fastest); more: everyone up to this "
+        "many, each uplifted onto an armature of its own, side by side as in the video (about half the speed)",
+    )
 
 
 class POSE_UPLIFT_OT_import_video(VideoProps, bpy.types.Operator, ImportHelper):  # type: ignore[misc]
@@ -418,7 +455,13 @@ class POSE_UPLIFT_OT_import_video(VideoProps, bpy.types.Operator, ImportHelper):
     def execute(self, context: bpy.types.Context) -> set[OperatorReturn]:
         mode = "EXEC_DEFAULT" if bpy.app.background or context.window is None else "INVOKE_DEFAULT"
         return bpy.ops.pose_uplift.detect_video(  # type: ignore[attr-defined,no-any-return]
-            mode, filepath=self.filepath, uplift=self.uplift, footage=self.footage, fov=self.fov, fps=self.fps
+            mode,
+            filepath=self.filepath,
+            uplift=self.uplift,
+            footage=self.footage,
+            fov=self.fov,
+            fps=self.fps,
+            people=self.people,
         )
 
 
@@ -444,7 +487,7 @@ class POSE_UPLIFT_OT_detect_video(VideoProps, bpy.types.Operator):
             return False
         prefs = addon_preferences(context)
         folder = bpy.path.abspath(prefs.detections_folder) if prefs.detections_folder else None
-        self._out = detections_path(video, folder)
+        self._out = detections_path(video, folder, self.people)
         self._progress = 0.0
         if self._out.exists():  # detected before with these settings: reused, no detector needed
             return True
@@ -463,7 +506,7 @@ class POSE_UPLIFT_OT_detect_video(VideoProps, bpy.types.Operator):
     def _start(self) -> None:
         from .video import start_detection
 
-        self._proc = start_detection(self.filepath, self._out, self.fps or None)
+        self._proc = start_detection(self.filepath, self._out, self.fps or None, self.people)
         self._lines: list[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -546,32 +589,37 @@ class POSE_UPLIFT_OT_detect_video(VideoProps, bpy.types.Operator):
         if not self.uplift:
             self.report({"INFO"}, f"{self._out.name}: keypoints detected and imported")
             return {"FINISHED"}
-        from .pipeline import apply_to_new_armature, apply_to_rig, read_person, uplift
-        from .retarget import RetargetError
+        from ..model.readers import KeypointFileError
+        from .pipeline import read_people, uplift
 
         settings = scene_settings(context)
+        settings.set_option("all_people", self.people > 1)
         prefs = addon_preferences(context)
         options = settings.uplift_options(prefs.backend.lower(), prefs.device.lower())
+        if settings.target == "RIG" and options.all_people:
+            settings.target = "NEW"  # several people: an armature each (the rig takes one person)
+            self.report(
+                {"WARNING"},
+                f"{settings.rig.name if settings.rig else 'the rig'} left alone: several people "
+                "get a new armature each (set People to 1 to retarget one person onto the rig)",
+            )
         try:
-            result = uplift(read_person(self._out, options), options)
-            if settings.target == "RIG":
-                obj, _ = apply_to_rig(
-                    context, result, options, settings.rig, settings.preset_value(), settings.custom_mapping()
-                )
-            else:
-                obj, _ = apply_to_new_armature(context, result, options)
+            results = [(o, uplift(k, o)) for o, k in read_people(self._out, options)]
+            applied = apply_results(context, results, settings, self.fov)
+            result = results[0][1]
             settings.last_backend = result.ran_on
             settings.gaps_summary = result.gaps.summary()
             if self.footage:
                 from .video import add_footage
 
-                add_footage(context, self.filepath, result, self.fov, obj, options.frame_start)
-        except (RetargetError, ValueError) as exc:
+                add_footage(context, self.filepath, result, self.fov, applied[0][0], options.frame_start)
+        except (RetargetFailed, KeypointFileError, ValueError) as exc:
             self.report({"ERROR"}, first_line(exc, self.filepath))
             return {"CANCELLED"}
+        names = ", ".join(obj.name for obj, _ in applied)
         self.report(
             {"INFO"},
-            f"{obj.name}: {int(result.keyed.sum())} frames keyed from {Path(self.filepath).name} "
+            f"{names}: {int(result.keyed.sum())} frames keyed from {Path(self.filepath).name} "
             f"({result.ran_on}); {result.gaps.summary()}",
         )
         return {"FINISHED"}

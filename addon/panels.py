@@ -19,6 +19,10 @@ def _wrap(text: str, width: int) -> list[str]:
     return lines
 
 
+#: People listed in the panel (the rest are counted; the Person option reaches every one).
+MAX_TRACK_ROWS = 6
+
+
 class VIEW3D_PT_pose_uplift(bpy.types.Panel):
     bl_label = "Pose Uplift"
     bl_space_type = "VIEW_3D"
@@ -41,6 +45,20 @@ class VIEW3D_PT_pose_uplift(bpy.types.Panel):
             people = f"{settings.people} {'person' if settings.people == 1 else 'people'}"
             col.label(text=f"{settings.frames} frames, {fps}, {people}")
             col.label(text=f"{100 * settings.confident_fraction:.0f}% points confident")
+            if len(settings.tracks) > 1:
+                from ..model.pipeline import MIN_PERSON_SECONDS
+
+                people_box = box.column(align=True)
+                options = settings.uplift_options()
+                min_seen = MIN_PERSON_SECONDS * (options.fps or settings.file_fps or 30.0)
+                for row in settings.tracks[:MAX_TRACK_ROWS]:
+                    chosen = row.seen >= min_seen if options.all_people else row.index == options.person
+                    people_box.label(
+                        text=f"Person {row.index}: frames {row.first}-{row.last}, {row.seen} seen",
+                        icon="CHECKBOX_HLT" if chosen else "CHECKBOX_DEHLT",
+                    )
+                if len(settings.tracks) > MAX_TRACK_ROWS:
+                    people_box.label(text=f"and {len(settings.tracks) - MAX_TRACK_ROWS} more (Person picks any)")
             if settings.gaps_summary:
                 missing = not settings.gaps_summary.startswith("the person is detected")
                 for k, line in enumerate(_wrap(settings.gaps_summary, 30)):

@@ -5,6 +5,9 @@
     keypoints = read_person(path, options)                      # KeypointFileError with a one-line message
     result = uplift(keypoints, options)                         # the network; progress / cancel callbacks
     obj, action = apply_to_new_armature(context, result, options)   # or apply_to_rig(context, result, options, rig)
+
+    people = [(o, uplift(k, o)) for o, k in read_people(path, UpliftOptions(all_people=True))]
+    apply_people(context, people)                               # an armature each, side by side as in the video
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from ..model.pipeline import (
     UpliftResult,
     clip_name,
     get_uplifter,
+    read_people,
     read_person,
     scaled_motion,
     uplift,
@@ -27,10 +31,12 @@ from ..model.uplift import DEFAULT_WEIGHTS
 __all__ = [
     "UpliftOptions",
     "UpliftResult",
+    "apply_people",
     "apply_to_new_armature",
     "apply_to_rig",
     "clip_name",
     "get_uplifter",
+    "read_people",
     "read_person",
     "scaled_motion",
     "uplift",
@@ -73,7 +79,7 @@ def apply_to_new_armature(context: Any, result: UpliftResult, options: UpliftOpt
     from .armature import apply_motion, create_armature
 
     motion, keypoints = result.motion, result.keypoints
-    name = clip_name(keypoints)
+    name = clip_name(keypoints, options)
     props = {
         "source_file": keypoints.source_path,
         "source_format": keypoints.source_format,
@@ -91,6 +97,27 @@ def apply_to_new_armature(context: Any, result: UpliftResult, options: UpliftOpt
     _update_scene(context.scene, options, result, obj)
     _select_only(context, obj)
     return obj, action
+
+
+def apply_people(context: Any, people: list[tuple[UpliftOptions, UpliftResult]], fov_deg: float = 60.0) -> list:
+    """Each person's result on a new armature, placed where the video shows them on one floor
+    (``model.footage.people_offsets``: the first person's footage camera sees every rig over its person); all of them
+    selected, the first active. Returns [(object, action)]."""
+    from mathutils import Vector
+
+    from ..model.footage import people_offsets
+    from ..model.skeleton import MODEL_TO_BLENDER
+
+    offsets = people_offsets([(r.motion, r.keypoints, r.frames) for _, r in people], fov_deg)
+    out = []
+    for (options, result), offset in zip(people, offsets):
+        obj, action = apply_to_new_armature(context, result, options)
+        obj.location = Vector((MODEL_TO_BLENDER @ (offset * [1.0, 0.0, 1.0])).tolist())
+        out.append((obj, action))
+    for obj, _ in out:
+        obj.select_set(True)
+    context.view_layer.objects.active = out[0][0]
+    return out
 
 
 def _select_only(context: Any, obj: Any) -> None:
@@ -117,7 +144,7 @@ def apply_to_rig(
     motion, keypoints = result.motion, result.keypoints
     frames, keyed = _key_frames(result, options, _frame_step(context.scene, options, motion))
     action, unmapped = retarget_motion(
-        rig, motion, preset, action_name=clip_name(keypoints), custom=custom, frames=frames, keyed=keyed
+        rig, motion, preset, action_name=clip_name(keypoints, options), custom=custom, frames=frames, keyed=keyed
     )
     _update_scene(context.scene, options, result, rig)
     rig["pose_uplift_source_file"] = keypoints.source_path

@@ -23,6 +23,15 @@ class POSE_UPLIFT_PG_bone_map(bpy.types.PropertyGroup):
     bone: bpy.props.StringProperty(name="Bone", description="The rig's bone driven by this joint; empty: stays at rest")
 
 
+class POSE_UPLIFT_PG_track(bpy.types.PropertyGroup):
+    """One person (track) of the imported file, as the panel lists it: its frames in the scene's numbering."""
+
+    index: bpy.props.IntProperty(name="Person")
+    first: bpy.props.IntProperty(name="First Frame")
+    last: bpy.props.IntProperty(name="Last Frame")
+    seen: bpy.props.IntProperty(name="Frames Seen")
+
+
 def _preset_items(self: Any, context: Any) -> list[tuple[str, str, str]]:
     from ..model.retarget import list_presets
 
@@ -57,6 +66,12 @@ class UpliftOptionProps:
     def uplift_options(self, backend: str = "auto", device: str = "auto") -> UpliftOptions:
         return UpliftOptions(**{f.name: getattr(self, f.name) for f in option_fields()}, backend=backend, device=device)
 
+    def set_option(self, name: str, value: Any) -> None:
+        """One of the generated option properties (``OPTION_PROPS``), by name."""
+        if name not in OPTION_PROPS:
+            raise AttributeError(f"no uplift option {name!r}")
+        setattr(self, name, value)
+
 
 #: The option names (copied from the import operator to the scene settings, drawn in the panel).
 OPTION_PROPS = tuple(f.name for f in option_fields())
@@ -70,6 +85,7 @@ class POSE_UPLIFT_PG_settings(UpliftOptionProps, bpy.types.PropertyGroup):
     frames: bpy.props.IntProperty(name="Frames", min=0)
     file_fps: bpy.props.FloatProperty(name="File FPS", min=0.0)
     people: bpy.props.IntProperty(name="People", min=0)
+    tracks: bpy.props.CollectionProperty(type=POSE_UPLIFT_PG_track)
     confident_fraction: bpy.props.FloatProperty(name="Confident points", subtype="FACTOR", min=0.0, max=1.0)
     gaps_summary: bpy.props.StringProperty(name="Missing Frames", description="Frames without the chosen person")
     last_backend: bpy.props.StringProperty(name="Last Run", description="The backend and device the last uplift used")

@@ -32,23 +32,27 @@ WORKER = Path(__file__).resolve().parents[1] / "model" / "detect_worker.py"
 DETECTOR = "mediapipe-0.10.21-full-smooth"
 
 
-def detections_path(video: str | Path, folder: str | Path | None = None) -> Path:
+def detections_path(video: str | Path, folder: str | Path | None = None, people: int = 1) -> Path:
     """The keypoint file for this video: beside it (or in ``folder``), named after it and a digest of its size,
-    modification time and the detector settings; the same video re-imported finds it, another never overwrites it."""
+    modification time and the detector settings (``people`` among them); the same video re-imported with the same
+    settings finds it, anything else never overwrites it."""
     video = Path(video)
     info = video.stat()
     files = [video] if video.is_file() else sorted(p for p in video.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
     key = hashlib.sha1(
-        f"{[(p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files]}{DETECTOR}{info.st_size}".encode()
+        f"{[(p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files]}{DETECTOR}{info.st_size}"
+        f"{'' if people == 1 else f'-people{people}'}".encode()
     ).hexdigest()[:10]
     stem = video.stem if video.is_file() else video.name
     return Path(folder or video.parent) / f"{stem}.keypoints-{key}.json"
 
 
-def start_detection(video: str | Path, out: str | Path, fps: float | None = None) -> subprocess.Popen:
-    """The detector on ``video`` in a process of its own (Blender's Python, the installed detector on its path,
-    Blender's own modules not shadowed); it prints ``progress DONE TOTAL`` lines and writes ``out`` when done."""
-    cmd = [sys.executable, str(WORKER), str(video), str(out)] + (["--fps", str(fps)] if fps else [])
+def start_detection(video: str | Path, out: str | Path, fps: float | None = None, people: int = 1) -> subprocess.Popen:
+    """The detector on ``video`` (up to ``people`` per frame) in a process of its own (Blender's Python, the
+    installed detector on its path, Blender's own modules not shadowed); it prints ``progress DONE TOTAL`` lines and
+    writes ``out`` when done."""
+    cmd = [sys.executable, str(WORKER), str(video), str(out), "--people", str(people)]
+    cmd += ["--fps", str(fps)] if fps else []
     env = dict(
         os.environ, PYTHONPATH=str(detector_dir()), PYTHONNOUSERSITE="1", GLOG_minloglevel="2", TF_CPP_MIN_LOG_LEVEL="2"
     )

@@ -82,3 +82,20 @@ def footage_camera(
     if not positions:
         raise ValueError("too few confident keypoints to place the camera")
     return FootageCamera(np.median(np.array(positions), 0), rot, float(focal), (int(width), int(height)), fov_deg)
+
+
+def people_offsets(
+    people: list[tuple[Motion, Keypoints2D, np.ndarray]], fov_deg: float = 60.0, spacing: float = 1.0
+) -> list[np.ndarray]:
+    """Where each uplifted person of one video goes (a translation of its motion's world, (3,) each) so that all
+    stand where the video shows them, seen by the first person's footage camera: each person's own camera
+    (``footage_camera``) moved onto the first's. All cameras share the gravity-aligned orientation the pipeline gives
+    them, so a translation is all that differs. Where a camera cannot be placed (no image size, too few confident
+    points), people stand ``spacing`` metres apart along x instead."""
+    if len(people) == 1:
+        return [np.zeros(3)]
+    try:
+        cams = [footage_camera(m, k, f, fov_deg) for m, k, f in people]
+    except ValueError:
+        return [np.array([spacing * i, 0.0, 0.0]) for i in range(len(people))]
+    return [cams[0].position - cam.position for cam in cams]

@@ -46,7 +46,13 @@ class UpliftOptions:
     properties of the side panel and the import dialog, the panel's rows and the batch script's flags are all made
     from these fields (``option_fields``); ``backend`` and ``device`` come from the add-on's preferences."""
 
-    person: int = _option(0, "Person", "Which person (track) of the file, from 0", min=0)
+    person: int = _option(0, "Person", "Which person (track) of the file, from 0 (the one seen longest)", min=0)
+    all_people: bool = _option(
+        False,
+        "All People",
+        "Uplift every person of the file seen for at least a second: a new armature each, placed side by side "
+        "where the video shows them (Person is then ignored)",
+    )
     confidence: float = _option(
         0.0, "Min Confidence", "Points below this confidence count as missing (0 to 1)", min=0.0, max=1.0
     )
@@ -119,9 +125,9 @@ def first_line(exc: BaseException, path: str | Path | None = None) -> str:
     return text if path is None or str(path) in text else f"{path}: {text}"
 
 
-def read_person(path: str | Path, options: UpliftOptions) -> Keypoints2D:
+def read_person(path: str | Path, options: UpliftOptions, tracks: list[Keypoints2D] | None = None) -> Keypoints2D:
     """One person's track from a keypoint file, low-confidence points masked; a one-line error when unusable."""
-    tracks = read_tracks(path)
+    tracks = read_tracks(path) if tracks is None else tracks
     if not 0 <= options.person < len(tracks):
         raise KeypointFileError(path, f"person {options.person} asked for, the file has {len(tracks)} (from 0)")
     kp = tracks[options.person]
@@ -138,6 +144,34 @@ def read_person(path: str | Path, options: UpliftOptions) -> Keypoints2D:
             "wrong layout, person or threshold?",
         )
     return kp
+
+
+#: With ``all_people``, a track seen for less than this (in seconds of frames with the person) is left out.
+MIN_PERSON_SECONDS = 1.0
+
+
+def read_people(path: str | Path, options: UpliftOptions) -> list[tuple[UpliftOptions, Keypoints2D]]:
+    """The people to uplift, each with its options (``person`` set): the chosen one, or with ``all_people`` every
+    track seen for at least ``MIN_PERSON_SECONDS`` and confident enough, longest seen first; a one-line error when
+    none is usable."""
+    if not options.all_people:
+        return [(options, read_person(path, options))]
+    tracks = read_tracks(path)
+    people = []
+    for k, track in enumerate(tracks):
+        fps = float(options.fps or track.fps or 30.0)
+        if track.frames_present() < MIN_PERSON_SECONDS * fps:
+            continue
+        each = replace(options, person=k)
+        try:
+            people.append((each, read_person(path, each, tracks)))
+        except KeypointFileError:
+            continue
+    if not people:
+        raise KeypointFileError(
+            path, f"none of its {len(tracks)} people is seen for {MIN_PERSON_SECONDS:g} s with confident points"
+        )
+    return people
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -272,6 +306,9 @@ def scaled_motion(motion: Motion, scale: float) -> Motion:
     return Motion(motion.rotations, motion.root_translation * scale, body, motion.fps, up_in_camera=motion.up_in_camera)
 
 
-def clip_name(keypoints: Keypoints2D) -> str:
-    stem = Path(keypoints.source_path).stem if keypoints.source_path else "keypoints"
-    return stem or "keypoints"
+def clip_name(keypoints: Keypoints2D, options: UpliftOptions | None = None) -> str:
+    """The name of the armature and action: the file's stem, and the person where the file has several."""
+    stem = (Path(keypoints.source_path).stem if keypoints.source_path else "keypoints") or "keypoints"
+    if options is not None and (options.all_people or options.person):
+        stem += f" person {options.person}"
+    return stem

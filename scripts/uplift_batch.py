@@ -64,6 +64,17 @@ def parse_args(args: list[str], module: str) -> argparse.Namespace:
     p.add_argument("--jobs", type=int, default=1, help="worker processes, each taking a share of the clips")
     p.add_argument("--overwrite", action="store_true", help="replace existing outputs (otherwise they are skipped)")
     p.add_argument(
+        "--wheels",
+        default=None,
+        help="with --install-detector: install from this folder of wheel files (offline) instead of the registries",
+    )
+    p.add_argument(
+        "--people",
+        type=int,
+        default=1,
+        help="videos: most people the detector finds per frame (with --all-people each gets its own outputs)",
+    )
+    p.add_argument(
         "--install-detector",
         action="store_true",
         help="for video inputs: install the detector (MediaPipe, about 300 MB, from the package index) "
@@ -357,10 +368,19 @@ def run_clip(module: str, clip: Path, stem: str, args: argparse.Namespace) -> di
     angles = importlib.import_module(module + ".model.angles")
     t0 = time.perf_counter()
     row = _row(clip)
-    targets = {fmt: args.out / f"{stem}.{fmt}" for fmt in args.formats}
-    if args.angles:
-        targets["csv"] = args.out / f"{stem}_angles.csv"
-    existing = [p for p in targets.values() if p.exists()]
+    several = bool(getattr(args, "all_people", False))
+
+    def targets_of(name: str) -> dict[str, Path]:
+        out = {fmt: args.out / f"{name}.{fmt}" for fmt in args.formats}
+        if args.angles:
+            out["csv"] = args.out / f"{name}_angles.csv"
+        return out
+
+    if several:  # one set of outputs per person (STEM_personK.*), everyone in one STEM.blend
+        existing = sorted(p for fmt in targets_of("x") for p in args.out.glob(f"{stem}_person*.{fmt}"))
+        existing += [p for p in [args.out / f"{stem}.blend"] if p.exists()]
+    else:
+        existing = [p for p in targets_of(stem).values() if p.exists()]
     if existing and not args.overwrite:
         row["skipped"] = True
         row["outputs"] = [str(p) for p in existing]
@@ -372,36 +392,49 @@ def run_clip(module: str, clip: Path, stem: str, args: argparse.Namespace) -> di
             keypoints = args.out / f"{stem}.keypoints.json"
             if not keypoints.exists() or args.overwrite:
                 args.out.mkdir(parents=True, exist_ok=True)
-                detect_video(module, clip, keypoints, args.install_detector)
+                detect_video(module, clip, keypoints, args.install_detector, args.people, args.wheels)
             row["outputs"].append(str(keypoints))
             clip = keypoints
-        kp = pipeline.read_person(clip, options)
-        result = pipeline.uplift(kp, options)
+        people = [(o, pipeline.uplift(k, o)) for o, k in pipeline.read_people(clip, options)]
         if args.rig:
-            obj, _ = pipeline.apply_to_rig(bpy.context, result, options, load_rig(args.rig), args.preset)
+            if several:
+                raise ValueError("--all-people keys a new armature per person; leave out --rig")
+            options, result = people[0]
+            applied = [pipeline.apply_to_rig(bpy.context, result, options, load_rig(args.rig), args.preset)]
         else:
-            obj, _ = pipeline.apply_to_new_armature(bpy.context, result, options)
-        first = options.frame_start + int(result.frames[0])
-        frame_range = (first, options.frame_start + int(result.frames[-1]))
+            applied = pipeline.apply_people(bpy.context, people)
         args.out.mkdir(parents=True, exist_ok=True)
-        for fmt in args.formats:
-            export(obj, fmt, targets[fmt], frame_range)
-            row["outputs"].append(str(targets[fmt]))
-        if args.angles:
-            text = angles.angles_csv(result.motion, options.frame_start, result.frames, result.detected)
-            _atomic(targets["csv"], lambda t: t.write_text(text))
-            row["outputs"].append(str(targets["csv"]))
+        for (options, result), (obj, _) in zip(people, applied):
+            targets = targets_of(f"{stem}_person{options.person}" if several else stem)
+            first = options.frame_start + int(result.frames[0])
+            frame_range = (first, options.frame_start + int(result.frames[-1]))
+            for fmt in args.formats:
+                if not (several and fmt == "blend"):
+                    export(obj, fmt, targets[fmt], frame_range)
+                    row["outputs"].append(str(targets[fmt]))
+            if args.angles:
+                text = angles.angles_csv(result.motion, options.frame_start, result.frames, result.detected)
+                _atomic(targets["csv"], lambda t, text=text: t.write_text(text))
+                row["outputs"].append(str(targets["csv"]))
+        if several and "blend" in args.formats:
+            export(applied[0][0], "blend", args.out / f"{stem}.blend", (0, 0))
+            row["outputs"].append(str(args.out / f"{stem}.blend"))
+        result = people[0][1]
         row["frames"] = result.motion.num_frames
         row["keyed"] = int(result.keyed.sum())
         row["gaps"] = result.gaps.summary()
         row["notes"] = result.notes
+        if several:
+            row["people"] = len(people)
     except Exception as exc:  # unreadable file, unusable rig, exporter failure...: this clip only, in one line
         row["error"] = importlib.import_module(module + ".model.pipeline").first_line(exc, clip)
     row["seconds"] = round(time.perf_counter() - t0, 2)
     return row
 
 
-def detect_video(module: str, video: Path, out: Path, install: bool = False) -> None:
+def detect_video(
+    module: str, video: Path, out: Path, install: bool = False, people: int = 1, wheels: str | None = None
+) -> None:
     """The installed extension's detector on one video (a process of its own); RuntimeError with its one line."""
     import bpy
 
@@ -416,8 +449,8 @@ def detect_video(module: str, video: Path, out: Path, install: bool = False) -> 
             )
         bpy.context.preferences.system.use_online_access = True  # --install-detector is the consent
         with quiet():
-            installer.install_detector()
-    proc = video_mod.start_detection(video, out)
+            installer.install_detector(wheels)
+    proc = video_mod.start_detection(video, out, people=people)
     for _ in proc.stdout:  # progress lines
         pass
     if proc.wait() != 0:

@@ -18,7 +18,8 @@ Real-anchored motion (``anchored_motion``)
     its postures from the real clips: the torso (with the root's orientation and path), each arm and each leg
     follow a crop of a different real clip (random clip, start, speed, mirroring, heading), and every joint gets
     a smooth random rotation of up to a third of its anatomical range on top. The new legs are re-grounded,
-    keeping the torso clip's flight phases.
+    keeping the torso clip's flight phases. Mixed motion (``mixed_fraction``) is the same limb assembly with nothing
+    on top: real limbs in combinations no clip has.
 
 Keypoint model
     :mod:`.body_points`: the 26 Halpe points as joints or offsets in a joint's frame.
@@ -129,24 +130,25 @@ def _profile(values: dict[str, float], default: float) -> np.ndarray:
 
 
 #: Per-axis spread of a detector's points around where they belong, as a fraction of the person's height.
-#: ``mediapipe``: measured (scripts/training/detector_renders.py, MediaPipe Pose 0.10.21 on rendered MakeHuman bodies, front
-#: and side views, model card ``detector_profile``): the spread in % of the torso's image length, averaged over both
-#: sides and views, times 0.27 (torso / height) over sqrt(2) (per axis); face points (not measured) 1 %, the
-#: Halpe head and neck points 2 %, feet like the ankles, capped at 4 %. ``coco``: a COCO-trained detector at a mean
-#: OKS of about 0.8 (COCO keypoint AP about 75): per-axis error 0.47 x the COCO OKS sigma x the height
-#: (OKS = exp(-d^2 / (2 s^2 (2 sigma)^2)) with the object scale s about half the height).
+#: ``mediapipe``: measured (scripts/training/detector_renders.py --split train: MediaPipe Pose 0.10.21 on 1,920
+#: rendered frames of the MakeHuman body playing 8 training-split clips, front and side views, model card
+#: ``detector_profile``): the spread in % of the torso's image length, averaged over both sides and views (shoulders
+#: 6.5, elbows 7.6, wrists 13.3, hips 4.8, knees 11.2, ankles 18.6), times 0.27 (torso / height) over sqrt(2) (per
+#: axis); face points (not measured) 1 %, the Halpe head and neck points 2 %, feet like the ankles. ``coco``: a
+#: COCO-trained detector at a mean OKS of about 0.8 (COCO keypoint AP about 75): per-axis error 0.47 x the COCO OKS
+#: sigma x the height (OKS = exp(-d^2 / (2 s^2 (2 sigma)^2)) with the object scale s about half the height).
 NOISE_PROFILES: dict[str, np.ndarray] = {
     "mediapipe": _profile(
         {
-            "shoulder": 0.020,
-            "elbow": 0.025,
-            "wrist": 0.032,
-            "hip": 0.013,
-            "knee": 0.027,
-            "ankle": 0.04,
-            "big_toe": 0.04,
-            "small_toe": 0.04,
-            "heel": 0.04,
+            "shoulder": 0.0123,
+            "elbow": 0.0146,
+            "wrist": 0.0254,
+            "hip": 0.0092,
+            "knee": 0.0214,
+            "ankle": 0.0354,
+            "big_toe": 0.0354,
+            "small_toe": 0.0354,
+            "heel": 0.0354,
             "head": 0.02,
             "neck": 0.02,
         },
@@ -476,7 +478,8 @@ def anchored_motion(
     mats = np.empty((batch, frames, NUM_JOINTS, 3, 3))
     for group, joints in LIMB_GROUPS.items():
         mats[:, :, list(joints)] = quat_to_matrix(crops[group].rotations[:, :, list(joints)])
-    mats = mats @ random_joint_rotations(rng, batch, frames, fps, scale)
+    if scale > 0:
+        mats = mats @ random_joint_rotations(rng, batch, frames, fps, scale)
     offsets, leaf_ends = random_body_offsets(rng, batch)
     root = _regrounded(torso.root, quat_to_matrix(torso.rotations), torso.offsets, mats, offsets)
     quats = quat_continuity(matrix_to_quat(mats), axis=1)
@@ -495,17 +498,19 @@ def _regrounded(
     return out
 
 
-#: Where MediaPipe puts points away from the joint centres (measured, model card ``detector_profile``): its
-#: shoulders 9-18 % of the torso's image length above the rig's shoulder joints, its hips 3-8 % below; here as a
-#: fraction of the body's height along the torso's up axis.
-PLACEMENT_BIAS = {"shoulder": 0.035, "hip": -0.015}
+#: Where MediaPipe puts points away from the joint centres (measured on the same 1,920 frames as its noise
+#: profile, model card ``detector_profile``): its shoulders 5.4 % of the torso's image length above the rig's
+#: shoulder joints, its hips 3.0 % below; here as a fraction of the body's height along the torso's up axis. The
+#: earlier 480-frame measurement on validation motion put the shoulders 9-18 % high: training draws 0 to 2.5 times
+#: this bias, which covers both.
+PLACEMENT_BIAS = {"shoulder": 0.0146, "hip": -0.0081}
 
 
 def detector_placement(
     rng: np.random.Generator, kp3d: np.ndarray, clip: Clip, level: float | None = None
 ) -> np.ndarray:
     """3D points (B, T, 26, 3) moved as detectors place them: the measured shoulder and hip bias along the torso's
-    up axis (times ``level``, or 0 to 1.5 drawn per clip), then a constant offset per clip and point (normal, 2 cm;
+    up axis (times ``level``, or 0 to 2.5 drawn per clip), then a constant offset per clip and point (normal, 2 cm;
     none when ``level`` is given)."""
     b = len(kp3d)
     glob = quat_to_matrix(clip.rotations[:, :, 0])  # the pelvis' world rotation; the torso is near it
@@ -516,7 +521,7 @@ def detector_placement(
         * Skeleton.default().height
     )
     out = kp3d.copy()
-    k = (rng.uniform(0.0, 1.5, size=b) if level is None else np.full(b, level)) * size
+    k = (rng.uniform(0.0, 2.5, size=b) if level is None else np.full(b, level)) * size
     for part, bias in PLACEMENT_BIAS.items():
         for side in ("left", "right"):
             out[:, :, KEYPOINT_INDEX[f"{side}_{part}"]] += (k * bias)[:, None, None] * up
@@ -533,11 +538,13 @@ def make_batch(
     anchored_fraction: float = 0.0,
     random_bodies: bool = False,
     noise: str = "train",
+    mixed_fraction: float = 0.0,
 ) -> dict[str, np.ndarray]:
     """One training batch: normalised noisy 2D windows and every target, in the gravity-aligned camera frame G.
 
     Of the ``batch`` samples, ``real_fraction`` are crops of the ``real`` clips, ``anchored_fraction`` synthetic
-    motion with postures borrowed from them (``anchored_motion``), the rest purely synthetic; ``random_bodies``
+    motion with postures borrowed from them (``anchored_motion``), ``mixed_fraction`` their limbs assembled from
+    different clips with nothing on top (``anchored_motion`` at scale 0), the rest purely synthetic; ``random_bodies``
     plays the real crops on random bodies. ``noise``: "train" (drawn profiles, levels, placement and failures),
     "exact" (the keypoint model's points, nothing else; out-of-image points dropped) or a profile name of
     ``NOISE_PROFILES`` at level 1 with the measured placement bias and no failure modes (for evaluation)."""
@@ -545,11 +552,15 @@ def make_batch(
 
     n_real = int(round(batch * real_fraction)) if real else 0
     n_anchored = min(int(round(batch * anchored_fraction)), batch - n_real) if real else 0
-    parts = [synthetic_motion(rng, batch - n_real - n_anchored, frames, fps)] if batch > n_real + n_anchored else []
+    n_mixed = min(int(round(batch * mixed_fraction)), batch - n_real - n_anchored) if real else 0
+    n_synthetic = batch - n_real - n_anchored - n_mixed
+    parts = [synthetic_motion(rng, n_synthetic, frames, fps)] if n_synthetic else []
     if n_real:
         parts.append(real_clip_crops(rng, real, n_real, frames, random_bodies=random_bodies))  # type: ignore[arg-type]
     if n_anchored:
         parts.append(anchored_motion(rng, real, n_anchored, frames, fps))  # type: ignore[arg-type]
+    if n_mixed:
+        parts.append(anchored_motion(rng, real, n_mixed, frames, fps, scale=0.0))  # type: ignore[arg-type]
     clip = Clip(
         np.concatenate([p.rotations for p in parts]),
         np.concatenate([p.root for p in parts]),

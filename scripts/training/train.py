@@ -78,6 +78,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="share of each batch of synthetic motion with postures borrowed from the real clips",
     )
     p.add_argument(
+        "--mixed-fraction",
+        type=float,
+        default=None,
+        help="share of each batch of real limbs assembled from different clips (nothing added on top)",
+    )
+    p.add_argument(
         "--random-bodies",
         action="store_true",
         default=None,
@@ -112,6 +118,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "init": None,
         "real_fraction": 0.25,
         "anchored_fraction": 0.0,
+        "mixed_fraction": 0.0,
         "random_bodies": False,
     }
     file_cfg = json.loads(args.config.read_text()) if args.config else {}
@@ -308,6 +315,7 @@ def main(argv: list[str] | None = None) -> int:
     mix = {
         "real_fraction": args.real_fraction,
         "anchored_fraction": args.anchored_fraction,
+        "mixed_fraction": args.mixed_fraction,
         "random_bodies": args.random_bodies,
     }
     batches = batch_stream(rng, args, cfg, real, mix)
@@ -386,6 +394,7 @@ def main(argv: list[str] | None = None) -> int:
                 "library": str(args.library) if args.library else None,
                 "init": str(args.init) if args.init else None,
                 "anchored_fraction": args.anchored_fraction,
+                "mixed_fraction": args.mixed_fraction,
                 "random_bodies": args.random_bodies,
             },
             "validation_synthetic": {k: round(v, 2) for k, v in vm.items()},

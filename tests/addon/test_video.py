@@ -16,6 +16,7 @@ bpy = pytest.importorskip("bpy")
 from .conftest import fresh_scene  # noqa: E402
 
 VIDEO = Path(__file__).resolve().parents[1] / "fixtures" / "video" / "sports2d_demo_2s.mp4"
+MULTI = VIDEO.with_name("pose2sim_multiperson_2s.mp4")
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +37,7 @@ def detector(ext):
             version, _ = installer.install_detector()  # the button's own code, from the registries
         finally:
             system.use_online_access = allowed
-        assert version == "0.10.21"
+        assert version == {(3, 11): "0.10.21", (3, 12): "0.10.21"}.get(sys.version_info[:2], "1.2.3")
     return installer
 
 
@@ -94,3 +95,35 @@ def test_bad_videos_give_one_line_and_leave_the_scene(ext, detector, tmp_path):
             bpy.ops.pose_uplift.import_video(filepath=str(path))
         assert set(bpy.data.objects) == before
     assert not list(tmp_path.glob("*.json")) and not list(tmp_path.glob("*.partial"))
+
+
+def test_several_people_each_get_an_armature_where_the_video_shows_them(ext, detector, tmp_path):
+    """Two people in a real video: two tracks listed with their frames, an armature each, each standing where the
+    footage camera sees its person (its pelvis projected onto that person's detected hips)."""
+    fresh_scene()
+    video = tmp_path / MULTI.name
+    shutil.copy(MULTI, video)
+    single = ext.addon.video.detections_path(video)
+    assert ext.addon.video.detections_path(video, people=3) != single  # other settings never reuse a file
+    assert bpy.ops.pose_uplift.import_video(filepath=str(video), people=3) == {"FINISHED"}
+    s = bpy.context.scene.pose_uplift
+    assert s.people == 2 and len(s.tracks) == 2, [(t.index, t.first, t.last, t.seen) for t in s.tracks]
+    assert s.tracks[0].seen >= 45 and s.tracks[1].seen >= 35 and s.tracks[0].first == 1
+    rigs = sorted((o for o in bpy.data.objects if o.type == "ARMATURE"), key=lambda o: o.name)
+    assert len(rigs) == 2
+    assert all(r.animation_data and r.animation_data.action for r in rigs)
+    assert (rigs[0].location - rigs[1].location).length > 0.3  # side by side, not on top of each other
+    from bpy_extras.object_utils import world_to_camera_view
+
+    scene, camera = bpy.context.scene, bpy.context.scene.camera
+    tracks = ext.model.readers.read_tracks(s.filepath)
+    width, height = tracks[0].image_size
+    frame = 20
+    scene.frame_set(s.tracks[0].first + frame)
+    hips = [ext.model.keypoints.KEYPOINT_INDEX[n] for n in ("left_hip", "right_hip")]
+    for k, rig in enumerate(rigs):
+        assert rig.name.endswith(f"person {k}")
+        pelvis = rig.matrix_world @ rig.pose.bones["pelvis"].head
+        u, v, depth = world_to_camera_view(scene, camera, pelvis)
+        x, y = tracks[k].points[frame - tracks[k].first_frame, hips, :2].mean(0)
+        assert depth > 1.0 and abs(u - x / width) < 0.08 and abs(v - (1 - y / height)) < 0.08, (k, u, v, x, y)

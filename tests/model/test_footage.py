@@ -8,7 +8,7 @@ import numpy as np
 
 from model.body_points import keypoints_3d
 from model.footage import camera_to_world, footage_camera
-from model.keypoints import Keypoints2D
+from model.keypoints import KEYPOINT_INDEX, Keypoints2D
 from model.mocap import read_motion
 from model.motion import Motion
 from model.pipeline import UpliftOptions, read_person, uplift
@@ -53,3 +53,47 @@ def test_the_sample_is_seen_where_it_was_detected():
     # the rig over the person: the body's points within a tenth of the person's height of the detections (median)
     assert np.median(err) < 0.1 * height, (np.median(err), height)
     assert 1.0 < np.linalg.norm(cam.position - result.motion.root_translation.mean(0)) < 20.0
+
+
+def _three_people(tmp_path: Path) -> Path:
+    """The sample's first shot (160 frames, before the video cuts) as three people: itself, a copy 400 px to its right
+    and 0.8x as large (further away), and a passer-by seen for 10 frames only."""
+    import json
+
+    doc = json.loads(SAMPLE.read_text())
+    doc["frames"] = doc["frames"][:160]
+    w, h = doc["image_width"], doc["image_height"]
+    for n, frame in enumerate(doc["frames"]):
+        extra = []
+        for pose in frame["poses"]:
+            far = [[0.5 + (x - 0.5) * 0.8 + 400 / w, 0.5 + (y - 0.5) * 0.8, z, v] for x, y, z, v in pose]
+            extra.append(far)
+            if 100 <= n < 110:
+                extra.append([[x - 300 / w, y, z, v] for x, y, z, v in pose])
+        frame["poses"] = frame["poses"] + extra
+    path = tmp_path / "three_people.json"
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_several_people_stand_where_the_video_shows_them(tmp_path):
+    from model.footage import people_offsets
+    from model.pipeline import read_people
+
+    path = _three_people(tmp_path)
+    people = read_people(path, UpliftOptions(all_people=True, backend="numpy"))
+    assert [o.person for o, _ in people] == [0, 1]  # the passer-by (10 frames, under a second) left out
+    results = [(o, uplift(k, o)) for o, k in people]
+    offsets = people_offsets([(r.motion, r.keypoints, r.frames) for _, r in results])
+    assert np.allclose(offsets[0], 0.0) and np.linalg.norm(offsets[1]) > 0.5
+    # the first person's camera sees the second, moved by its offset, where the second's hips were detected
+    first = results[0][1]
+    cam = footage_camera(first.motion, first.keypoints, first.frames)
+    second = results[1][1]
+    hips = [KEYPOINT_INDEX["left_hip"], KEYPOINT_INDEX["right_hip"]]
+    t = np.arange(20, second.motion.num_frames, 20)
+    seen = second.keypoints.points[second.frames[t]][:, hips, :2].mean(1)
+    shown = cam.project(second.motion.root_translation[t] + offsets[1])
+    assert np.median(np.linalg.norm(shown - seen, axis=-1)) < 40.0, np.median(np.linalg.norm(shown - seen, axis=-1))
+    # and a single person is not moved
+    assert np.allclose(people_offsets([(first.motion, first.keypoints, first.frames)])[0], 0.0)
