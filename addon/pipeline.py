@@ -100,9 +100,9 @@ def apply_to_new_armature(context: Any, result: UpliftResult, options: UpliftOpt
 
 
 def apply_people(context: Any, people: list[tuple[UpliftOptions, UpliftResult]], fov_deg: float = 60.0) -> list:
-    """Each person's result on a new armature, placed where the video shows them on one floor
-    (``model.footage.people_offsets``: the first person's footage camera sees every rig over its person); all of them
-    selected, the first active. Returns [(object, action)]."""
+    """Each person's result on a new armature, placed where the video shows them (``model.footage.people_offsets``:
+    the first person's footage camera sees every rig over its person, a person on a stage or a treadmill higher up);
+    all of them selected, the first active. Returns [(object, action)]."""
     from mathutils import Vector
 
     from ..model.footage import people_offsets
@@ -112,7 +112,7 @@ def apply_people(context: Any, people: list[tuple[UpliftOptions, UpliftResult]],
     out = []
     for (options, result), offset in zip(people, offsets):
         obj, action = apply_to_new_armature(context, result, options)
-        obj.location = Vector((MODEL_TO_BLENDER @ (offset * [1.0, 0.0, 1.0])).tolist())
+        obj.location = Vector((MODEL_TO_BLENDER @ offset).tolist())
         out.append((obj, action))
     for obj, _ in out:
         obj.select_set(True)

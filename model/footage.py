@@ -88,14 +88,21 @@ def people_offsets(
     people: list[tuple[Motion, Keypoints2D, np.ndarray]], fov_deg: float = 60.0, spacing: float = 1.0
 ) -> list[np.ndarray]:
     """Where each uplifted person of one video goes (a translation of its motion's world, (3,) each) so that all
-    stand where the video shows them, seen by the first person's footage camera: each person's own camera
-    (``footage_camera``) moved onto the first's. All cameras share the gravity-aligned orientation the pipeline gives
-    them, so a translation is all that differs. Where a camera cannot be placed (no image size, too few confident
-    points), people stand ``spacing`` metres apart along x instead."""
+    stand where the video shows them, seen by the first person's footage camera. Each person's own camera
+    (``footage_camera``) says where its pelvis is in camera coordinates; the first person's camera puts that point in
+    the first world, and the median over the frames of the difference is the translation (each person stays upright:
+    the cameras' tilts, estimated per person, may differ slightly). Where a camera cannot be placed (no image size,
+    too few confident points), people stand ``spacing`` metres apart along x instead."""
     if len(people) == 1:
         return [np.zeros(3)]
     try:
         cams = [footage_camera(m, k, f, fov_deg) for m, k, f in people]
     except ValueError:
         return [np.array([spacing * i, 0.0, 0.0]) for i in range(len(people))]
-    return [cams[0].position - cam.position for cam in cams]
+    first = cams[0]
+    out = []
+    for (motion, _, _), cam in zip(people, cams):
+        root = motion.root_translation
+        seen_from_camera = (root - cam.position) @ cam.rotation  # the pelvis in camera coordinates, per frame
+        out.append(np.median(first.position + seen_from_camera @ first.rotation.T - root, axis=0))
+    return out

@@ -82,20 +82,82 @@ with tempfile.TemporaryDirectory() as tmp:
             w.write(cv2.resize(f, size))
         w.release()
         stamps = []
-        detect_worker.detect(path, progress=lambda done, total: stamps.append(time.perf_counter()))
+        detect_worker.detect(path, progress=lambda done, total: stamps.append(time.perf_counter()), people={people})
         out[name] = (len(stamps) - 1) / (stamps[-1] - stamps[0])  # after the first frame: model loading left out
 print(out["720p"], out["1080p"])
 """
 
 
-def detector_fps(python: str, video: Path, frames: int = 120) -> dict[str, float]:
+def detector_fps(python: str, video: Path, frames: int = 120, people: int = 1) -> dict[str, float]:
     """MediaPipe Pose through ``model/detect_worker.py`` (decoding included) on ``video`` re-encoded at 720p and
     1080p, under a Python that has the detector (``--detector-python``; PYTHONPATH may point at the add-on's
-    detector folder)."""
-    code = _DETECTOR.format(worker_dir=str(ROOT / "model"), video=str(video), frames=frames)
+    detector folder), finding up to ``people`` per frame (more than one: the Tasks PoseLandmarker, whose person
+    detector runs on every frame where fewer than that many are followed)."""
+    code = _DETECTOR.format(worker_dir=str(ROOT / "model"), video=str(video), frames=frames, people=people)
     out = subprocess.run([python, "-c", code], capture_output=True, text=True, check=True)
     fps720, fps1080 = (float(v) for v in out.stdout.split()[-2:])
-    return {"detection_fps_720p": round(fps720, 1), "detection_fps_1080p": round(fps1080, 1)}
+    tag = "" if people == 1 else f"_{people}_people"
+    return {f"detection_fps_720p{tag}": round(fps720, 1), f"detection_fps_1080p{tag}": round(fps1080, 1)}
+
+
+_OPENCV_READER = r"""
+import cv2, time, tempfile
+from pathlib import Path
+src = cv2.VideoCapture({video!r})
+frames = []
+while len(frames) < {frames}:
+    ok, bgr = src.read()
+    if not ok:
+        break
+    frames.append(cv2.resize(bgr, (1280, 720)))
+path = Path(tempfile.mkdtemp()) / "720p.mp4"
+w = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 30.0, (1280, 720))
+for f in frames:
+    w.write(f)
+w.release()
+t, k = time.perf_counter(), 0
+cap = cv2.VideoCapture(str(path))
+while True:
+    ok, bgr = cap.read()
+    if not ok:
+        break
+    cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+    k += 1
+print(k / (time.perf_counter() - t), path)
+"""
+
+_BLENDER_READER = r"""
+import tempfile, time, bpy, numpy as np
+scene = bpy.context.scene
+editor = scene.sequence_editor_create()
+strips = editor.strips if hasattr(editor, "strips") else editor.sequences
+strips.new_movie("video", {path!r}, 1, 1)
+scene.frame_start, scene.frame_end = 1, {frames}
+scene.render.resolution_x, scene.render.resolution_y, scene.render.resolution_percentage = 1280, 720, 100
+scene.render.image_settings.file_format = "BMP"
+folder = tempfile.mkdtemp()
+t = time.perf_counter()
+for f in range(1, {frames} + 1):
+    scene.frame_set(f)
+    scene.render.filepath = f"{{folder}}/{{f:04d}}"
+    bpy.ops.render.render(write_still=True)
+    image = bpy.data.images.load(f"{{folder}}/{{f:04d}}.bmp")
+    pixels = np.empty(len(image.pixels), np.float32)
+    image.pixels.foreach_get(pixels)
+    bpy.data.images.remove(image)
+print({frames} / (time.perf_counter() - t))
+"""
+
+
+def reader_fps(python: str, video: Path, frames: int = 60) -> dict[str, float]:
+    """Decoding a 720p video to RGB pixels: OpenCV (as ``model/detect_worker.py`` reads), and Blender's own movie
+    reader (the Python API gives a movie's pixels only through the sequencer: each frame rendered, saved, read back)."""
+    code = _OPENCV_READER.format(video=str(video), frames=frames)
+    fps, path = subprocess.run([python, "-c", code], capture_output=True, text=True, check=True).stdout.split()[-2:]
+    code = _BLENDER_READER.format(path=path, frames=frames)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    blender = float(out.stdout.split()[-1])
+    return {"decode_fps_720p_opencv": round(float(fps), 1), "decode_fps_720p_blender_sequencer": round(blender, 1)}
 
 
 def clip(frames: int) -> Keypoints2D:
@@ -116,6 +178,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--detector-python", help="a Python with mediapipe==0.10.21: time the 2D detector too")
     parser.add_argument("--video", type=Path, help="the video for --detector-python (e.g. PyPI sports2d's demo.mp4)")
+    parser.add_argument(
+        "--detector-people", type=int, default=2, help="also time the detector finding up to this many people"
+    )
     parser.add_argument(
         "--naive-frames",
         type=int,
@@ -160,7 +225,9 @@ def main(argv: list[str] | None = None) -> int:
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
         result[f"peak_memory_mb_{frames // 1000}k"] = round(float(out.stdout.strip().splitlines()[-1]), 1)
     if args.detector_python and args.video:
-        result |= detector_fps(args.detector_python, args.video)
+        for people in sorted({1, args.detector_people}):
+            result |= detector_fps(args.detector_python, args.video, people=people)
+        result |= reader_fps(args.detector_python, args.video)
     if not args.no_blender:  # Blender-side timings in a fresh bpy process (about a minute)
         cmd = [sys.executable, str(ROOT / "scripts" / "benchmark_blender.py"), "--naive-frames", str(args.naive_frames)]
         out = subprocess.run(cmd, capture_output=True, text=True, check=True)

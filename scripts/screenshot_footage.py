@@ -1,13 +1,16 @@
 """A screenshot of Import Video's result in a real Blender window: the rig over the footage, seen through the
 footage camera. Run by Blender with a display (e.g. under Xvfb):
 
-    blender --factory-startup -P scripts/screenshot_footage.py -- EXTENSION.zip VIDEO KEYPOINTS.json OUT.png [FRAME]
+    blender --factory-startup -P scripts/screenshot_footage.py -- EXTENSION.zip VIDEO KEYPOINTS.json OUT.png [FRAME
+        [PEOPLE]]
 
 KEYPOINTS.json holds the video's detections (e.g. from ``uplift_batch.py VIDEO`` elsewhere); it is put where Import
 Video looks for them, so this Blender needs no detector. Blender quits after writing OUT.png; with OUT ``-`` it
 stays open for a screenshot taken from outside. docs/footage.jpg: Debian's Blender 5.2.2 (the `make blender` chroot
 with xvfb, x11-apps and imagemagick added), user preferences saved once with the splash off, ``Xvfb :99 -screen 0
 1600x1000x24``, this script with OUT ``-`` at frame 90 of PyPI sports2d's demo video, ``xwd -root`` after 25 s.
+With PEOPLE above 1 the video is imported with that many people (KEYPOINTS.json then holds the detector's run for
+several): docs/people.jpg, frame 40 of pose2sim's ``Demo_MultiPerson/videos/cam01.mp4`` with PEOPLE 3, the same way.
 """
 
 import shutil
@@ -15,15 +18,17 @@ import sys
 
 import bpy
 
-zip_path, video, keypoints, out = sys.argv[sys.argv.index("--") + 1 :][:4]
-frame = int(sys.argv[-1]) if len(sys.argv[sys.argv.index("--") + 1 :]) > 4 else 60
+args = sys.argv[sys.argv.index("--") + 1 :]
+zip_path, video, keypoints, out = args[:4]
+frame = int(args[4]) if len(args) > 4 else 60
+people = int(args[5]) if len(args) > 5 else 1
 
 bpy.ops.extensions.package_install_files(filepath=zip_path, repo="user_default", enable_on_install=True)
 video_mod = __import__("bl_ext.user_default.pose_uplift.addon.video", fromlist=["detections_path"])
-shutil.copy(keypoints, video_mod.detections_path(video))
+shutil.copy(keypoints, video_mod.detections_path(video, people=people))
 for obj in list(bpy.data.objects):
     bpy.data.objects.remove(obj)
-assert bpy.ops.pose_uplift.import_video(filepath=video) == {"FINISHED"}
+assert bpy.ops.pose_uplift.import_video(filepath=video, people=people) == {"FINISHED"}
 scene = bpy.context.scene
 scene.frame_set(frame)
 

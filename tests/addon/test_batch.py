@@ -215,3 +215,31 @@ def test_videos_in_a_batch(tmp_path):
     proc = _batch(str(video), "--out", str(out), "--export", "bvh", "--install-detector", env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert (out / "sports2d_demo_2s.keypoints.json").is_file() and (out / "sports2d_demo_2s.bvh").is_file()
+
+
+def test_all_people_one_set_of_outputs_each(tmp_path):
+    """A file with two people (the sample's first shot and a copy 400 px to its right) and a passer-by seen for 10
+    frames: --all-people writes a BVH per person seen for a second and one .blend holding both, side by side."""
+    import json
+
+    doc = json.loads(SAMPLE.read_text())
+    doc["frames"] = doc["frames"][:160]
+    for n, frame in enumerate(doc["frames"]):
+        copies = [[[x + 400 / doc["image_width"], y, z, v] for x, y, z, v in pose] for pose in frame["poses"]]
+        passer = (
+            [[[x - 300 / doc["image_width"], y, z, v] for x, y, z, v in frame["poses"][0]]] if 100 <= n < 110 else []
+        )
+        frame["poses"] = frame["poses"] + copies + passer
+    clip = tmp_path / "pair.json"
+    clip.write_text(json.dumps(doc))
+    out = tmp_path / "out"
+    proc = _batch(str(clip), "--out", str(out), "--export", "bvh,blend", "--all-people", "--backend", "numpy")
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert sorted(p.name for p in out.iterdir()) == ["pair.blend", "pair_person0.bvh", "pair_person1.bvh"]
+    bpy.ops.wm.open_mainfile(filepath=str(out / "pair.blend"))
+    rigs = sorted((o for o in bpy.data.objects if o.type == "ARMATURE"), key=lambda o: o.name)
+    assert [r.name for r in rigs] == ["pair person 0", "pair person 1"]
+    assert (rigs[0].location - rigs[1].location).length > 0.5
+    again = _batch(str(clip), "--out", str(out), "--export", "bvh,blend", "--all-people")
+    assert again.returncode == 0 and "skipped" in again.stdout  # nothing overwritten without --overwrite
+    bpy.ops.wm.read_homefile(use_empty=True)
