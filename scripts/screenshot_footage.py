@@ -10,7 +10,9 @@ stays open for a screenshot taken from outside. docs/footage.jpg: Debian's Blend
 with xvfb, x11-apps and imagemagick added), user preferences saved once with the splash off, ``Xvfb :99 -screen 0
 1600x1000x24``, this script with OUT ``-`` at frame 90 of PyPI sports2d's demo video, ``xwd -root`` after 25 s.
 With PEOPLE above 1 the video is imported with that many people (KEYPOINTS.json then holds the detector's run for
-several): docs/people.jpg, frame 40 of pose2sim's ``Demo_MultiPerson/videos/cam01.mp4`` with PEOPLE 3, the same way.
+several). With ``panel`` after PEOPLE (and Blender run with ``--enable-event-simulate``) the sidebar's Uplift tab is
+open beside the camera view: docs/panel.jpg, frame 40 of pose2sim's ``Demo_MultiPerson/videos/cam01.mp4`` with
+PEOPLE 3 and ``panel``, the same way (cropped to 1320 x 900).
 """
 
 import shutil
@@ -22,6 +24,7 @@ args = sys.argv[sys.argv.index("--") + 1 :]
 zip_path, video, keypoints, out = args[:4]
 frame = int(args[4]) if len(args) > 4 else 60
 people = int(args[5]) if len(args) > 5 else 1
+panel = len(args) > 6 and args[6] == "panel"  # the sidebar's Uplift tab open (Blender run with --enable-event-simulate)
 
 bpy.ops.extensions.package_install_files(filepath=zip_path, repo="user_default", enable_on_install=True)
 video_mod = __import__("bl_ext.user_default.pose_uplift.addon.video", fromlist=["detections_path"])
@@ -40,11 +43,25 @@ def shoot() -> None:
     space.region_3d.view_perspective = "CAMERA"
     space.shading.type = "SOLID"
     space.overlay.show_floor = False
-    space.show_region_ui = False
+    space.show_region_ui = panel
     region = next(r for r in area.regions if r.type == "WINDOW")
     with bpy.context.temp_override(window=window, area=area, region=region):
         bpy.ops.view3d.view_center_camera()
+    if panel:
+        bpy.app.timers.register(click_tab, first_interval=1.0)
     bpy.app.timers.register(save, first_interval=2.0)
+
+
+def click_tab() -> None:
+    """A simulated click on the sidebar's Uplift tab (tabs run down the sidebar's right edge; Python cannot pick one),
+    about 234 px below the sidebar's top in a 1600 x 1000 window with Item, Tool, View and Animation above it."""
+    window = bpy.context.window_manager.windows[0]
+    area = max((a for a in window.screen.areas if a.type == "VIEW_3D"), key=lambda a: a.width * a.height)
+    ui = next(r for r in area.regions if r.type == "UI")
+    x, y = ui.x + ui.width - 10, ui.y + ui.height - 234
+    window.event_simulate(type="MOUSEMOVE", value="NOTHING", x=x, y=y)
+    window.event_simulate(type="LEFTMOUSE", value="PRESS", x=x, y=y)
+    window.event_simulate(type="LEFTMOUSE", value="RELEASE", x=x, y=y)
 
 
 def save() -> None:

@@ -62,7 +62,7 @@ def _three_people(tmp_path: Path) -> Path:
 
     doc = json.loads(SAMPLE.read_text())
     doc["frames"] = doc["frames"][:160]
-    w, h = doc["image_width"], doc["image_height"]
+    w = doc["image_width"]
     for n, frame in enumerate(doc["frames"]):
         extra = []
         for pose in frame["poses"]:
