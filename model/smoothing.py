@@ -32,9 +32,27 @@ def window_half(strength: float, fps: float) -> int:
     return int(round(strength * (1.0 / 6.0) * fps))
 
 
+def _order(half: int, order: int) -> int:
+    """The fit's order for a (2 * half + 1)-frame window: below the number of frames minus one, so that the filter
+    smooths (a quadratic through three frames would pass through all of them: no smoothing at all)."""
+    return min(order, 2 * half - 1)
+
+
 def _padded(x: np.ndarray, half: int) -> np.ndarray:
-    """Edge frames repeated ``half`` times at both ends (time is axis 0)."""
-    return np.concatenate([np.repeat(x[:1], half, 0), x, np.repeat(x[-1:], half, 0)])
+    """``half`` frames added at both ends (time is axis 0), each the point reflection of its mirror frame about the
+    end frame (``2 x_0 - x_k``): a motion that keeps going at the ends is continued, not frozen, so the ends are
+    smoothed without being pulled back towards a standstill."""
+    start = 2 * x[:1] - x[half:0:-1]
+    end = 2 * x[-1:] - x[-2 : -half - 2 : -1]
+    return np.concatenate([start, x, end])
+
+
+def _padded_quaternions(q: np.ndarray, half: int) -> np.ndarray:
+    """The same for unit quaternions (hemisphere-continuous): ``q_0 conj(q_k) q_0``, the rotation as far from
+    ``q_0`` the other way."""
+    start = quat_multiply(quat_multiply(q[:1], quat_conjugate(q[half:0:-1])), q[:1])
+    end = quat_multiply(quat_multiply(q[-1:], quat_conjugate(q[-2 : -half - 2 : -1])), q[-1:])
+    return np.concatenate([start, q, end])
 
 
 def smooth_quaternions(quats: np.ndarray, half: int, order: int = 2) -> np.ndarray:
@@ -42,8 +60,8 @@ def smooth_quaternions(quats: np.ndarray, half: int, order: int = 2) -> np.ndarr
     if half <= 0 or len(quats) < 3:
         return quats.copy()
     half = min(half, (len(quats) - 1) // 2)
-    weights = savgol_weights(half, min(order, 2 * half))
-    q = _padded(quat_continuity(quats, axis=0), half)
+    weights = savgol_weights(half, _order(half, order))
+    q = quat_continuity(_padded_quaternions(quat_continuity(quats, axis=0), half), axis=0)
     n = len(quats)
     centre = q[half : half + n]
     inv = quat_conjugate(centre)
@@ -60,7 +78,7 @@ def smooth_points(points: np.ndarray, half: int, order: int = 2) -> np.ndarray:
     if half <= 0 or len(points) < 3:
         return points.copy()
     half = min(half, (len(points) - 1) // 2)
-    weights = savgol_weights(half, min(order, 2 * half))
+    weights = savgol_weights(half, _order(half, order))
     p = _padded(points, half)
     n = len(points)
     return sum(w * p[k : k + n] for k, w in enumerate(weights))
