@@ -64,7 +64,11 @@ class UpliftOptionProps:
     __annotations__ = {f.name: _blender_property(f) for f in option_fields()}
 
     def uplift_options(self, backend: str = "auto", device: str = "auto") -> UpliftOptions:
-        return UpliftOptions(**{f.name: getattr(self, f.name) for f in option_fields()}, backend=backend, device=device)
+        """The options as the batch script and scripts would give them: Blender keeps floats in single precision
+        (0.6 is 0.6000000238), so they are rounded back to 6 decimals."""
+        values = {f.name: getattr(self, f.name) for f in option_fields()}
+        values = {k: round(v, 6) if isinstance(v, float) else v for k, v in values.items()}
+        return UpliftOptions(**values, backend=backend, device=device)
 
     def set_option(self, name: str, value: Any) -> None:
         """One of the generated option properties (``OPTION_PROPS``), by name."""

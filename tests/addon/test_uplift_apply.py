@@ -326,7 +326,7 @@ def test_options_are_declared_once(ext):
             assert (prop.name, prop.description) == (f.metadata["label"], f.metadata["help"]), f.name
             if "min" in f.metadata:
                 assert prop.hard_min == pytest.approx(f.metadata["min"]), f.name
-        assert getattr(bpy.context.scene.pose_uplift, f.name) == getattr(UpliftOptions(), f.name), f.name
+        assert getattr(bpy.context.scene.pose_uplift, f.name) == pytest.approx(getattr(UpliftOptions(), f.name)), f.name
     assert vars(bpy.context.scene.pose_uplift.uplift_options()) == vars(UpliftOptions())  # the installed copy's class
 
 
