@@ -41,7 +41,7 @@ test: check blender
 	$(MAKE) test-compat
 
 # A real Blender binary: Debian's `blender` from its unstable suite (5.2.x, with python3-numpy) in a chroot made
-# with mmdebstrap under .cache/ (reused when present; pip and EGL for the detector the batch script installs in it);
+# with mmdebstrap under .cache/ (reused when present; pip, EGL and GLES for the detector the batch script installs in it);
 # tests/addon/test_real_blender.py runs the batch script in it
 BLENDER_ROOT := .cache/debian-blender
 blender: $(BLENDER_ROOT)/.ready
@@ -49,7 +49,7 @@ blender: $(BLENDER_ROOT)/.ready
 $(BLENDER_ROOT)/.ready:
 	command -v mmdebstrap >/dev/null || (apt-get update -qq && apt-get install -y -qq mmdebstrap)
 	rm -rf $(BLENDER_ROOT) && mkdir -p .cache
-	mmdebstrap --quiet --variant=apt --aptopt='Acquire::Check-Valid-Until "false"' --include=blender,python3-numpy,python3-pip,libegl1 unstable $(BLENDER_ROOT)
+	mmdebstrap --quiet --variant=apt --aptopt='Acquire::Check-Valid-Until "false"' --include=blender,python3-numpy,python3-pip,libegl1,libgles2 unstable $(BLENDER_ROOT)
 	chroot $(BLENDER_ROOT) blender --version | head -1
 	touch $@
 
