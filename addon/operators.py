@@ -109,21 +109,27 @@ class RetargetFailed(Exception):
     """A retarget error's one line (raised by ``apply_results``)."""
 
 
-def apply_results(context: bpy.types.Context, results: list, settings: Any, fov_deg: float = 60.0) -> list:
+def apply_results(context: bpy.types.Context, results: list, settings: Any, fov_deg: float = 60.0) -> tuple:
     """Uplift results [(options, result)] keyed onto the target: the chosen rig (one person), or a new armature per
-    person, several placed side by side as the video shows them. Returns [(object, action)]."""
+    person, several placed side by side as the video shows them (with a rig chosen, the rig is then left alone).
+    Returns ([(object, action)], a warning line or None)."""
     from .pipeline import apply_people, apply_to_rig
     from .retarget import RetargetError
 
-    if settings.target == "RIG":
-        options, result = results[0]
-        try:
-            return [
-                apply_to_rig(context, result, options, settings.rig, settings.preset_value(), settings.custom_mapping())
-            ]
-        except RetargetError as exc:
-            raise RetargetFailed(str(exc)) from None
-    return apply_people(context, results, fov_deg)
+    options, result = results[0]
+    if settings.target != "RIG":
+        return apply_people(context, results, fov_deg), None
+    if len(results) > 1 or options.all_people:
+        rig = settings.rig.name if settings.rig else "the rig"
+        note = f"{rig} left alone: several people get a new armature each (untick All People to retarget one person)"
+        return apply_people(context, results, fov_deg), note
+    try:
+        rigged = apply_to_rig(
+            context, result, options, settings.rig, settings.preset_value(), settings.custom_mapping()
+        )
+    except RetargetError as exc:
+        raise RetargetFailed(str(exc)) from None
+    return [rigged], None
 
 
 class POSE_UPLIFT_OT_uplift(bpy.types.Operator):
@@ -178,13 +184,6 @@ class POSE_UPLIFT_OT_uplift(bpy.types.Operator):
         except KeypointFileError as exc:
             self.report({"ERROR"}, str(exc))
             return False
-        if settings.target == "RIG" and self._options.all_people:
-            self.report(
-                {"ERROR"},
-                f"{self._path}: All People keys a new armature per person; set the target to New Armature, "
-                "or untick All People to retarget one person onto the rig",
-            )
-            return False
         self._results: list[tuple[Any, UpliftResult]] = []
         self._error: str | None = None
         self._cancel = False
@@ -221,7 +220,7 @@ class POSE_UPLIFT_OT_uplift(bpy.types.Operator):
             return {"CANCELLED"}
         settings = scene_settings(context)
         try:
-            applied = apply_results(context, self._results, settings)
+            applied, note = apply_results(context, self._results, settings)
         except RetargetFailed as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
@@ -230,8 +229,8 @@ class POSE_UPLIFT_OT_uplift(bpy.types.Operator):
             self.report({"ERROR"}, first_line(exc, self._path))
             return {"CANCELLED"}
         result = self._results[0][1]
-        for note in result.notes:
-            self.report({"WARNING"}, note)
+        for line in [*result.notes, *([note] if note else [])]:
+            self.report({"WARNING"}, line)
         keyed = int(result.keyed.sum())
         backend = result.ran_on
         obj, action = applied[0]
@@ -596,16 +595,11 @@ class POSE_UPLIFT_OT_detect_video(VideoProps, bpy.types.Operator):
         settings.set_option("all_people", self.people > 1)
         prefs = addon_preferences(context)
         options = settings.uplift_options(prefs.backend.lower(), prefs.device.lower())
-        if settings.target == "RIG" and options.all_people:
-            settings.target = "NEW"  # several people: an armature each (the rig takes one person)
-            self.report(
-                {"WARNING"},
-                f"{settings.rig.name if settings.rig else 'the rig'} left alone: several people "
-                "get a new armature each (set People to 1 to retarget one person onto the rig)",
-            )
         try:
             results = [(o, uplift(k, o)) for o, k in read_people(self._out, options)]
-            applied = apply_results(context, results, settings, self.fov)
+            applied, note = apply_results(context, results, settings, self.fov)
+            if note:
+                self.report({"WARNING"}, note)
             result = results[0][1]
             settings.last_backend = result.ran_on
             settings.gaps_summary = result.gaps.summary()

@@ -46,11 +46,11 @@ class VIEW3D_PT_pose_uplift(bpy.types.Panel):
             col.label(text=f"{settings.frames} frames, {fps}, {people}")
             col.label(text=f"{100 * settings.confident_fraction:.0f}% points confident")
             if len(settings.tracks) > 1:
-                from ..model.pipeline import MIN_PERSON_SECONDS
+                from ..model.pipeline import min_person_frames
 
                 people_box = box.column(align=True)
                 options = settings.uplift_options()
-                min_seen = MIN_PERSON_SECONDS * (options.fps or settings.file_fps or 30.0)
+                min_seen = min_person_frames(options, settings.file_fps)
                 for row in settings.tracks[:MAX_TRACK_ROWS]:
                     chosen = row.seen >= min_seen if options.all_people else row.index == options.person
                     people_box.label(

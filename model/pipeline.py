@@ -151,6 +151,11 @@ def read_person(path: str | Path, options: UpliftOptions, tracks: list[Keypoints
 MIN_PERSON_SECONDS = 1.0
 
 
+def min_person_frames(options: UpliftOptions, file_fps: float | None) -> float:
+    """Frames with the person that ``all_people`` needs to uplift a track (``MIN_PERSON_SECONDS`` at the clip's rate)."""
+    return MIN_PERSON_SECONDS * float(options.fps or file_fps or 30.0)
+
+
 def read_people(path: str | Path, options: UpliftOptions) -> list[tuple[UpliftOptions, Keypoints2D]]:
     """The people to uplift, each with its options (``person`` set): the chosen one, or with ``all_people`` every
     track seen for at least ``MIN_PERSON_SECONDS`` and confident enough, longest seen first; a one-line error when
@@ -160,8 +165,7 @@ def read_people(path: str | Path, options: UpliftOptions) -> list[tuple[UpliftOp
     tracks = read_tracks(path)
     people = []
     for k, track in enumerate(tracks):
-        fps = float(options.fps or track.fps or 30.0)
-        if track.frames_present() < MIN_PERSON_SECONDS * fps:
+        if track.frames_present() < min_person_frames(options, track.fps):
             continue
         each = replace(options, person=k)
         try:

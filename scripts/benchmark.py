@@ -19,6 +19,7 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -60,32 +61,40 @@ print(np.__version__, {frames} / (time.perf_counter() - t0))
 """
 
 
-_DETECTOR = r"""
+#: Shared by the detector and decoder timings: the first frames of a video written again at one size (mp4v).
+_REENCODE = r"""
+import cv2
+def reencode(video, frames, size, path):
+    src, kept = cv2.VideoCapture(video), []
+    while len(kept) < frames:
+        ok, bgr = src.read()
+        if not ok:
+            break
+        kept.append(cv2.resize(bgr, size))
+    out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 30.0, size)
+    for f in kept:
+        out.write(f)
+    out.release()
+"""
+
+_DETECTOR = (
+    _REENCODE
+    + r"""
 import sys, time, tempfile
 from pathlib import Path
-import cv2
 sys.path.insert(0, {worker_dir!r})
 import detect_worker
-src = cv2.VideoCapture({video!r})
-frames = []
-while len(frames) < {frames}:
-    ok, bgr = src.read()
-    if not ok:
-        break
-    frames.append(bgr)
 out = {{}}
 with tempfile.TemporaryDirectory() as tmp:
     for name, size in (("720p", (1280, 720)), ("1080p", (1920, 1080))):
         path = Path(tmp) / (name + ".mp4")
-        w = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 30.0, size)
-        for f in frames:
-            w.write(cv2.resize(f, size))
-        w.release()
+        reencode({video!r}, {frames}, size, path)
         stamps = []
         detect_worker.detect(path, progress=lambda done, total: stamps.append(time.perf_counter()), people={people})
         out[name] = (len(stamps) - 1) / (stamps[-1] - stamps[0])  # after the first frame: model loading left out
 print(out["720p"], out["1080p"])
 """
+)
 
 
 def detector_fps(python: str, video: Path, frames: int = 120, people: int = 1) -> dict[str, float]:
@@ -100,34 +109,25 @@ def detector_fps(python: str, video: Path, frames: int = 120, people: int = 1) -
     return {f"detection_fps_720p{tag}": round(fps720, 1), f"detection_fps_1080p{tag}": round(fps1080, 1)}
 
 
-_OPENCV_READER = r"""
-import cv2, time, tempfile
-from pathlib import Path
-src = cv2.VideoCapture({video!r})
-frames = []
-while len(frames) < {frames}:
-    ok, bgr = src.read()
-    if not ok:
-        break
-    frames.append(cv2.resize(bgr, (1280, 720)))
-path = Path(tempfile.mkdtemp()) / "720p.mp4"
-w = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 30.0, (1280, 720))
-for f in frames:
-    w.write(f)
-w.release()
+_OPENCV_READER = (
+    _REENCODE
+    + r"""
+import time
+reencode({video!r}, {frames}, (1280, 720), {path!r})
 t, k = time.perf_counter(), 0
-cap = cv2.VideoCapture(str(path))
+cap = cv2.VideoCapture({path!r})
 while True:
     ok, bgr = cap.read()
     if not ok:
         break
     cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
     k += 1
-print(k / (time.perf_counter() - t), path)
+print(k / (time.perf_counter() - t))
 """
+)
 
 _BLENDER_READER = r"""
-import tempfile, time, bpy, numpy as np
+import time, bpy, numpy as np
 scene = bpy.context.scene
 editor = scene.sequence_editor_create()
 strips = editor.strips if hasattr(editor, "strips") else editor.sequences
@@ -135,7 +135,7 @@ strips.new_movie("video", {path!r}, 1, 1)
 scene.frame_start, scene.frame_end = 1, {frames}
 scene.render.resolution_x, scene.render.resolution_y, scene.render.resolution_percentage = 1280, 720, 100
 scene.render.image_settings.file_format = "BMP"
-folder = tempfile.mkdtemp()
+folder = {folder!r}
 t = time.perf_counter()
 for f in range(1, {frames} + 1):
     scene.frame_set(f)
@@ -152,11 +152,13 @@ print({frames} / (time.perf_counter() - t))
 def reader_fps(python: str, video: Path, frames: int = 60) -> dict[str, float]:
     """Decoding a 720p video to RGB pixels: OpenCV (as ``model/detect_worker.py`` reads), and Blender's own movie
     reader (the Python API gives a movie's pixels only through the sequencer: each frame rendered, saved, read back)."""
-    code = _OPENCV_READER.format(video=str(video), frames=frames)
-    fps, path = subprocess.run([python, "-c", code], capture_output=True, text=True, check=True).stdout.split()[-2:]
-    code = _BLENDER_READER.format(path=path, frames=frames)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    blender = float(out.stdout.split()[-1])
+    with tempfile.TemporaryDirectory() as tmp:
+        path = str(Path(tmp) / "720p.mp4")
+        code = _OPENCV_READER.format(video=str(video), frames=frames, path=path)
+        fps = subprocess.run([python, "-c", code], capture_output=True, text=True, check=True).stdout.split()[-1]
+        code = _BLENDER_READER.format(path=path, frames=frames, folder=tmp)
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        blender = float(out.stdout.split()[-1])
     return {"decode_fps_720p_opencv": round(float(fps), 1), "decode_fps_720p_blender_sequencer": round(blender, 1)}
 
 

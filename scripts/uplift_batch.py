@@ -368,7 +368,7 @@ def run_clip(module: str, clip: Path, stem: str, args: argparse.Namespace) -> di
     angles = importlib.import_module(module + ".model.angles")
     t0 = time.perf_counter()
     row = _row(clip)
-    several = bool(getattr(args, "all_people", False))
+    several = args.all_people
 
     def targets_of(name: str) -> dict[str, Path]:
         out = {fmt: args.out / f"{name}.{fmt}" for fmt in args.formats}

@@ -127,3 +127,9 @@ def test_several_people_each_get_an_armature_where_the_video_shows_them(ext, det
         u, v, depth = world_to_camera_view(scene, camera, pelvis)
         x, y = tracks[k].points[frame - tracks[k].first_frame, hips, :2].mean(0)
         assert depth > 1.0 and abs(u - x / width) < 0.08 and abs(v - (1 - y / height)) < 0.08, (k, u, v, x, y)
+    # a character rig chosen as the target: several people still get new armatures, and the rig is left alone
+    s.target, s.rig = "RIG", rigs[0]
+    keyed_before = rigs[0].animation_data.action
+    assert bpy.ops.pose_uplift.uplift() == {"FINISHED"}
+    assert rigs[0].animation_data.action == keyed_before
+    assert len([o for o in bpy.data.objects if o.type == "ARMATURE"]) == 4
