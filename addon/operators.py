@@ -220,7 +220,7 @@ class POSE_UPLIFT_OT_uplift(bpy.types.Operator):
             return {"CANCELLED"}
         settings = scene_settings(context)
         try:
-            applied, note = apply_results(context, self._results, settings)
+            applied, note = apply_results(context, self._results, settings, self._results[0][0].fov)
         except RetargetFailed as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
@@ -415,7 +415,8 @@ class VideoProps:
         default=60.0,
         min=5.0,
         max=170.0,
-        description="The video camera's horizontal field of view in degrees (phones: about 60-75)",
+        description="The video camera's field of view across the video's long side in degrees (a phone's main "
+        "camera: about 65-70); also the uplift's Camera Field of View",
     )
     fps: bpy.props.FloatProperty(
         name="FPS",
@@ -593,11 +594,12 @@ class POSE_UPLIFT_OT_detect_video(VideoProps, bpy.types.Operator):
 
         settings = scene_settings(context)
         settings.set_option("all_people", self.people > 1)
+        settings.set_option("fov", self.fov)  # the root path's camera is the footage camera
         prefs = addon_preferences(context)
         options = settings.uplift_options(prefs.backend.lower(), prefs.device.lower())
         try:
             results = [(o, uplift(k, o)) for o, k in read_people(self._out, options)]
-            applied, note = apply_results(context, results, settings, self.fov)
+            applied, note = apply_results(context, results, settings, options.fov)
             if note:
                 self.report({"WARNING"}, note)
             result = results[0][1]
@@ -606,7 +608,7 @@ class POSE_UPLIFT_OT_detect_video(VideoProps, bpy.types.Operator):
             if self.footage:
                 from .video import add_footage
 
-                add_footage(context, self.filepath, result, self.fov, applied[0][0], options.frame_start)
+                add_footage(context, self.filepath, result, options.fov, applied[0][0], options.frame_start)
         except (RetargetFailed, KeypointFileError, ValueError) as exc:
             self.report({"ERROR"}, first_line(exc, self.filepath))
             return {"CANCELLED"}

@@ -83,7 +83,7 @@ def add_footage(
     cam = footage_camera(result.motion, result.keypoints, result.frames, fov_deg)
     name = Path(video).stem
     data = bpy.data.cameras.new(f"{name} camera")
-    data.sensor_fit = "HORIZONTAL"
+    data.sensor_fit = "AUTO"  # the angle across the long side, as model.root_path assumes
     data.angle = np.radians(fov_deg)
     camera = bpy.data.objects.new(f"{name} camera", data)
     (context.collection or context.scene.collection).objects.link(camera)

@@ -17,12 +17,13 @@ import numpy as np
 from .body_points import keypoints_3d
 from .keypoints import Keypoints2D
 from .motion import Motion
+from .root_path import camera_from_gravity, focal_length, perspective_translation
 
 
 @dataclass
 class FootageCamera:
     """The camera in the motion's world: ``position`` (3,), ``rotation`` (3, 3) taking camera coordinates (x right,
-    y down, z forward) to the world, ``focal_px``, ``image`` (width, height) in pixels, ``fov_deg`` horizontal."""
+    y down, z forward) to the world, ``focal_px``, ``image`` (width, height) in pixels, ``fov_deg`` across the image's long side."""
 
     position: np.ndarray
     rotation: np.ndarray
@@ -38,12 +39,9 @@ class FootageCamera:
 
 def camera_to_world(up_in_camera: np.ndarray) -> np.ndarray:
     """(3, 3) the rotation taking camera coordinates into a gravity-aligned frame whose z is the camera's viewing
-    direction flattened onto the floor (x = up x z, y up), from the world's up direction seen in the camera (its
-    rows are that frame's axes in camera coordinates)."""
-    up = up_in_camera / np.linalg.norm(up_in_camera)
-    fwd = np.array([0.0, 0.0, 1.0]) - up[2] * up
-    fwd /= np.linalg.norm(fwd)
-    return np.stack([np.cross(up, fwd), up, fwd])  # rows: the frame's axes in camera coordinates
+    direction flattened onto the floor (x = up x z, y up), from the world's up direction seen in the camera: the
+    inverse of :func:`.root_path.camera_from_gravity`."""
+    return camera_from_gravity(up_in_camera).T
 
 
 def footage_camera(
@@ -56,32 +54,22 @@ def footage_camera(
     if motion.up_in_camera is None:
         raise ValueError("the motion carries no up direction: the camera cannot be placed")
     width, height = keypoints.image_size
-    focal = width / 2 / np.tan(np.radians(fov_deg) / 2)
+    focal = focal_length((width, height), fov_deg)  # the same camera the root path assumes
     up = motion.up_in_camera.mean(0)
     c, s = np.cos(yaw), np.sin(yaw)
     turn = np.array([[c, 0.0, s], [0.0, 1.0, 0.0], [-s, 0.0, c]])
     rot = turn @ camera_to_world(up)  # camera coordinates -> the motion's world
     kp3d, _ = keypoints_3d(motion.rotations, motion.skeleton.offsets, motion.root_translation)
-    pts = keypoints.points[frames]
-    centre = np.array([width, height], dtype=np.float64) / 2
-    positions = []
-    for t in range(motion.num_frames):
-        seen = pts[t, :, 2] > 0.3
-        if seen.sum() < 6:
-            continue
-        rel = (kp3d[t, seen] - motion.root_translation[t]) @ rot  # body points around the pelvis, camera axes
-        uv = (pts[t, seen, :2] - centre) / focal  # normalised image coordinates
-        # (u - c)(Z + Pz) = f (X + Px): linear in the pelvis' camera position P
-        a = np.zeros((2 * len(uv), 3))
-        b = np.zeros(2 * len(uv))
-        a[0::2, 0], a[0::2, 2], b[0::2] = 1.0, -uv[:, 0], uv[:, 0] * rel[:, 2] - rel[:, 0]
-        a[1::2, 1], a[1::2, 2], b[1::2] = 1.0, -uv[:, 1], uv[:, 1] * rel[:, 2] - rel[:, 1]
-        pelvis_cam = np.linalg.lstsq(a, b, rcond=None)[0]
-        if pelvis_cam[2] > 0.3:
-            positions.append(motion.root_translation[t] - rot @ pelvis_cam)
-    if not positions:
+    rel = (kp3d - motion.root_translation[:, None]) @ rot  # body points around the pelvis, camera axes
+    pts = keypoints.points[frames].astype(np.float64)
+    pts[..., 2] = pts[..., 2] > 0.3  # confident points, equally weighted
+    pelvis_cam = perspective_translation(rel, pts, focal, np.array([width, height], dtype=np.float64) / 2)
+    ok = (pts[..., 2].sum(-1) >= 6) & np.isfinite(pelvis_cam).all(-1)
+    ok[ok] = pelvis_cam[ok, 2] > 0.3
+    positions = motion.root_translation[ok] - pelvis_cam[ok] @ rot.T
+    if not len(positions):
         raise ValueError("too few confident keypoints to place the camera")
-    return FootageCamera(np.median(np.array(positions), 0), rot, float(focal), (int(width), int(height)), fov_deg)
+    return FootageCamera(np.median(positions, 0), rot, float(focal), (int(width), int(height)), fov_deg)
 
 
 def people_offsets(

@@ -11,10 +11,12 @@ from .network import NetworkConfig
 
 
 class Block(nn.Module):
-    """Pre-norm transformer layer: multi-head self-attention, then a GELU MLP, each with a residual."""
+    """Pre-norm transformer layer: multi-head self-attention, then a GELU MLP, each with a residual (``dropout``:
+    on each branch's output and the attention weights, in training only)."""
 
-    def __init__(self, dim: int, heads: int, mlp: int):
+    def __init__(self, dim: int, heads: int, mlp: int, dropout: float = 0.0):
         super().__init__()
+        self.dropout = dropout
         self.norm1 = nn.LayerNorm(dim)
         self.qkv = nn.Linear(dim, 3 * dim)
         self.proj = nn.Linear(dim, dim)
@@ -26,15 +28,18 @@ class Block(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         b, n, d = x.shape
         q, k, v = self.qkv(self.norm1(x)).reshape(b, n, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
-        att = torch.nn.functional.scaled_dot_product_attention(q, k, v)
-        x = x + self.proj(att.transpose(1, 2).reshape(b, n, d))
-        return x + self.fc2(nn.functional.gelu(self.fc1(self.norm2(x)), approximate="tanh"))
+        p = self.dropout if self.training else 0.0
+        att = torch.nn.functional.scaled_dot_product_attention(q, k, v, dropout_p=p)
+        x = x + nn.functional.dropout(self.proj(att.transpose(1, 2).reshape(b, n, d)), p, self.training)
+        mlp = self.fc2(nn.functional.gelu(self.fc1(self.norm2(x)), approximate="tanh"))
+        return x + nn.functional.dropout(mlp, p, self.training)
 
 
 class UpliftNet(nn.Module):
-    """Points (B, T, 26, 3) -> (B, T, output_size): a spatial layer per frame, then temporal layers."""
+    """Points (B, T, 26, 3) -> (B, T, output_size): a spatial layer per frame, then temporal layers. ``dropout``
+    (training only; the weights and the numpy twin do not depend on it) regularises the temporal layers."""
 
-    def __init__(self, cfg: NetworkConfig):
+    def __init__(self, cfg: NetworkConfig, dropout: float = 0.0):
         super().__init__()
         self.config = cfg
         self.point_embed = nn.Linear(4, cfg.spatial_dim)
@@ -42,7 +47,7 @@ class UpliftNet(nn.Module):
         self.spatial = Block(cfg.spatial_dim, 4, 2 * cfg.spatial_dim)
         self.frame_embed = nn.Linear(NUM_KEYPOINTS * cfg.spatial_dim, cfg.dim)
         self.time_pos = nn.Parameter(torch.zeros(cfg.window, cfg.dim))
-        self.temporal = nn.ModuleList([Block(cfg.dim, cfg.heads, cfg.mlp) for _ in range(cfg.layers)])
+        self.temporal = nn.ModuleList([Block(cfg.dim, cfg.heads, cfg.mlp, dropout) for _ in range(cfg.layers)])
         self.norm = nn.LayerNorm(cfg.dim)
         self.head = nn.Linear(cfg.dim, cfg.output_size)
         nn.init.normal_(self.point_pos, std=0.02)

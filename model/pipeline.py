@@ -97,6 +97,28 @@ class UpliftOptions:
         min=0.0,
         max=60.0,
     )
+    root_path: str = _option(
+        "perspective",
+        "Root Path",
+        "Where the body travels",
+        choices=(
+            (
+                "perspective",
+                "From the Video",
+                "Where the camera sees the body in each frame (its size and place in the image): no drift; needs "
+                "the camera's field of view",
+            ),
+            ("network", "Network Only", "The network's own velocity, added up: drifts over long clips"),
+        ),
+    )
+    fov: float = _option(
+        60.0,
+        "Camera Field of View",
+        "Degrees across the video's long side: about 65-70 for a phone's main camera, 60-80 for a webcam, less when "
+        "zoomed in; sets how far towards or away from the camera the body moves",
+        min=5.0,
+        max=150.0,
+    )
     backend: str = "auto"  # auto | torch | numpy (the preferences)
     device: str = "auto"  # auto | cpu | cuda (the preferences)
 
@@ -292,14 +314,30 @@ def uplift(
     gaps, span, keyed = find_gaps(keypoints, options, fps)
     pts = keypoints.points[span]
     part = replace(keypoints, points=pts, first_frame=keypoints.first_frame + span.start)
-    motion = uplifter(part, fps=options.fps or None, progress=progress, should_cancel=should_cancel, flip=options.flip)
+    motion = uplifter(
+        part,
+        fps=options.fps or None,
+        progress=progress,
+        should_cancel=should_cancel,
+        flip=options.flip,
+        root_path=options.root_path,
+        fov=options.fov,
+    )
     motion = smooth_motion(motion, options.smooth).turned(np.pi)  # +z back at the camera: Blender's Front view
     if options.scale != 1.0:
         motion = scaled_motion(motion, options.scale)
     frames = np.arange(span.start, span.stop)
     detected = (pts[..., 2] > 0).any(-1)
     return UpliftResult(
-        motion, keypoints, frames, keyed, detected, gaps, uplifter.backend, uplifter.device, list(uplifter.notes)
+        motion,
+        keypoints,
+        frames,
+        keyed,
+        detected,
+        gaps,
+        uplifter.backend,
+        uplifter.device,
+        [*uplifter.notes, *uplifter.call_notes],
     )
 
 

@@ -19,6 +19,7 @@ from .features import blend_weights, normalise_window, resample_points, window_s
 from .keypoints import HALPE_MIRROR, Keypoints2D
 from .motion import Motion, resample
 from .network import NetworkConfig, load_weights, numpy_forward, split_outputs
+from .root_path import DEFAULT_FOV, blended_root, perspective_root
 from .rotations import (
     matrix_to_quat,
     matrix_to_sixd,
@@ -45,6 +46,7 @@ class Uplifter:
         self.weights_path = Path(weights) if weights else DEFAULT_WEIGHTS
         self.arrays, self.config = load_weights(self.weights_path)
         self.notes: list[str] = []
+        self.call_notes: list[str] = []  # about the last call only
         self.backend, self.device = self._pick_backend(backend, device)
         self._torch_model: Any = None
 
@@ -111,9 +113,17 @@ class Uplifter:
         should_cancel: Callable[[], bool] | None = None,
         batch_windows: int = 64,
         flip: bool | None = None,
+        root_path: str = "perspective",
+        fov: float = DEFAULT_FOV,
     ) -> Motion:
         """Lift one person's keypoints to a Motion at the keypoints' frame rate (``fps`` overrides the file's;
-        ``flip`` overrides the mirror averaging chosen at construction)."""
+        ``flip`` overrides the mirror averaging chosen at construction). ``root_path``: "perspective" (the path where
+        the camera, of ``fov`` degrees across the image's long side, sees the body; :mod:`.root_path`; needs the
+        image size, else the network's path with a note in ``call_notes``) or "network" (the network's velocity,
+        integrated)."""
+        if root_path not in ("perspective", "network"):
+            raise ValueError(f"root_path must be 'perspective' or 'network', got {root_path!r}")
+        self.call_notes = []
         cfg: NetworkConfig = self.config
         src_fps = float(fps or keypoints.fps or DEFAULT_FPS)
         pts = resample_points(keypoints.points, src_fps, cfg.fps) if abs(src_fps - cfg.fps) > 1e-6 else keypoints.points
@@ -147,6 +157,17 @@ class Uplifter:
         root[:, 1] += skeleton.offsets[0, 1]
         up = parts["up"] / np.maximum(np.linalg.norm(parts["up"], axis=-1, keepdims=True), 1e-9)
         quats = quat_continuity(matrix_to_quat(rot), axis=0)
+        if root_path == "perspective":
+            seen = None
+            if keypoints.image_size is not None:
+                seen = perspective_root(quats, skeleton.offsets, up, pts[:n], keypoints.image_size, fov)
+            if seen is not None:
+                root = blended_root(root, seen, cfg.fps)
+            else:
+                self.call_notes.append(
+                    "root path from the network only: "
+                    + ("the keypoints have no image size" if keypoints.image_size is None else "too few points")
+                )
         if abs(src_fps - cfg.fps) > 1e-6:
             quats, root, up = resample(quats, root, up, cfg.fps, src_fps, keypoints.num_frames)
         motion = Motion(quats, root, skeleton, src_fps, up_in_camera=up)

@@ -197,9 +197,28 @@ def random_skeleton(rng: np.random.Generator) -> Skeleton:
     return chest_split(body, float(rng.uniform(0.3, 1.0)))
 
 
-def random_body_offsets(rng: np.random.Generator, n: int) -> tuple[np.ndarray, list[dict[int, np.ndarray]]]:
-    """Offsets (n, 22, 3) and leaf ends of ``n`` random bodies (``random_skeleton``)."""
-    skeletons = [random_skeleton(rng) for _ in range(n)]
+def subject_skeleton(rng: np.random.Generator, clips: list[Clip]) -> Skeleton:
+    """A random motion-capture subject's body (the skeleton of one of ``clips``, any clip, so not the one whose
+    motion it will play), mirrored half of the time, of random height (1.45 to 2.0 m) and proportions (each segment
+    group +-6 %): bodies as motion-capture skeletons have them (longer upper arms, shorter collars, the thorax joint
+    near the collar bones), which the MPFB-based ``random_skeleton`` does not reach."""
+    clip = clips[int(rng.integers(len(clips)))]
+    body = Skeleton(clip.offsets[0].astype(np.float64), {j: np.asarray(v, float) for j, v in clip.leaf_ends[0].items()})
+    if rng.random() < 0.5:
+        body = body.mirrored()
+    scales = {g: float(rng.uniform(0.94, 1.06)) for g in SEGMENT_GROUPS}
+    return body.scaled(height=float(rng.uniform(1.45, 2.0)), **scales)
+
+
+def random_body_offsets(
+    rng: np.random.Generator, n: int, subjects: list[Clip] | None = None, subject_fraction: float = 0.0
+) -> tuple[np.ndarray, list[dict[int, np.ndarray]]]:
+    """Offsets (n, 22, 3) and leaf ends of ``n`` random bodies: ``random_skeleton``, or with probability
+    ``subject_fraction`` a ``subject_skeleton`` of the ``subjects`` clips."""
+    skeletons = [
+        subject_skeleton(rng, subjects) if subjects and rng.random() < subject_fraction else random_skeleton(rng)
+        for _ in range(n)
+    ]
     return np.stack([sk.offsets for sk in skeletons]), [sk.leaf_ends for sk in skeletons]
 
 
@@ -415,11 +434,17 @@ def gravity_frame(camera: Camera) -> np.ndarray:
 
 
 def real_clip_crops(
-    rng: np.random.Generator, clips: list[Clip], batch: int, frames: int, random_bodies: bool = False
+    rng: np.random.Generator,
+    clips: list[Clip],
+    batch: int,
+    frames: int,
+    random_bodies: bool = False,
+    subject_bodies: float = 0.0,
 ) -> Clip:
     """Random crops of real clips (already at the network's fps; a clip picked in proportion to its length),
     randomly sped up or slowed (0.75x to 1.33x by resampling), mirrored left/right and turned about the vertical
-    axis; with ``random_bodies`` played on random bodies (``random_skeleton``) instead of the clip's subject."""
+    axis; with ``random_bodies`` played on random bodies (``random_skeleton``, or a share ``subject_bodies`` of
+    them another clip's subject, ``subject_skeleton``) instead of the clip's subject."""
     rots, roots, offs, leafs = [], [], [], []
     lengths = np.array([c.rotations.shape[1] for c in clips], dtype=np.float64)
     for _ in range(batch):
@@ -449,7 +474,7 @@ def real_clip_crops(
         leafs.append(leaf)
     out = Clip(np.stack(rots), np.stack(roots), np.stack(offs), leafs)
     if random_bodies:  # the network must not learn to recognise a clip's subject by its proportions
-        offsets, leaf_ends = random_body_offsets(rng, batch)
+        offsets, leaf_ends = random_body_offsets(rng, batch, clips, subject_bodies)
         mats = quat_to_matrix(out.rotations)
         out = Clip(out.rotations, _regrounded(out.root, mats, out.offsets, mats, offsets), offsets, leaf_ends)
     return out
@@ -539,13 +564,14 @@ def make_batch(
     random_bodies: bool = False,
     noise: str = "train",
     mixed_fraction: float = 0.0,
+    subject_bodies: float = 0.0,
 ) -> dict[str, np.ndarray]:
     """One training batch: normalised noisy 2D windows and every target, in the gravity-aligned camera frame G.
 
     Of the ``batch`` samples, ``real_fraction`` are crops of the ``real`` clips, ``anchored_fraction`` synthetic
     motion with postures borrowed from them (``anchored_motion``), ``mixed_fraction`` their limbs assembled from
     different clips with nothing on top (``anchored_motion`` at scale 0), the rest purely synthetic; ``random_bodies``
-    plays the real crops on random bodies. ``noise``: "train" (drawn profiles, levels, placement and failures),
+    plays the real crops on random bodies (``subject_bodies`` of them motion-capture subjects' bodies). ``noise``: "train" (drawn profiles, levels, placement and failures),
     "exact" (the keypoint model's points, nothing else; out-of-image points dropped) or a profile name of
     ``NOISE_PROFILES`` at level 1 with the measured placement bias and no failure modes (for evaluation)."""
     from ..features import normalise_window
@@ -556,7 +582,7 @@ def make_batch(
     n_synthetic = batch - n_real - n_anchored - n_mixed
     parts = [synthetic_motion(rng, n_synthetic, frames, fps)] if n_synthetic else []
     if n_real:
-        parts.append(real_clip_crops(rng, real, n_real, frames, random_bodies=random_bodies))  # type: ignore[arg-type]
+        parts.append(real_clip_crops(rng, real, n_real, frames, random_bodies, subject_bodies))  # type: ignore[arg-type]
     if n_anchored:
         parts.append(anchored_motion(rng, real, n_anchored, frames, fps))  # type: ignore[arg-type]
     if n_mixed:

@@ -89,6 +89,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=None,
         help="play the real clips on random bodies, not their subjects'",
     )
+    p.add_argument(
+        "--subject-bodies",
+        type=float,
+        default=None,
+        help="with --random-bodies: share of the random bodies that are another clip's subject (mocap skeletons)",
+    )
+    p.add_argument("--dropout", type=float, default=None, help="dropout in the temporal layers (training only)")
     p.add_argument("--every", type=int, default=200, help="checkpoint every N steps")
     p.add_argument(
         "--workers",
@@ -120,6 +127,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "anchored_fraction": 0.0,
         "mixed_fraction": 0.0,
         "random_bodies": False,
+        "subject_bodies": 0.0,
+        "dropout": 0.0,
     }
     file_cfg = json.loads(args.config.read_text()) if args.config else {}
     for key, value in defaults.items():
@@ -280,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     torch.manual_seed(args.seed)
     from model.network_torch import UpliftNet
 
-    model = UpliftNet(cfg).to(device)
+    model = UpliftNet(cfg, dropout=args.dropout).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
     step = 0
     ckpt = args.out / "checkpoint.pt"
@@ -317,6 +326,7 @@ def main(argv: list[str] | None = None) -> int:
         "anchored_fraction": args.anchored_fraction,
         "mixed_fraction": args.mixed_fraction,
         "random_bodies": args.random_bodies,
+        "subject_bodies": args.subject_bodies,
     }
     batches = batch_stream(rng, args, cfg, real, mix)
     while step < args.steps:
@@ -396,6 +406,8 @@ def main(argv: list[str] | None = None) -> int:
                 "anchored_fraction": args.anchored_fraction,
                 "mixed_fraction": args.mixed_fraction,
                 "random_bodies": args.random_bodies,
+                "subject_bodies": args.subject_bodies,
+                "dropout": args.dropout,
             },
             "validation_synthetic": {k: round(v, 2) for k, v in vm.items()},
             "config": asdict(cfg),

@@ -40,6 +40,21 @@ def test_torch_and_numpy_agree_on_random_weights():
     assert np.abs(numpy_forward(x, weights, SMALL) - expected).max() < 1e-4
 
 
+def test_dropout_acts_in_training_only():
+    """Dropout (train.py --dropout) changes nothing about the weights or the evaluated network: the numpy twin
+    still computes what the torch model does in eval mode; in training mode the outputs are perturbed."""
+    torch.manual_seed(0)
+    model = UpliftNet(SMALL, dropout=0.3)
+    weights = torch_state_to_arrays(model)
+    assert set(weights) == set(torch_state_to_arrays(UpliftNet(SMALL)))
+    x = torch.as_tensor(random_inputs(2, SMALL.window))
+    with torch.no_grad():
+        train_a, train_b = model.train()(x), model(x)
+        evaluated = model.eval()(x).numpy()
+    assert (train_a - train_b).abs().max() > 1e-3
+    assert np.abs(numpy_forward(x.numpy(), weights, SMALL) - evaluated).max() < 1e-4
+
+
 @pytest.mark.skipif(not DEFAULT_WEIGHTS.exists(), reason="no bundled weights")
 def test_torch_and_numpy_agree_on_bundled_weights():
     weights, config = load_weights(DEFAULT_WEIGHTS)

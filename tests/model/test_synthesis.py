@@ -163,6 +163,35 @@ def test_real_crops_on_random_bodies_stay_grounded():
     assert np.allclose(clip.rotations, own.rotations)  # the same motion, only the body changed
 
 
+def test_subject_bodies_keep_a_motion_capture_subject_s_proportions():
+    """``subject_bodies``: random bodies taken from the clips' own subjects (any clip), rescaled and stretched a
+    little, so proportions outside the MPFB-based random bodies (a DeepMimic humanoid's) are trained on too."""
+    from model.body_points import lowest_foot_height
+    from model.training.synthesis import real_clip_crops, subject_skeleton
+
+    real = _walk_clip()
+    own = np.linalg.norm(real.offsets[0, 1:], axis=-1)
+    own = np.minimum(own, own[[MIRROR[j] - 1 for j in range(1, 22)]])  # a symmetric reference (mirroring)
+
+    def distance(lengths: np.ndarray) -> np.ndarray:
+        """Largest log-ratio of a bone's share of the body to the subject's."""
+        lengths = np.minimum(lengths, lengths[..., [MIRROR[j] - 1 for j in range(1, 22)]])
+        share = lengths / lengths.sum(-1, keepdims=True)
+        return np.abs(np.log(share / (own / own.sum()))).max(-1)
+
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        body = subject_skeleton(rng, [real])
+        assert 1.45 - 1e-9 <= body.height <= 2.0 + 1e-9
+        assert distance(np.linalg.norm(body.offsets[1:], axis=-1)) < 0.13  # +-6 % stretches of the subject
+    subject = real_clip_crops(np.random.default_rng(8), [real], 16, 40, random_bodies=True, subject_bodies=1.0)
+    mpfb = real_clip_crops(np.random.default_rng(8), [real], 16, 40, random_bodies=True, subject_bodies=0.0)
+    assert distance(np.linalg.norm(subject.offsets[:, 1:], axis=-1)).max() < 0.13
+    assert distance(np.linalg.norm(mpfb.offsets[:, 1:], axis=-1)).min() > 0.3  # the MPFB bodies are elsewhere
+    foot = subject.root[..., 1] + lowest_foot_height(quat_to_matrix(subject.rotations), subject.offsets)
+    assert foot.min() > -1e-6 and np.abs(foot.min(1)).max() < 0.02  # still on the floor
+
+
 def test_evaluation_batches_exact_and_at_a_profile():
     """make_batch's evaluation modes: exact 2D is the keypoint model's projection (confidence 1 inside the image),
     a profile adds that profile's spread and MediaPipe's measured shoulder/hip placement, nothing else."""

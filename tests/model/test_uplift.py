@@ -113,10 +113,10 @@ def test_flip_averaging_is_mirror_symmetric(small_weights):
 
     kps = read_keypoints(SAMPLE)
     pts = kps.points[:, list(HALPE_MIRROR)].copy()
-    pts[..., 0] = np.where(pts[..., 2] > 0, 1920.0 - pts[..., 0], 0.0)
+    pts[..., 0] = np.where(pts[..., 2] > 0, kps.image_size[0] - pts[..., 0], 0.0)
     up = Uplifter(small_weights, backend="numpy", flip=True)
     a = up(kps)
-    b = up(Keypoints2D(pts, fps=kps.fps))
+    b = up(Keypoints2D(pts, fps=kps.fps, image_size=kps.image_size))
     np.testing.assert_allclose(b.joint_positions, a.joint_positions[:, list(MIRROR)] * [-1, 1, 1], atol=5e-4)
     q = mirror_quat(a.rotations[:, list(MIRROR)])
     assert np.abs(np.abs((b.rotations * q).sum(-1)) - 1).max() < 1e-5  # same rotations (q or -q)

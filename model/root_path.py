@@ -1,0 +1,135 @@
+"""The root path from the video's perspective: where the camera sees the body, frame by frame.
+
+The network predicts the root's velocity; integrated over a long clip its small errors add up (most of them in depth:
+it cannot tell a step towards the camera from a slightly bigger body). The 2D points pin the path down instead: with
+the body the network predicts (its joints relative to the pelvis) and a pinhole camera of a given field of view, the
+pelvis' place in camera space is the translation that projects that body onto the detected points, a small linear
+least-squares problem per frame (two equations per point). That path carries no drift: a person twice as far away
+is half as big in the image. It is as good as the field of view: a wrong one stretches or squeezes depth against the
+sideways motion (60 degrees across the long side of the image by default, near a phone's or a webcam's).
+
+The result is blended with the network's own path: across the floor, the perspective path for everything slower than
+about a fifth of a second (a Gaussian of 0.2 s splits them, after a running median that drops single-frame outliers),
+the network's for the fast rest (the perspective solve is noisy frame to frame with a detector's jitter); the height
+is the network's alone (the perspective height overdid the vertical: an error in the estimated camera tilt turns depth
+errors into height, and feet sank through the floor or floated). The camera is assumed not to move.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .body_points import keypoints_3d
+
+#: Default field of view across the image's long side, degrees.
+DEFAULT_FOV = 60.0
+#: The least number of detected points that fixes a frame's translation (three would do exactly; four leave room).
+MIN_POINTS = 4
+
+
+def focal_length(image_size: tuple[int, int], fov_deg: float) -> float:
+    """Focal length in pixels of a pinhole camera with ``fov_deg`` across the image's long side."""
+    if not (np.isfinite(fov_deg) and 1.0 <= fov_deg <= 170.0):
+        raise ValueError(f"field of view must be 1 to 170 degrees, got {fov_deg}")
+    return max(image_size) / 2.0 / float(np.tan(np.radians(fov_deg) / 2.0))
+
+
+def camera_from_gravity(up_in_camera: np.ndarray) -> np.ndarray:
+    """(3, 3) rotation taking the gravity-aligned frame G (y up, z the camera's view flattened onto the floor) to
+    camera coordinates (x right, y down, z forward), from the world's up direction seen by the camera."""
+    y = np.asarray(up_in_camera, dtype=np.float64)
+    y = y / max(float(np.linalg.norm(y)), 1e-12)
+    z = np.array([0.0, 0.0, 1.0]) - y[2] * y
+    z /= max(float(np.linalg.norm(z)), 1e-12)
+    return np.stack([np.cross(y, z), y, z], axis=1)  # columns: G's axes in camera coordinates
+
+
+def perspective_translation(body: np.ndarray, points: np.ndarray, focal: float, centre: np.ndarray) -> np.ndarray:
+    """Per frame, the camera-space translation of ``body`` (T, K, 3) pelvis-relative points in camera coordinates
+    that best projects them onto ``points`` (T, K, 3: pixels and confidence; 0 = absent): (T, 3), NaN where fewer
+    than ``MIN_POINTS`` points were detected. Minimises ``f (X + t_x) - u (Z + t_z)`` and the same for y, weighted by
+    the confidence (the linear form of the reprojection error)."""
+    u = points[..., 0] - centre[0]
+    v = points[..., 1] - centre[1]
+    w = np.clip(points[..., 2], 0.0, 1.0).astype(np.float64)
+    x, y, z = body[..., 0], body[..., 1], body[..., 2]
+    f = float(focal)
+    zero = np.zeros_like(u)
+    rows = np.stack(
+        [np.stack([np.full_like(u, f), zero, -u], -1), np.stack([zero, np.full_like(v, f), -v], -1)], -2
+    )  # (T, K, 2, 3)
+    rhs = np.stack([u * z - f * x, v * z - f * y], -1)  # (T, K, 2)
+    a = np.einsum("tk,tkri,tkrj->tij", w, rows, rows)
+    b = np.einsum("tk,tkri,tkr->ti", w, rows, rhs)
+    out = np.full((len(body), 3), np.nan)
+    ok = (w > 0).sum(-1) >= MIN_POINTS
+    if ok.any():
+        out[ok] = np.linalg.solve(a[ok] + np.eye(3) * 1e-9, b[ok][..., None])[..., 0]
+    return out
+
+
+def perspective_root(
+    rotations: np.ndarray,
+    offsets: np.ndarray,
+    up_in_camera: np.ndarray,
+    points: np.ndarray,
+    image_size: tuple[int, int],
+    fov_deg: float = DEFAULT_FOV,
+) -> np.ndarray | None:
+    """The pelvis path (T, 3) in the gravity-aligned frame G (metres, the camera at the origin) of a motion with
+    local ``rotations`` (T, 22, 4, the root's in G) on a body of ``offsets`` (22, 3), seen as ``points`` (T, 26, 3)
+    in an image of ``image_size``; frames without enough points are interpolated. None when no frame has enough."""
+    kp, _ = keypoints_3d(rotations, offsets, np.zeros((len(rotations), 3)))
+    to_camera = camera_from_gravity(np.median(up_in_camera, axis=0))
+    centre = np.asarray(image_size, dtype=np.float64) / 2.0
+    t_cam = perspective_translation(kp @ to_camera.T, points, focal_length(image_size, fov_deg), centre)
+    ok = np.isfinite(t_cam).all(-1) & (t_cam[:, 2] > 0.05)  # in front of the camera
+    if not ok.any():
+        return None
+    frames = np.arange(len(t_cam))
+    filled = np.stack([np.interp(frames, frames[ok], t_cam[ok, k]) for k in range(3)], -1)
+    return filled @ to_camera  # camera -> G
+
+
+def low_pass(path: np.ndarray, sigma: float) -> np.ndarray:
+    """(T, ...) values smoothed over time with a Gaussian of ``sigma`` frames (ends: reflected about the end value, so
+    a steady motion carries on)."""
+    if sigma <= 0 or len(path) < 2:
+        return path.copy()
+    half = int(np.ceil(3 * sigma))
+    kernel = np.exp(-0.5 * (np.arange(-half, half + 1) / sigma) ** 2)
+    kernel /= kernel.sum()
+    idx = np.arange(-half, len(path) + half)
+    inside = np.clip(idx, 0, len(path) - 1)
+    outside = np.clip(np.where(idx < 0, -idx, 2 * (len(path) - 1) - idx), 0, len(path) - 1)
+    end = np.where(idx < 0, 0, len(path) - 1)
+    padded = np.where(
+        ((idx >= 0) & (idx < len(path))).reshape(-1, *[1] * (path.ndim - 1)),
+        path[inside],
+        2 * path[end] - path[outside],
+    )
+    return sum(w * padded[k : k + len(path)] for k, w in enumerate(kernel))
+
+
+def running_median(path: np.ndarray, half: int) -> np.ndarray:
+    """(T, ...) the median over ``2 half + 1`` frames (only those inside the clip at its ends): single-frame outliers (a detector's first
+    frame, a wrong person for a frame) gone before any averaging."""
+    if half <= 0 or len(path) < 3:
+        return path.copy()
+    idx = np.arange(len(path))[:, None] + np.arange(-half, half + 1)[None]
+    inside = (idx >= 0) & (idx < len(path))
+    values = np.where(
+        inside.reshape(*inside.shape, *[1] * (path.ndim - 1)), path[np.clip(idx, 0, len(path) - 1)], np.nan
+    )
+    return np.nanmedian(values, axis=1)
+
+
+def blended_root(network: np.ndarray, perspective: np.ndarray, fps: float, seconds: float = 0.2) -> np.ndarray:
+    """Across the floor (x, z): the perspective path's slow part plus the network path's fast part (both (T, 3)), a
+    Gaussian low-pass of ``seconds`` (its sigma) splitting them, after a running median over half that on either side
+    of each frame. The height (y) is the network's."""
+    sigma = seconds * fps
+    robust = running_median(perspective, max(1, int(round(seconds * fps / 2))))
+    out = low_pass(robust, sigma) + (network - low_pass(network, sigma))
+    out[:, 1] = network[:, 1]  # the height stays the network's (see the module docstring)
+    return out

@@ -1,0 +1,110 @@
+"""The root path from the video's perspective: the translation solve, the camera frame, the blend, the fallbacks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from model.keypoints import Keypoints2D
+from model.root_path import (
+    blended_root,
+    camera_from_gravity,
+    focal_length,
+    low_pass,
+    perspective_root,
+    perspective_translation,
+)
+from model.training.evaluation import look_at_camera
+from model.training.synthesis import gravity_frame
+
+
+def test_translation_solve_is_exact_for_a_pinhole_projection():
+    rng = np.random.default_rng(0)
+    body = rng.normal(0, 0.4, size=(5, 26, 3))  # pelvis-relative points, camera coordinates
+    truth = np.stack([rng.uniform(-1, 1, 5), rng.uniform(-0.5, 0.5, 5), rng.uniform(2, 9, 5)], -1)
+    f, centre = 1500.0, np.array([960.0, 540.0])
+    cam = body + truth[:, None]
+    px = f * cam[..., :2] / cam[..., 2:] + centre
+    points = np.concatenate([px, np.ones((5, 26, 1))], -1)
+    points[1, :23] = 0.0  # three points: not enough
+    points[2, :20] = 0.0  # six points: enough
+    t = perspective_translation(body, points, f, centre)
+    assert np.isnan(t[1]).all()
+    ok = [0, 2, 3, 4]
+    assert np.abs(t[ok] - truth[ok]).max() < 1e-6
+
+
+def test_camera_from_gravity_matches_the_training_cameras_frame():
+    """G (y up, z the view flattened) to camera coordinates, from the up direction alone, is the training's
+    gravity frame: a tilted camera's G-frame points land where its own rotation puts them."""
+    cam = look_at_camera(np.array([1.0, 2.5, 4.0]), np.array([0.0, 0.8, 0.0]), (1920.0, 1080.0), 60.0)
+    g = gravity_frame(cam)[0]  # world -> G
+    rot = camera_from_gravity(cam.up_in_camera()[0])  # G -> camera
+    assert np.allclose(rot, cam.rotation[0] @ g.T, atol=1e-9)
+    assert focal_length((1920, 1080), 60.0) == pytest.approx(cam.focal[0])
+    with pytest.raises(ValueError, match="field of view"):
+        focal_length((1920, 1080), 0.0)
+
+
+def test_walk_towards_the_camera_is_recovered_from_the_points_alone():
+    """A body walking 4 m straight at the camera: the perspective path (true rotations and body, exact 2D) follows
+    it within a millimetre, in the gravity frame, wherever the points are seen."""
+    from model.body_points import keypoints_3d
+    from model.skeleton import Skeleton
+
+    frames = 60
+    quats = np.zeros((frames, 22, 4))
+    quats[..., 0] = 1.0
+    root = np.stack([np.full(frames, 0.3), np.full(frames, 0.95), np.linspace(-4.0, 0.0, frames)], -1)
+    cam = look_at_camera(np.array([0.0, 1.4, 3.0]), np.array([0.0, 1.0, 0.0]), (1920.0, 1080.0), 60.0)
+    kp, _ = keypoints_3d(quats, Skeleton.default().offsets, root)
+    px, _ = cam.project(kp[None])
+    points = np.concatenate([px[0], np.ones((frames, 26, 1))], -1)
+    points[20:25] = 0.0  # nobody seen: interpolated
+    g = gravity_frame(cam)[0]
+    local = quats.copy()
+    from model.rotations import matrix_to_quat
+
+    local[:, 0] = matrix_to_quat(g)  # the root's rotation in G
+    up = np.repeat(cam.up_in_camera(), frames, 0)
+    path = perspective_root(local, Skeleton.default().offsets, up, points, (1920, 1080), 60.0)
+    truth = (root - cam.centre[0]) @ g.T  # G, camera at the origin
+    assert path is not None
+    assert np.abs(path - truth).max() < 1e-3
+    assert perspective_root(local, Skeleton.default().offsets, up, points * 0, (1920, 1080)) is None
+
+
+def test_blend_keeps_the_slow_path_and_the_fast_detail():
+    t = np.arange(200) / 30.0
+    slow = np.stack([t * 1.2, np.zeros_like(t), np.sin(t)], -1)
+    fast = np.stack([np.zeros_like(t), 0.05 * np.sin(2 * np.pi * 4 * t), np.zeros_like(t)], -1)
+    drift = np.stack([0.3 * t, np.zeros_like(t), np.zeros_like(t)], -1)
+    noise = np.random.default_rng(1).normal(0, 0.03, size=slow.shape)
+    out = blended_root(slow + fast + drift, slow + noise, 30.0)  # network: drifts; perspective: noisy
+    inner = slice(15, -15)
+    assert np.abs(out - (slow + fast))[inner].max() < 0.05
+    assert np.abs(out - (slow + fast))[inner].mean() < 0.015  # noise 0.03 and a 2 m drift, both mostly gone
+    assert np.array_equal(out[:, 1], (slow + fast + drift)[:, 1])  # the height is the network's
+    spiky = slow + 0.0
+    spiky[[0, 80]] += 2.0  # single-frame outliers, one at the clip's first frame
+    kept = blended_root(slow, spiky, 30.0)
+    assert np.abs(kept - slow)[80].max() < 0.02 and np.abs(kept - slow)[0].max() < 0.15  # of 2 m
+    ramp = np.linspace(0, 3, 50)[:, None]
+    assert np.allclose(low_pass(ramp, 6.0), ramp)  # steady motion passes, ends included
+
+
+def test_uplift_uses_the_perspective_path_only_with_an_image_size():
+    from model.uplift import Uplifter
+
+    rng = np.random.default_rng(2)
+    pts = np.concatenate([rng.uniform(300, 700, size=(40, 26, 2)), np.ones((40, 26, 1))], -1).astype(np.float32)
+    up = Uplifter(backend="numpy")
+    with_size = up(Keypoints2D(pts, fps=30.0, image_size=(1000, 1000)))
+    assert up.call_notes == []
+    network = up(Keypoints2D(pts, fps=30.0, image_size=(1000, 1000)), root_path="network")
+    assert not np.allclose(with_size.root_translation, network.root_translation)
+    no_size = up(Keypoints2D(pts / 1000, fps=30.0))
+    assert up.call_notes == ["root path from the network only: the keypoints have no image size"]
+    assert np.isfinite(no_size.root_translation).all()
+    with pytest.raises(ValueError, match="root_path"):
+        up(Keypoints2D(pts, fps=30.0), root_path="somewhere")
