@@ -4,6 +4,7 @@ compare with, so that a model no better than a constant pose cannot hide.
     python scripts/training/evaluate.py --library-split validation --library runs/motion_library.npz --json OUT.json
     python scripts/training/evaluate.py --motion FILE --json OUT.json [--weights W.npz] [--ik-every 10] [--max-frames N]
     python scripts/training/evaluate.py --keypoints PATH --reference FILE.trc [--fps 60] [--world-baseline MP.json]
+                                        [--image-size W H] [--fov DEG]
 
 Semi-synthetic (``--motion`` any motion file, alias ``--bvh``; or ``--library-split``: every clip of the motion
 library's validation subjects): the clip on the canonical skeleton (its subject's bone lengths) gives the 26
@@ -38,6 +39,7 @@ import json
 import sys
 import time
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -271,19 +273,26 @@ def evaluate_keypoints(
     offset: float = 0.0,
     world_baseline: str | None = None,
     library: str | None = None,
+    image_size: tuple[int, int] | None = None,
+    fov: float | None = None,
 ) -> dict:
     """Real detections against 3D markers, beside the baselines: the reference's own mean pose held constant (an
     oracle), the training set's mean pose held constant (``library``), and MediaPipe's own 3D (``world_baseline``:
-    a ``scripts/detect_mediapipe.py`` JSON with world landmarks of the same video)."""
+    a ``scripts/detect_mediapipe.py`` JSON with world landmarks of the same video). ``image_size`` (width, height)
+    for files that do not carry it, ``fov`` the camera's field of view across the long side (the perspective root
+    path; default the extension's)."""
     tracks = read_tracks(path)
     if not 0 <= person < len(tracks):
         raise KeypointFileError(Path(path), f"person {person} asked for, the file has {len(tracks)}")
     kps = tracks[person]
+    if image_size is not None and kps.image_size is None:
+        kps = replace(kps, image_size=image_size)
     indices, times, ref = E.read_reference_trc(reference)
     uplifter = Uplifter(weights, backend="auto")
     t0 = time.perf_counter()
-    motion = uplifter(kps, fps=fps)
+    motion = uplifter(kps, fps=fps, **({"fov": fov} if fov else {}))
     seconds = time.perf_counter() - t0
+    notes = list(uplifter.call_notes)
     pred, _ = keypoints_3d(motion.rotations, motion.skeleton.offsets, motion.root_translation)
 
     def compare(points: np.ndarray, rate: float) -> dict:
@@ -316,6 +325,8 @@ def evaluate_keypoints(
         "reference": Path(reference).name,
         "weights": uplifter.weights_path.name,
         "backend": f"{uplifter.backend}-{uplifter.device}",
+        "root_path": "network" if notes else "perspective",
+        "notes": notes,
     }
     return out
 
@@ -344,6 +355,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--person", type=int, default=0)
     parser.add_argument("--fps", type=float, help="the keypoints' frame rate when the file does not say")
     parser.add_argument("--offset", type=float, default=0.0, help="reference time shift in seconds")
+    parser.add_argument(
+        "--image-size", type=int, nargs=2, metavar=("W", "H"), help="the video's size, for files without it"
+    )
+    parser.add_argument("--fov", type=float, help="the camera's field of view across the long side, degrees")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--weights")
     parser.add_argument("--ik-every", type=int, default=10, help="baselines on every Nth frame; 0 skips them")
@@ -370,6 +385,8 @@ def main(argv: list[str] | None = None) -> int:
                 args.offset,
                 args.world_baseline,
                 args.library,
+                tuple(args.image_size) if args.image_size else None,
+                args.fov,
             )
         elif args.library_split:
             result = evaluate_library(

@@ -101,6 +101,15 @@ def test_real_detections_against_a_marker_reference(recording, tmp_path):
     assert result["points"] == len(TRC_NAMES) and result["frames"] == 30
     assert 10.0 < result["pa_mpjpe_mm"] < 150.0, result
     assert result["mpjpe_mm"] >= result["pa_mpjpe_mm"]
+    # files without an image size keep the network's root path (and say so); given one, the perspective path
+    assert result["root_path"] == "network" and "no image size" in result["notes"][0]
+    sized = tmp_path / "sized.json"
+    args = ["--keypoints", str(keypoints), "--reference", str(trc), "--image-size", "1920", "1080", "--fov", "50"]
+    assert evaluate.main([*args, "--json", str(sized)]) == 0
+    again = json.loads(sized.read_text())
+    assert again["root_path"] == "perspective" and again["notes"] == []
+    assert abs(again["pa_mpjpe_mm"] - result["pa_mpjpe_mm"]) < 1e-6  # the pose is the same; only the path moved
+    assert again["mpjpe_mm"] != result["mpjpe_mm"]
     # the same detections against markers labelled the wrong way round (left <-> right): the metric sees it
     swapped = tmp_path / "swapped.trc"
     mirrored = [mirror_name(n) for n in TRC_NAMES]
