@@ -109,7 +109,7 @@ class RetargetFailed(Exception):
     """A retarget error's one line (raised by ``apply_results``)."""
 
 
-def apply_results(context: bpy.types.Context, results: list, settings: Any, fov_deg: float = 60.0) -> tuple:
+def apply_results(context: bpy.types.Context, results: list, settings: Any) -> tuple:
     """Uplift results [(options, result)] keyed onto the target: the chosen rig (one person), or a new armature per
     person, several placed side by side as the video shows them (with a rig chosen, the rig is then left alone).
     Returns ([(object, action)], a warning line or None)."""
@@ -118,11 +118,11 @@ def apply_results(context: bpy.types.Context, results: list, settings: Any, fov_
 
     options, result = results[0]
     if settings.target != "RIG":
-        return apply_people(context, results, fov_deg), None
+        return apply_people(context, results), None
     if len(results) > 1 or options.all_people:
         rig = settings.rig.name if settings.rig else "the rig"
         note = f"{rig} left alone: several people get a new armature each (untick All People to retarget one person)"
-        return apply_people(context, results, fov_deg), note
+        return apply_people(context, results), note
     try:
         rigged = apply_to_rig(
             context, result, options, settings.rig, settings.preset_value(), settings.custom_mapping()
@@ -220,7 +220,7 @@ class POSE_UPLIFT_OT_uplift(bpy.types.Operator):
             return {"CANCELLED"}
         settings = scene_settings(context)
         try:
-            applied, note = apply_results(context, self._results, settings, self._results[0][0].fov)
+            applied, note = apply_results(context, self._results, settings)
         except RetargetFailed as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
@@ -414,7 +414,7 @@ class VideoProps:
         name="Field of View",
         default=60.0,
         min=5.0,
-        max=170.0,
+        max=150.0,
         description="The video camera's field of view across the video's long side in degrees (a phone's main "
         "camera: about 65-70); also the uplift's Camera Field of View",
     )
@@ -599,7 +599,7 @@ class POSE_UPLIFT_OT_detect_video(VideoProps, bpy.types.Operator):
         options = settings.uplift_options(prefs.backend.lower(), prefs.device.lower())
         try:
             results = [(o, uplift(k, o)) for o, k in read_people(self._out, options)]
-            applied, note = apply_results(context, results, settings, options.fov)
+            applied, note = apply_results(context, results, settings)
             if note:
                 self.report({"WARNING"}, note)
             result = results[0][1]

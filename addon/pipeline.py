@@ -99,7 +99,7 @@ def apply_to_new_armature(context: Any, result: UpliftResult, options: UpliftOpt
     return obj, action
 
 
-def apply_people(context: Any, people: list[tuple[UpliftOptions, UpliftResult]], fov_deg: float = 60.0) -> list:
+def apply_people(context: Any, people: list[tuple[UpliftOptions, UpliftResult]]) -> list:
     """Each person's result on a new armature, placed where the video shows them (``model.footage.people_offsets``:
     the first person's footage camera sees every rig over its person, a person on a stage or a treadmill higher up);
     all of them selected, the first active. Returns [(object, action)]."""
@@ -108,7 +108,7 @@ def apply_people(context: Any, people: list[tuple[UpliftOptions, UpliftResult]],
     from ..model.footage import people_offsets
     from ..model.skeleton import MODEL_TO_BLENDER
 
-    offsets = people_offsets([(r.motion, r.keypoints, r.frames) for _, r in people], fov_deg)
+    offsets = people_offsets([(r.motion, r.keypoints, r.frames) for _, r in people], people[0][0].fov)
     out = []
     for (options, result), offset in zip(people, offsets):
         obj, action = apply_to_new_armature(context, result, options)

@@ -17,13 +17,14 @@ import numpy as np
 from .body_points import keypoints_3d
 from .keypoints import Keypoints2D
 from .motion import Motion
-from .root_path import camera_from_gravity, focal_length, perspective_translation
+from .root_path import DEFAULT_FOV, camera_from_gravity, focal_length, perspective_translation
 
 
 @dataclass
 class FootageCamera:
     """The camera in the motion's world: ``position`` (3,), ``rotation`` (3, 3) taking camera coordinates (x right,
-    y down, z forward) to the world, ``focal_px``, ``image`` (width, height) in pixels, ``fov_deg`` across the image's long side."""
+    y down, z forward) to the world, ``focal_px``, ``image`` (width, height) in pixels, ``fov_deg`` across the
+    image's long side."""
 
     position: np.ndarray
     rotation: np.ndarray
@@ -45,7 +46,7 @@ def camera_to_world(up_in_camera: np.ndarray) -> np.ndarray:
 
 
 def footage_camera(
-    motion: Motion, keypoints: Keypoints2D, frames: np.ndarray, fov_deg: float = 60.0, yaw: float = np.pi
+    motion: Motion, keypoints: Keypoints2D, frames: np.ndarray, fov_deg: float = DEFAULT_FOV, yaw: float = np.pi
 ) -> FootageCamera:
     """The static camera (see the module docstring) for ``motion`` uplifted from ``keypoints``; ``frames`` gives the
     keypoint frame of each motion frame, ``yaw`` the turn the pipeline gave the motion's world about the vertical."""
@@ -73,7 +74,7 @@ def footage_camera(
 
 
 def people_offsets(
-    people: list[tuple[Motion, Keypoints2D, np.ndarray]], fov_deg: float = 60.0, spacing: float = 1.0
+    people: list[tuple[Motion, Keypoints2D, np.ndarray]], fov_deg: float = DEFAULT_FOV, spacing: float = 1.0
 ) -> list[np.ndarray]:
     """Where each uplifted person of one video goes (a translation of its motion's world, (3,) each) so that all
     stand where the video shows them, seen by the first person's footage camera. Each person's own camera

@@ -27,6 +27,7 @@ import numpy as np
 from .keypoints import Keypoints2D
 from .motion import Motion
 from .readers import KeypointFileError, read_tracks
+from .root_path import DEFAULT_FOV
 from .skeleton import Skeleton
 from .smoothing import smooth_motion
 from .uplift import DEFAULT_WEIGHTS, Uplifter
@@ -112,7 +113,7 @@ class UpliftOptions:
         ),
     )
     fov: float = _option(
-        60.0,
+        DEFAULT_FOV,
         "Camera Field of View",
         "Degrees across the video's long side: about 65-70 for a phone's main camera, 60-80 for a webcam, less when "
         "zoomed in; sets how far towards or away from the camera the body moves",
@@ -314,6 +315,7 @@ def uplift(
     gaps, span, keyed = find_gaps(keypoints, options, fps)
     pts = keypoints.points[span]
     part = replace(keypoints, points=pts, first_frame=keypoints.first_frame + span.start)
+    notes = list(uplifter.notes)  # the backend's, then this uplift's
     motion = uplifter(
         part,
         fps=options.fps or None,
@@ -322,6 +324,7 @@ def uplift(
         flip=options.flip,
         root_path=options.root_path,
         fov=options.fov,
+        notes=notes,
     )
     motion = smooth_motion(motion, options.smooth).turned(np.pi)  # +z back at the camera: Blender's Front view
     if options.scale != 1.0:
@@ -337,7 +340,7 @@ def uplift(
         gaps,
         uplifter.backend,
         uplifter.device,
-        [*uplifter.notes, *uplifter.call_notes],
+        notes,
     )
 
 

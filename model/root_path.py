@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from .body_points import keypoints_3d
+from .smoothing import reflected_ends
 
 #: Default field of view across the image's long side, degrees.
 DEFAULT_FOV = 60.0
@@ -92,28 +93,20 @@ def perspective_root(
 
 
 def low_pass(path: np.ndarray, sigma: float) -> np.ndarray:
-    """(T, ...) values smoothed over time with a Gaussian of ``sigma`` frames (ends: reflected about the end value, so
-    a steady motion carries on)."""
-    if sigma <= 0 or len(path) < 2:
+    """(T, ...) values smoothed over time with a Gaussian of ``sigma`` frames, cut at 3 sigma (or the clip's length);
+    the ends padded as the smoothing pads them (:func:`.smoothing.reflected_ends`), so a steady motion carries on."""
+    half = min(int(np.ceil(3 * sigma)), len(path) - 1)
+    if sigma <= 0 or half < 1:
         return path.copy()
-    half = int(np.ceil(3 * sigma))
     kernel = np.exp(-0.5 * (np.arange(-half, half + 1) / sigma) ** 2)
     kernel /= kernel.sum()
-    idx = np.arange(-half, len(path) + half)
-    inside = np.clip(idx, 0, len(path) - 1)
-    outside = np.clip(np.where(idx < 0, -idx, 2 * (len(path) - 1) - idx), 0, len(path) - 1)
-    end = np.where(idx < 0, 0, len(path) - 1)
-    padded = np.where(
-        ((idx >= 0) & (idx < len(path))).reshape(-1, *[1] * (path.ndim - 1)),
-        path[inside],
-        2 * path[end] - path[outside],
-    )
+    padded = reflected_ends(path, half)
     return sum(w * padded[k : k + len(path)] for k, w in enumerate(kernel))
 
 
 def running_median(path: np.ndarray, half: int) -> np.ndarray:
-    """(T, ...) the median over ``2 half + 1`` frames (only those inside the clip at its ends): single-frame outliers (a detector's first
-    frame, a wrong person for a frame) gone before any averaging."""
+    """(T, ...) the median over ``2 half + 1`` frames (only those inside the clip at its ends): single-frame
+    outliers (a detector's first frame, a wrong person for a frame) gone before any averaging."""
     if half <= 0 or len(path) < 3:
         return path.copy()
     idx = np.arange(len(path))[:, None] + np.arange(-half, half + 1)[None]

@@ -38,7 +38,7 @@ def _order(half: int, order: int) -> int:
     return min(order, 2 * half - 1)
 
 
-def _padded(x: np.ndarray, half: int) -> np.ndarray:
+def reflected_ends(x: np.ndarray, half: int) -> np.ndarray:
     """``half`` frames added at both ends (time is axis 0), each the point reflection of its mirror frame about the
     end frame (``2 x_0 - x_k``): a motion that keeps going at the ends is continued, not frozen, so the ends are
     smoothed without being pulled back towards a standstill."""
@@ -79,7 +79,7 @@ def smooth_points(points: np.ndarray, half: int, order: int = 2) -> np.ndarray:
         return points.copy()
     half = min(half, (len(points) - 1) // 2)
     weights = savgol_weights(half, _order(half, order))
-    p = _padded(points, half)
+    p = reflected_ends(points, half)
     n = len(points)
     return sum(w * p[k : k + n] for k, w in enumerate(weights))
 

@@ -46,7 +46,6 @@ class Uplifter:
         self.weights_path = Path(weights) if weights else DEFAULT_WEIGHTS
         self.arrays, self.config = load_weights(self.weights_path)
         self.notes: list[str] = []
-        self.call_notes: list[str] = []  # about the last call only
         self.backend, self.device = self._pick_backend(backend, device)
         self._torch_model: Any = None
 
@@ -115,15 +114,15 @@ class Uplifter:
         flip: bool | None = None,
         root_path: str = "perspective",
         fov: float = DEFAULT_FOV,
+        notes: list[str] | None = None,
     ) -> Motion:
         """Lift one person's keypoints to a Motion at the keypoints' frame rate (``fps`` overrides the file's;
         ``flip`` overrides the mirror averaging chosen at construction). ``root_path``: "perspective" (the path where
         the camera, of ``fov`` degrees across the image's long side, sees the body; :mod:`.root_path`; needs the
-        image size, else the network's path with a note in ``call_notes``) or "network" (the network's velocity,
+        image size, else the network's path, said in ``notes`` when given) or "network" (the network's velocity,
         integrated)."""
         if root_path not in ("perspective", "network"):
             raise ValueError(f"root_path must be 'perspective' or 'network', got {root_path!r}")
-        self.call_notes = []
         cfg: NetworkConfig = self.config
         src_fps = float(fps or keypoints.fps or DEFAULT_FPS)
         pts = resample_points(keypoints.points, src_fps, cfg.fps) if abs(src_fps - cfg.fps) > 1e-6 else keypoints.points
@@ -163,8 +162,8 @@ class Uplifter:
                 seen = perspective_root(quats, skeleton.offsets, up, pts[:n], keypoints.image_size, fov)
             if seen is not None:
                 root = blended_root(root, seen, cfg.fps)
-            else:
-                self.call_notes.append(
+            elif notes is not None:
+                notes.append(
                     "root path from the network only: "
                     + ("the keypoints have no image size" if keypoints.image_size is None else "too few points")
                 )

@@ -571,8 +571,8 @@ def make_batch(
     Of the ``batch`` samples, ``real_fraction`` are crops of the ``real`` clips, ``anchored_fraction`` synthetic
     motion with postures borrowed from them (``anchored_motion``), ``mixed_fraction`` their limbs assembled from
     different clips with nothing on top (``anchored_motion`` at scale 0), the rest purely synthetic; ``random_bodies``
-    plays the real crops on random bodies (``subject_bodies`` of them motion-capture subjects' bodies). ``noise``: "train" (drawn profiles, levels, placement and failures),
-    "exact" (the keypoint model's points, nothing else; out-of-image points dropped) or a profile name of
+    plays the real crops on random bodies (``subject_bodies`` of them motion-capture subjects' bodies). ``noise``:
+    "train" (drawn profiles, levels, placement and failures), "exact" (the keypoint model's points, nothing else; out-of-image points dropped) or a profile name of
     ``NOISE_PROFILES`` at level 1 with the measured placement bias and no failure modes (for evaluation)."""
     from ..features import normalise_window
 

@@ -56,6 +56,7 @@ from model.mocap.clip import MotionFileError  # noqa: E402
 from model.motion import Motion  # noqa: E402
 from model.network import WeightsError  # noqa: E402
 from model.readers import KeypointFileError, read_tracks  # noqa: E402
+from model.root_path import DEFAULT_FOV  # noqa: E402
 from model.rotations import quat_to_matrix  # noqa: E402
 from model.skeleton import JOINT_NAMES  # noqa: E402
 from model.training import evaluation as E  # noqa: E402
@@ -290,9 +291,9 @@ def evaluate_keypoints(
     indices, times, ref = E.read_reference_trc(reference)
     uplifter = Uplifter(weights, backend="auto")
     t0 = time.perf_counter()
-    motion = uplifter(kps, fps=fps, **({"fov": fov} if fov else {}))
+    notes: list[str] = []
+    motion = uplifter(kps, fps=fps, fov=fov or DEFAULT_FOV, notes=notes)
     seconds = time.perf_counter() - t0
-    notes = list(uplifter.call_notes)
     pred, _ = keypoints_3d(motion.rotations, motion.skeleton.offsets, motion.root_translation)
 
     def compare(points: np.ndarray, rate: float) -> dict:

@@ -99,12 +99,13 @@ def test_uplift_uses_the_perspective_path_only_with_an_image_size():
     rng = np.random.default_rng(2)
     pts = np.concatenate([rng.uniform(300, 700, size=(40, 26, 2)), np.ones((40, 26, 1))], -1).astype(np.float32)
     up = Uplifter(backend="numpy")
-    with_size = up(Keypoints2D(pts, fps=30.0, image_size=(1000, 1000)))
-    assert up.call_notes == []
+    notes: list[str] = []
+    with_size = up(Keypoints2D(pts, fps=30.0, image_size=(1000, 1000)), notes=notes)
+    assert notes == []
     network = up(Keypoints2D(pts, fps=30.0, image_size=(1000, 1000)), root_path="network")
     assert not np.allclose(with_size.root_translation, network.root_translation)
-    no_size = up(Keypoints2D(pts / 1000, fps=30.0))
-    assert up.call_notes == ["root path from the network only: the keypoints have no image size"]
+    no_size = up(Keypoints2D(pts / 1000, fps=30.0), notes=notes)
+    assert notes == ["root path from the network only: the keypoints have no image size"]
     assert np.isfinite(no_size.root_translation).all()
     with pytest.raises(ValueError, match="root_path"):
         up(Keypoints2D(pts, fps=30.0), root_path="somewhere")
