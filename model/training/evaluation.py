@@ -74,8 +74,11 @@ def mpjae(pred_rot: np.ndarray, ref_rot: np.ndarray) -> float:
 def root_and_feet(motion, ref, g: np.ndarray) -> dict[str, float]:  # two Motions
     """Root path, planted feet and the vertical of an uplifted motion against its reference (``g`` turns the
     reference's world into the motion's gravity frame): the pelvis path after one similarity for the clip (mm), the
-    model's ankle speed where the truth's ankle moves under 0.1 m/s (m/s), and the pelvis' height range (5th to
-    95th percentile, mm) of the truth and of the model (jumps and squats)."""
+    model's ankle speed where the truth's ankle moves under 0.1 m/s (m/s), the pelvis' height range (5th to
+    95th percentile, mm) of the truth and of the model, jumps (the truth's flight phases, ``flight_phases``: the
+    highest point its lowest foot point reaches and the model's in the same frames, mm) and crouches (frames where
+    the truth's pelvis is below 80 % of its usual height above the lowest foot: the pelvis' drop in % of that height
+    and the knees' flexion in degrees, truth and model). Values a clip has none of are NaN."""
     ref_root = ref.root_translation @ g.T
     root = motion.root_translation
     path = mpjpe(procrustes(root[None], ref_root[None])[0][:, None], ref_root[:, None])
@@ -88,13 +91,38 @@ def root_and_feet(motion, ref, g: np.ndarray) -> dict[str, float]:  # two Motion
     planted = ref_speed < 0.1
     rng_ref = np.percentile(ref_root[:, 1], 95) - np.percentile(ref_root[:, 1], 5)
     rng = np.percentile(root[:, 1], 95) - np.percentile(root[:, 1], 5)
-    return {
+    nan = float("nan")
+    out = {
         "root_path_mm": path,
-        "planted_foot_speed_m_s": float(speed[planted].mean()) if planted.any() else float("nan"),
-        "truth_planted_foot_speed_m_s": float(ref_speed[planted].mean()) if planted.any() else float("nan"),
+        "planted_foot_speed_m_s": float(speed[planted].mean()) if planted.any() else nan,
+        "truth_planted_foot_speed_m_s": float(ref_speed[planted].mean()) if planted.any() else nan,
         "pelvis_height_range_truth_mm": float(rng_ref * 1000),
         "pelvis_height_range_model_mm": float(rng * 1000),
     }
+    ref_low = ref.grounded().foot_points()[..., 1].min(1)  # the lowest foot point's height, per frame
+    low = motion.foot_points()[..., 1].min(1)
+    runs = flight_phases(ref_low)
+    out["jump_height_truth_mm"] = float(np.mean([ref_low[a:b].max() for a, b in runs]) * 1000) if runs else nan
+    out["jump_height_model_mm"] = float(np.mean([low[a:b].max() for a, b in runs]) * 1000) if runs else nan
+    ref_pelvis = ref.grounded().root_translation[:, 1] - ref_low  # pelvis above the lowest foot point
+    pelvis = motion.root_translation[:, 1] - low
+    usual_ref, usual = np.percentile(ref_pelvis, 95), np.percentile(pelvis, 95)
+    crouch = ref_pelvis < 0.8 * usual_ref
+    knees = [JOINT_INDEX["left_knee"], JOINT_INDEX["right_knee"]]
+    flex = lambda q: np.degrees(2 * np.arccos(np.clip(np.abs(q[crouch][:, knees, 0]), 0, 1))).mean()  # noqa: E731
+    out["crouch_drop_truth_pct"] = float((1 - ref_pelvis[crouch] / usual_ref).mean() * 100) if crouch.any() else nan
+    out["crouch_drop_model_pct"] = float((1 - pelvis[crouch] / usual).mean() * 100) if crouch.any() else nan
+    out["crouch_knee_flexion_truth_deg"] = float(flex(ref.rotations)) if crouch.any() else nan
+    out["crouch_knee_flexion_model_deg"] = float(flex(motion.rotations)) if crouch.any() else nan
+    return out
+
+
+def flight_phases(height: np.ndarray, above: float = 0.05, frames: int = 3) -> list[tuple[int, int]]:
+    """Runs [start, end) of at least ``frames`` frames where ``height`` (the lowest foot point's, m) is over
+    ``above``: a body in the air."""
+    up = np.concatenate([[False], height > above, [False]])
+    edges = np.flatnonzero(np.diff(up.astype(np.int8)))
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True) if b - a >= frames]
 
 
 def angle_between(a: np.ndarray, b: np.ndarray) -> float:

@@ -440,11 +440,15 @@ def real_clip_crops(
     frames: int,
     random_bodies: bool = False,
     subject_bodies: float = 0.0,
+    jitter: float = 0.0,
+    fps: float = 30.0,
 ) -> Clip:
     """Random crops of real clips (already at the network's fps; a clip picked in proportion to its length),
     randomly sped up or slowed (0.75x to 1.33x by resampling), mirrored left/right and turned about the vertical
     axis; with ``random_bodies`` played on random bodies (``random_skeleton``, or a share ``subject_bodies`` of
-    them another clip's subject, ``subject_skeleton``) instead of the clip's subject."""
+    them another clip's subject, ``subject_skeleton``) instead of the clip's subject. With ``jitter`` > 0 half of
+    the crops get a smooth random rotation of every joint of up to ``jitter`` of its anatomical range on top
+    (``random_joint_rotations``; re-grounded): postures near the captured ones that no clip has."""
     rots, roots, offs, leafs = [], [], [], []
     lengths = np.array([c.rotations.shape[1] for c in clips], dtype=np.float64)
     for _ in range(batch):
@@ -473,6 +477,13 @@ def real_clip_crops(
         offs.append(off)
         leafs.append(leaf)
     out = Clip(np.stack(rots), np.stack(roots), np.stack(offs), leafs)
+    if jitter > 0:
+        pick = rng.random(batch) < 0.5
+        if pick.any():
+            mats = quat_to_matrix(out.rotations[pick])
+            new = mats @ random_joint_rotations(rng, int(pick.sum()), frames, fps, jitter)
+            out.root[pick] = _regrounded(out.root[pick], mats, out.offsets[pick], new, out.offsets[pick])
+            out.rotations[pick] = quat_continuity(matrix_to_quat(new), axis=1)
     if random_bodies:  # the network must not learn to recognise a clip's subject by its proportions
         offsets, leaf_ends = random_body_offsets(rng, batch, clips, subject_bodies)
         mats = quat_to_matrix(out.rotations)
@@ -565,13 +576,15 @@ def make_batch(
     noise: str = "train",
     mixed_fraction: float = 0.0,
     subject_bodies: float = 0.0,
+    jitter: float = 0.0,
 ) -> dict[str, np.ndarray]:
     """One training batch: normalised noisy 2D windows and every target, in the gravity-aligned camera frame G.
 
     Of the ``batch`` samples, ``real_fraction`` are crops of the ``real`` clips, ``anchored_fraction`` synthetic
     motion with postures borrowed from them (``anchored_motion``), ``mixed_fraction`` their limbs assembled from
     different clips with nothing on top (``anchored_motion`` at scale 0), the rest purely synthetic; ``random_bodies``
-    plays the real crops on random bodies (``subject_bodies`` of them motion-capture subjects' bodies). ``noise``:
+    plays the real crops on random bodies (``subject_bodies`` of them motion-capture subjects' bodies), ``jitter``
+    varies half of them joint by joint (``real_clip_crops``). ``noise``:
     "train" (drawn profiles, levels, placement and failures), "exact" (the keypoint model's points, nothing else; out-of-image points dropped) or a profile name of
     ``NOISE_PROFILES`` at level 1 with the measured placement bias and no failure modes (for evaluation)."""
     from ..features import normalise_window
@@ -582,7 +595,7 @@ def make_batch(
     n_synthetic = batch - n_real - n_anchored - n_mixed
     parts = [synthetic_motion(rng, n_synthetic, frames, fps)] if n_synthetic else []
     if n_real:
-        parts.append(real_clip_crops(rng, real, n_real, frames, random_bodies, subject_bodies))  # type: ignore[arg-type]
+        parts.append(real_clip_crops(rng, real, n_real, frames, random_bodies, subject_bodies, jitter, fps))  # type: ignore[arg-type]
     if n_anchored:
         parts.append(anchored_motion(rng, real, n_anchored, frames, fps))  # type: ignore[arg-type]
     if n_mixed:

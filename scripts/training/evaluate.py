@@ -19,7 +19,8 @@ height range, truth and model), the up direction, per-joint and per-camera table
 rotations on the true skeleton (``rotations_on_true_skeleton``) and the true rotations on the model's skeleton
 (``true_rotations_on_its_skeleton``); ``--library-split train`` asks whether the model fits its own training data. Baselines: IK and bone direction from the model's own 3D joints on every
 ``--ik-every``-th frame (``model_on_baseline_frames`` is the model on exactly those frames), and the training set's
-mean pose held constant (``--library``).
+mean pose held constant (``--library``). ``--approach`` (with ``--library-split``): a person walking toward the
+camera instead, the root's depth from the camera, truth and model (``evaluate_approach``).
 
 With ``--keypoints`` (any keypoint file or folder the add-on reads) and ``--reference`` (a 3D marker TRC with
 Halpe-style names such as LShoulder, RKnee, LAnkle, Nose; mm, cm or m): real 2D detections are uplifted and the
@@ -65,6 +66,23 @@ from model.training.synthesis import NOISE_PROFILES, Clip, detector_noise, detec
 from model.uplift import Uplifter  # noqa: E402
 
 
+def seen_by(ref: Motion, kp3d: np.ndarray, cam, noise: str, rng: np.random.Generator) -> Keypoints2D:
+    """The 26 points ``kp3d`` (1, T, 26, 3) of ``ref`` as one camera's detections: exact, or a detector profile at
+    level 1 with its measured point placement; points outside the image dropped."""
+    if noise == "exact":
+        px, depth = cam.project(kp3d)
+        noisy = np.concatenate([px, np.ones(px.shape[:-1] + (1,))], -1)
+    else:
+        clip = Clip(
+            ref.rotations[None], ref.root_translation[None], ref.skeleton.offsets[None], [ref.skeleton.leaf_ends]
+        )
+        px, depth = cam.project(detector_placement(rng, kp3d, clip, level=1.0))
+        noisy = detector_noise(rng, px, ref.fps, level=1.0, profile=noise)
+    noisy[((px < 0) | (px > cam.image[:, None, None, :])).any(-1) | (depth <= 0.1)] = 0.0  # out of the image
+    w, h = (float(v) for v in cam.image[0])
+    return Keypoints2D(noisy[0], fps=ref.fps, image_size=(int(w), int(h)), source_format="semi-synthetic")
+
+
 def evaluate_motion(
     ref: Motion,
     uplifter: Uplifter,
@@ -84,17 +102,7 @@ def evaluate_motion(
     sub = np.arange(0, frames, ik_every) if ik_every > 0 else np.arange(0)
     rows = []
     for k, cam in enumerate(cameras):
-        rng = np.random.default_rng(seed + k)
-        if noise == "exact":
-            px, depth = cam.project(kp3d)
-            noisy = np.concatenate([px, np.ones(px.shape[:-1] + (1,))], -1)
-        else:
-            clip = Clip(ref.rotations[None], root[None], ref.skeleton.offsets[None], [ref.skeleton.leaf_ends])
-            px, depth = cam.project(detector_placement(rng, kp3d, clip, level=1.0))
-            noisy = detector_noise(rng, px, ref.fps, level=1.0, profile=noise)
-        noisy[((px < 0) | (px > cam.image[:, None, None, :])).any(-1) | (depth <= 0.1)] = 0.0  # out of the image
-        w, h = (float(v) for v in cam.image[0])
-        kps = Keypoints2D(noisy[0], fps=ref.fps, image_size=(int(w), int(h)), source_format="semi-synthetic")
+        kps = seen_by(ref, kp3d, cam, noise, np.random.default_rng(seed + k))
         t0 = time.perf_counter()
         motion = uplifter(kps)
         seconds = time.perf_counter() - t0
@@ -265,6 +273,63 @@ def evaluate_library(
     return out
 
 
+def evaluate_approach(library: str, weights: str | None, split: str = "validation", noise: str = "mediapipe") -> dict:
+    """A person walking toward the camera: in every clip of the split, the 4 s whose pelvis travels furthest across
+    the floor (at least 2 m), seen by a level camera (1.5 m high, 60 degrees across 1920 px) on that line 1.5 m
+    beyond the end, looking back at the start. Per clip the distance from the camera (the pelvis' depth in the
+    gravity frame) at the start and the end, truth and model, the depth travelled, and the mean depth error, for the
+    perspective root path and the network's (its depth travel only: the network's path has no origin)."""
+    from model.training.library import library_motions
+
+    uplifter = Uplifter(weights, backend="auto")
+    clips = []
+    for info, full in library_motions(library, split):
+        span = int(round(4.0 * full.fps))
+        r = full.root_translation
+        if full.num_frames < span:
+            continue
+        travel = np.linalg.norm(r[span - 1 :, [0, 2]] - r[: len(r) - span + 1, [0, 2]], axis=-1)
+        i = int(travel.argmax())
+        if travel[i] < 2.0:
+            continue
+        ref = Motion(full.rotations[i : i + span], r[i : i + span], full.skeleton, full.fps)
+        start, end = ref.root_translation[0], ref.root_translation[-1]
+        heading = (end - start) * [1.0, 0.0, 1.0]
+        heading /= np.linalg.norm(heading)
+        centre = end * [1.0, 0.0, 1.0] + 1.5 * heading + [0.0, 1.5, 0.0]
+        cam = E.look_at_camera(centre, start * [1.0, 0.0, 1.0] + [0.0, 1.0, 0.0], (1920.0, 1080.0), 60.0)
+        kp3d, _ = keypoints_3d(ref.rotations[None], ref.skeleton.offsets[None], ref.root_translation[None])
+        kps = seen_by(ref, kp3d, cam, noise, np.random.default_rng(0))
+        g = gravity_frame(cam)[0]
+        truth = ((ref.root_translation - centre) @ g.T)[:, 2]
+        row = {
+            "file": info["file"],
+            "frames": span,
+            "truth_depth_m": [round(float(truth[0]), 2), round(float(truth[-1]), 2)],
+        }
+        for path in ("perspective", "network"):
+            depth = uplifter(kps, root_path=path).root_translation[:, 2]
+            row[f"{path}_travel_m"] = round(float(depth[0] - depth[-1]), 2)
+            if path == "perspective":
+                row["perspective_depth_m"] = [round(float(depth[0]), 2), round(float(depth[-1]), 2)]
+                row["perspective_depth_error_m"] = round(float(np.abs(depth - truth).mean()), 3)
+        row["truth_travel_m"] = round(float(truth[0] - truth[-1]), 2)
+        clips.append(row)
+    mean = lambda key: round(float(np.mean([c[key] for c in clips])), 3) if clips else None  # noqa: E731
+    return {
+        "protocol": "walking toward the camera",
+        "split": split,
+        "noise": noise,
+        "clips": len(clips),
+        "truth_travel_m": mean("truth_travel_m"),
+        "perspective_travel_m": mean("perspective_travel_m"),
+        "network_travel_m": mean("network_travel_m"),
+        "perspective_depth_error_m": mean("perspective_depth_error_m"),
+        "per_clip": clips,
+        "weights": uplifter.weights_path.name,
+    }
+
+
 def evaluate_keypoints(
     path: str,
     reference: str,
@@ -365,6 +430,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ik-every", type=int, default=10, help="baselines on every Nth frame; 0 skips them")
     parser.add_argument("--max-frames", type=int)
     parser.add_argument(
+        "--approach",
+        action="store_true",
+        help="with --library-split: a person walking toward the camera (the root's depth), instead of the 6 cameras",
+    )
+    parser.add_argument(
         "--noise",
         default="mediapipe",
         choices=["exact", *NOISE_PROFILES],
@@ -389,6 +459,8 @@ def main(argv: list[str] | None = None) -> int:
                 tuple(args.image_size) if args.image_size else None,
                 args.fov,
             )
+        elif args.library_split and args.approach:
+            result = evaluate_approach(args.library, args.weights, args.library_split, args.noise)
         elif args.library_split:
             result = evaluate_library(
                 args.library, args.weights, args.ik_every, args.max_frames, args.library_split, args.noise

@@ -95,6 +95,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=None,
         help="with --random-bodies: share of the random bodies that are another clip's subject (mocap skeletons)",
     )
+    p.add_argument(
+        "--jitter",
+        type=float,
+        default=None,
+        help="half of the real crops: every joint turned smoothly by up to this share of its anatomical range",
+    )
     p.add_argument("--dropout", type=float, default=None, help="dropout in the temporal layers (training only)")
     p.add_argument("--every", type=int, default=200, help="checkpoint every N steps")
     p.add_argument(
@@ -128,6 +134,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "mixed_fraction": 0.0,
         "random_bodies": False,
         "subject_bodies": 0.0,
+        "jitter": 0.0,
         "dropout": 0.0,
     }
     file_cfg = json.loads(args.config.read_text()) if args.config else {}
@@ -327,6 +334,7 @@ def main(argv: list[str] | None = None) -> int:
         "mixed_fraction": args.mixed_fraction,
         "random_bodies": args.random_bodies,
         "subject_bodies": args.subject_bodies,
+        "jitter": args.jitter,
     }
     batches = batch_stream(rng, args, cfg, real, mix)
     while step < args.steps:
@@ -407,6 +415,7 @@ def main(argv: list[str] | None = None) -> int:
                 "mixed_fraction": args.mixed_fraction,
                 "random_bodies": args.random_bodies,
                 "subject_bodies": args.subject_bodies,
+                "jitter": args.jitter,
                 "dropout": args.dropout,
             },
             "validation_synthetic": {k: round(v, 2) for k, v in vm.items()},

@@ -140,19 +140,12 @@ def test_motion_protocol_reports_every_metric_beside_baselines(tmp_path):
     assert set(result["per_camera_pa_mpjpe_mm"]) == {"front", "left", "back", "right"}
 
 
-def test_library_protocol_and_constant_pose_baseline(tmp_path):
-    """A two-clip library (the CMU and DeepMimic fixtures as train and validation subjects): the validation clip is
-    evaluated from 6 cameras beside the training mean pose held constant, and the constant is what it says."""
-    from model.mocap import read_motion
-    from model.training.evaluation import mean_pose
-
-    train = read_motion(FIX / "deepmimic" / "humanoid3d_walk.txt").resampled(30.0)
-    val = read_motion(CMU).resampled(30.0)
-    lib = tmp_path / "lib.npz"
+def write_library(path: Path, train, val) -> Path:
+    """A two-clip motion library: ``train`` (subject "dm") and ``val`` (subject "01", the validation split)."""
     clips = [
-        {"file": "walk.txt", "subject": "dm", "split": "train", "start": 0, "frames": train.num_frames},
+        {"file": "train.txt", "subject": "dm", "split": "train", "start": 0, "frames": train.num_frames},
         {
-            "file": "01_01.bvh",
+            "file": "val.bvh",
             "subject": "01",
             "split": "validation",
             "start": train.num_frames,
@@ -161,12 +154,24 @@ def test_library_protocol_and_constant_pose_baseline(tmp_path):
     ]
     meta = {"format": "pose_uplift.motion_library/1", "fps": 30.0, "clips": clips}
     np.savez(
-        lib,
+        path,
         rotations=np.concatenate([train.rotations, val.rotations]).astype(np.float16),
         roots=np.concatenate([train.root_translation, val.root_translation]).astype(np.float32),
         offsets=np.stack([train.skeleton.offsets, val.skeleton.offsets]).astype(np.float32),
         meta=np.array(json.dumps(meta)),
     )
+    return path
+
+
+def test_library_protocol_and_constant_pose_baseline(tmp_path):
+    """A two-clip library (the CMU and DeepMimic fixtures as train and validation subjects): the validation clip is
+    evaluated from 6 cameras beside the training mean pose held constant, and the constant is what it says."""
+    from model.mocap import read_motion
+    from model.training.evaluation import mean_pose
+
+    train = read_motion(FIX / "deepmimic" / "humanoid3d_walk.txt").resampled(30.0)
+    val = read_motion(CMU).resampled(30.0)
+    lib = write_library(tmp_path / "lib.npz", train, val)
     out_json = tmp_path / "lib.json"
     args = ["--library-split", "validation", "--library", str(lib), "--json", str(out_json), "--ik-every", "0"]
     assert evaluate.main(args) == 0
@@ -179,3 +184,66 @@ def test_library_protocol_and_constant_pose_baseline(tmp_path):
     q = np.tile(train.rotations[:1], (5, 1, 1))
     m = mean_pose([q])
     assert np.allclose(np.abs((m[1:] * q[0, 1:]).sum(-1)), 1, atol=1e-6)
+
+
+def test_jumps_and_crouches_truth_against_model():
+    """A standing body that crouches (knees bent 120 degrees, frames 20-39) and jumps 30 cm (frames 60-71): scored
+    against itself the model's jump height, crouch drop and knee flexion are the truth's; a model that keeps the
+    feet on the floor and the knees straight scores 0 for all three."""
+    from model.body_points import lowest_foot_height
+    from model.motion import Motion
+    from model.rotations import matrix_to_quat
+    from model.skeleton import JOINT_INDEX, Skeleton
+
+    sk = Skeleton.default()
+    frames = 90
+    rots = np.tile(np.eye(3), (frames, len(JOINT_NAMES), 1, 1))
+    for side in ("left", "right"):
+        rots[20:40, JOINT_INDEX[f"{side}_hip"]] = elementary_rotation("x", -np.pi / 3)
+        rots[20:40, JOINT_INDEX[f"{side}_knee"]] = elementary_rotation("x", 2 * np.pi / 3)
+    root = np.zeros((frames, 3))
+    root[:, 1] = -lowest_foot_height(rots[None], sk.offsets[None])[0]  # feet on the floor, crouch included
+    root[60:72, 1] += 0.3 * np.sin(np.linspace(0, np.pi, 14)[1:-1])
+    truth = Motion(matrix_to_quat(rots), root, sk, 30.0).grounded()
+    flat = Motion(matrix_to_quat(np.tile(np.eye(3), (frames, len(JOINT_NAMES), 1, 1))), np.zeros((frames, 3)), sk, 30.0)
+    assert (
+        E.flight_phases(truth.foot_points()[..., 1].min(1)) == [(60, 72)]
+        or len(E.flight_phases(truth.foot_points()[..., 1].min(1))) == 1
+    )
+    same = E.root_and_feet(truth, truth, np.eye(3))
+    assert 250 < same["jump_height_truth_mm"] < 310 and same["jump_height_model_mm"] == same["jump_height_truth_mm"]
+    assert same["crouch_knee_flexion_truth_deg"] == pytest.approx(120.0, abs=0.1)
+    assert same["crouch_knee_flexion_model_deg"] == pytest.approx(120.0, abs=0.1)
+    assert same["crouch_drop_truth_pct"] > 20 and same["crouch_drop_model_pct"] == pytest.approx(
+        same["crouch_drop_truth_pct"]
+    )
+    still = E.root_and_feet(flat.grounded(), truth, np.eye(3))
+    assert still["jump_height_model_mm"] < 1 and still["crouch_knee_flexion_model_deg"] < 1e-3
+    assert abs(still["crouch_drop_model_pct"]) < 1e-6
+
+
+def test_walking_toward_the_camera(tmp_path):
+    """--approach: a body gliding 3.6 m in 6 s along the floor, seen by a camera on its line: the 4 s that travel
+    furthest (2.4 m) are found, ending 1.5 m from the camera, and the perspective root path follows the depth."""
+    from model.mocap import read_motion
+    from model.motion import Motion
+
+    train = read_motion(FIX / "deepmimic" / "humanoid3d_walk.txt").resampled(30.0)
+    walk = read_motion(FIX / "deepmimic" / "humanoid3d_walk.txt").resampled(30.0)
+    frames = 180
+    q = np.tile(walk.rotations[:1], (frames, 1, 1))
+    q[:, 0] = [1.0, 0.0, 0.0, 0.0]  # facing +z, the direction of travel
+    root = np.zeros((frames, 3))
+    root[:, 1] = walk.root_translation[0, 1]
+    root[:, 2] = np.linspace(0.0, 3.6, frames)
+    val = Motion(q, root, walk.skeleton, 30.0).grounded()
+    lib = write_library(tmp_path / "lib.npz", train, val)
+    out_json = tmp_path / "approach.json"
+    args = ["--library-split", "validation", "--library", str(lib), "--approach", "--noise", "exact"]
+    assert evaluate.main([*args, "--json", str(out_json)]) == 0
+    result = json.loads(out_json.read_text())
+    assert result["clips"] == 1
+    clip = result["per_clip"][0]
+    assert clip["truth_travel_m"] == pytest.approx(2.4, abs=0.05)
+    assert clip["truth_depth_m"][1] == pytest.approx(1.5, abs=0.01)
+    assert abs(result["perspective_travel_m"] - 2.4) < 0.6 and result["perspective_depth_error_m"] < 0.6
