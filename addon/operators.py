@@ -416,7 +416,7 @@ class VideoProps:
         min=5.0,
         max=150.0,
         description="The video camera's field of view across the video's long side in degrees (a phone's main "
-        "camera: about 65-70); also the uplift's Camera Field of View",
+        "camera: about 65-70); also the uplift's Field of View",
     )
     fps: bpy.props.FloatProperty(
         name="FPS",

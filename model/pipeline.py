@@ -114,7 +114,7 @@ class UpliftOptions:
     )
     fov: float = _option(
         DEFAULT_FOV,
-        "Camera Field of View",
+        "Field of View",
         "Degrees across the video's long side: about 65-70 for a phone's main camera, 60-80 for a webcam, less when "
         "zoomed in; sets how far towards or away from the camera the body moves",
         min=5.0,

@@ -48,13 +48,28 @@ def shoot() -> None:
     with bpy.context.temp_override(window=window, area=area, region=region):
         bpy.ops.view3d.view_center_camera()
     if panel:
-        bpy.app.timers.register(click_tab, first_interval=1.0)
+        bpy.app.timers.register(pick_tab, first_interval=1.0)
     bpy.app.timers.register(save, first_interval=2.0)
 
 
+def pick_tab() -> None:
+    """The sidebar's Uplift tab, once the sidebar has been drawn: set from Python where Blender allows it, else
+    clicked."""
+    window = bpy.context.window_manager.windows[0]
+    area = max((a for a in window.screen.areas if a.type == "VIEW_3D"), key=lambda a: a.width * a.height)
+    ui = next(r for r in area.regions if r.type == "UI")
+    window.event_simulate(type="ESC", value="PRESS")  # the splash screen, where it shows, closed
+    window.event_simulate(type="ESC", value="RELEASE")
+    try:
+        ui.active_panel_category = "Uplift"
+        ui.tag_redraw()
+    except (AttributeError, TypeError):
+        click_tab()
+
+
 def click_tab() -> None:
-    """A simulated click on the sidebar's Uplift tab (tabs run down the sidebar's right edge; Python cannot pick one),
-    about 234 px below the sidebar's top in a 1600 x 1000 window with Item, Tool, View and Animation above it."""
+    """A simulated click on the sidebar's Uplift tab (tabs run down the sidebar's right edge), for Blenders where
+    Python cannot pick one: about 234 px below the sidebar's top in a 1600 x 1000 window with Item, Tool, View and Animation above it."""
     window = bpy.context.window_manager.windows[0]
     area = max((a for a in window.screen.areas if a.type == "VIEW_3D"), key=lambda a: a.width * a.height)
     ui = next(r for r in area.regions if r.type == "UI")
