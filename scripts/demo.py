@@ -155,8 +155,8 @@ scene.cycles.device = "CPU"
 scene.render.resolution_x, scene.render.resolution_y = w, h
 scene.render.film_transparent = False
 tiles = []
-for f in frames:
-    scene.frame_set(scene.frame_start + f)
+for f, key in zip(frames, info["scene_frames"]):
+    scene.frame_set(key)  # the sample's frame f (the scene's first frame is the first one the detector saw)
     # follow the pelvis (the rig's root bone stays put while the body moves)
     hips = rig.pose.bones.get(rig.get("pose_uplift_root_bone", "")) or rig.pose.bones[0]
     pelvis = rig.matrix_world @ hips.head
@@ -213,6 +213,7 @@ def main() -> int:
     import inspect_keypoints
 
     from model.keypoints import HALPE26
+    from model.pipeline import UpliftOptions
     from model.readers import KeypointFileError, read_keypoints
 
     OUT.mkdir(exist_ok=True)
@@ -284,7 +285,14 @@ def main() -> int:
         limbs = [(HALPE26.index(a), HALPE26.index(b)) for a, b in _LIMBS]
         points_json = OUT / "preview_points.json"
         points_json.write_text(
-            json.dumps({"frames": frames, "limbs": limbs, "points": [kp.points[f].tolist() for f in frames]})
+            json.dumps(
+                {
+                    "frames": frames,
+                    "scene_frames": [UpliftOptions().frame_start + f for f in frames],  # the batch run's defaults
+                    "limbs": limbs,
+                    "points": [kp.points[f].tolist() for f in frames],
+                }
+            )
         )
         preview = OUT / "preview.png"
         _run_bpy(_PREVIEW, [str(OUT / "demo.blend"), str(points_json), str(preview)], env)
