@@ -35,7 +35,8 @@ Detector-noise model
     Per-point Gaussian noise with standard deviation ``k * sigma_i * s`` where ``sigma_i`` is a detector profile
     (``NOISE_PROFILES``: MediaPipe's, measured on rendered bodies, for 60 % of the clips; a COCO-trained detector's,
     from the OKS definition, for the rest), ``s`` the person's pixel height and ``k`` drawn per clip from 0.5 to 2;
-    half of that noise is temporally correlated (a smoothed random walk, about 0.3 s).
+    a share of that noise is frame by frame (white) and the rest temporally correlated (a smoothed random walk,
+    about 0.3 s): MediaPipe's measured share (``WHITE_SHARE``) at evaluation, 0.1 to 0.6 drawn per clip in training.
     Left/right swaps of a limb's points for a few frames (p = 0.01 per frame and limb), dropouts (confidence 0) of
     single points (p = 0.03) and of whole frames (p = 0.01); confidence is ``exp(-err^2 / (2 (sigma s)^2))``
     jittered by +-0.15, so bad points tend to carry low confidence like real detectors' output.
@@ -156,6 +157,13 @@ NOISE_PROFILES: dict[str, np.ndarray] = {
     ),
     "coco": 0.47 * OKS_SIGMAS,
 }
+
+#: Share of a detector's error variance that changes frame by frame (white); the rest drifts slowly (a smoothed
+#: random walk). ``mediapipe``: measured on the same renders (MediaPipe's own smoothing on, 30 fps): its error's
+#: spread 2.66 % of the body's image height, its frame-to-frame change 1.32 %, so var(change) / (2 var) = 0.14,
+#: which a white share of 0.12 reproduces (the walk alone gives 0.02). ``coco``: frame-by-frame detectors without a
+#: tracker, not measured here: half.
+WHITE_SHARE: dict[str, float] = {"mediapipe": 0.12, "coco": 0.5}
 
 # Pairs that a detector confuses when it swaps left and right.
 _SWAP_PAIRS = [
@@ -347,12 +355,19 @@ def random_cameras(rng: np.random.Generator, target: np.ndarray) -> Camera:
 
 
 def detector_noise(
-    rng: np.random.Generator, px: np.ndarray, fps: float = 30.0, level: float | None = None, profile: str | None = None
+    rng: np.random.Generator,
+    px: np.ndarray,
+    fps: float = 30.0,
+    level: float | None = None,
+    profile: str | None = None,
+    white: float | None = None,
 ) -> np.ndarray:
     """(B, T, 26, 2) clean pixels -> (B, T, 26, 3) noisy pixels with confidence (see the module docstring).
 
     The spread per point is a detector profile (``NOISE_PROFILES``; ``profile`` None draws MediaPipe's for 60 % of
-    the clips and the COCO-style one for the rest) times ``level`` (None: drawn per clip from 0.5 to 2)."""
+    the clips and the COCO-style one for the rest) times ``level`` (None: drawn per clip from 0.5 to 2). ``white``:
+    the share of the error's variance that is frame by frame (None: drawn per clip from 0.1 to 0.6 when ``level`` is
+    drawn, else the profile's ``WHITE_SHARE``)."""
     b, t, k, _ = px.shape
     height = np.ptp(px[..., 1], axis=-1).mean(-1) + 1.0  # (B,) person height in pixels
     scale = rng.uniform(0.5, 2.0, size=(b, 1, 1, 1)) if level is None else np.full((b, 1, 1, 1), level)
@@ -361,15 +376,23 @@ def detector_noise(
         prof = np.where(pick[:, None], NOISE_PROFILES["mediapipe"], NOISE_PROFILES["coco"])
     else:
         prof = np.tile(NOISE_PROFILES[profile], (b, 1))
+        pick = np.full(b, profile == "mediapipe")
+    if white is not None:
+        share = np.full(b, white)
+    elif level is None:
+        share = rng.uniform(0.1, 0.6, size=b)
+    else:
+        share = np.where(pick, WHITE_SHARE["mediapipe"], WHITE_SHARE["coco"])
     sigma = scale * prof[:, None, :, None] * height[:, None, None, None]
-    white = rng.normal(size=px.shape)
+    frame = rng.normal(size=px.shape)
     walk = np.cumsum(rng.normal(size=px.shape), axis=1)
     win = max(1, int(0.3 * fps))
     kernel = np.ones(win) / win
     walk = np.apply_along_axis(lambda v: np.convolve(v, kernel, mode="same"), 1, walk)
     walk -= walk.mean(1, keepdims=True)
     walk /= walk.std(1, keepdims=True) + 1e-9
-    err = sigma * (0.7 * white + 0.7 * walk)
+    share = share[:, None, None, None]
+    err = sigma * np.sqrt(0.98) * (np.sqrt(share) * frame + np.sqrt(1.0 - share) * walk)
     noisy = px + err
     # left/right swaps for a few frames
     for a, c in _SWAP_PAIRS:
@@ -577,6 +600,7 @@ def make_batch(
     mixed_fraction: float = 0.0,
     subject_bodies: float = 0.0,
     jitter: float = 0.0,
+    white: float | None = None,
 ) -> dict[str, np.ndarray]:
     """One training batch: normalised noisy 2D windows and every target, in the gravity-aligned camera frame G.
 
@@ -584,7 +608,8 @@ def make_batch(
     motion with postures borrowed from them (``anchored_motion``), ``mixed_fraction`` their limbs assembled from
     different clips with nothing on top (``anchored_motion`` at scale 0), the rest purely synthetic; ``random_bodies``
     plays the real crops on random bodies (``subject_bodies`` of them motion-capture subjects' bodies), ``jitter``
-    varies half of them joint by joint (``real_clip_crops``). ``noise``:
+    varies half of them joint by joint (``real_clip_crops``); ``white`` fixes the training noise's frame-by-frame
+    share (``detector_noise``; None: drawn per clip). ``noise``:
     "train" (drawn profiles, levels, placement and failures), "exact" (the keypoint model's points, nothing else; out-of-image points dropped) or a profile name of
     ``NOISE_PROFILES`` at level 1 with the measured placement bias and no failure modes (for evaluation)."""
     from ..features import normalise_window
@@ -611,7 +636,7 @@ def make_batch(
     if noise == "train":
         kp3d = detector_placement(rng, kp3d, clip)
         px, depth = camera.project(kp3d)
-        noisy = detector_failures(rng, detector_noise(rng, px, fps), px, depth, camera.image)
+        noisy = detector_failures(rng, detector_noise(rng, px, fps, white=white), px, depth, camera.image)
     else:
         if noise != "exact":
             kp3d = detector_placement(rng, kp3d, clip, level=1.0)

@@ -101,6 +101,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=None,
         help="half of the real crops: every joint turned smoothly by up to this share of its anatomical range",
     )
+    p.add_argument(
+        "--white",
+        type=float,
+        default=None,
+        help="share of the detector noise's variance that is frame by frame (default: drawn per clip, 0.1-0.6)",
+    )
     p.add_argument("--dropout", type=float, default=None, help="dropout in the temporal layers (training only)")
     p.add_argument("--every", type=int, default=200, help="checkpoint every N steps")
     p.add_argument(
@@ -135,6 +141,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "random_bodies": False,
         "subject_bodies": 0.0,
         "jitter": 0.0,
+        "white": None,
         "dropout": 0.0,
     }
     file_cfg = json.loads(args.config.read_text()) if args.config else {}
@@ -335,6 +342,7 @@ def main(argv: list[str] | None = None) -> int:
         "random_bodies": args.random_bodies,
         "subject_bodies": args.subject_bodies,
         "jitter": args.jitter,
+        "white": args.white,
     }
     batches = batch_stream(rng, args, cfg, real, mix)
     while step < args.steps:
@@ -416,6 +424,7 @@ def main(argv: list[str] | None = None) -> int:
                 "random_bodies": args.random_bodies,
                 "subject_bodies": args.subject_bodies,
                 "jitter": args.jitter,
+                "white": args.white,
                 "dropout": args.dropout,
             },
             "validation_synthetic": {k: round(v, 2) for k, v in vm.items()},
