@@ -15,7 +15,9 @@ Printed and written to ``OUT/results.json`` (``results_<weights>.json`` with ``-
 wrists, hips, knees, ankles) of the network uplifting MediaPipe's 2D, of MediaPipe's own world landmarks, and of the
 training set's mean pose held constant, each against the rig's posed joints; and the detector profile: where
 MediaPipe puts each of those points in the image relative to the rig's projected joint (mean offset and spread in
-% of the torso's image length, per view), how often it has nobody, and how often left and right are swapped.
+% of the torso's image length, per view), how its error changes over time (its spread and frame-to-frame change in %
+of the body's image height, and var(change) / (2 var): 1 for an error new in every frame, near 0 for one that drifts
+slowly; ``WHITE_SHARE``), how often it has nobody, and how often left and right are swapped.
 """
 
 from __future__ import annotations
@@ -212,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     constant_q = training_mean_pose(args.library)
     limb_j = [JOINT_INDEX[n] for n in LIMBS]
     limb_k = [HALPE26.index(n) for n in LIMBS]
-    rows, profile = [], {v: {"offset": [], "nobody": 0, "frames": 0, "swapped": 0} for v in VIEWS}
+    rows, profile = [], {v: {"offset": [], "nobody": 0, "frames": 0, "swapped": 0, "drift": []} for v in VIEWS}
     options = UpliftOptions(gaps="keep", backend="auto")
     for job in jobs:
         for view in VIEWS:
@@ -250,6 +252,11 @@ def main(argv: list[str] | None = None) -> int:
             prof["frames"] += n
             prof["nobody"] += int((~ok.any(-1)).sum())
             prof["swapped"] += int(((swapped_err.mean(-1) < straight_err.mean(-1)) & ok.all(-1)).sum())
+            # how the error changes over time, in % of the body's image height: its spread about the clip's mean and
+            # its frame-to-frame change
+            err = np.where(ok[..., None], det[..., :2] - px, np.nan) / np.ptp(px[..., 1], axis=-1).mean() * 100
+            err -= np.nanmean(err, 0)
+            prof["drift"].append((np.nanmean(err**2), np.nanmean(np.diff(err, axis=0) ** 2)))
     out: dict = {"rows": rows}
     for key in ("model", "mediapipe_world", "constant_mean_pose"):
         vals = [(r[key], r["frames"]) for r in rows if r[key] is not None]
@@ -262,6 +269,11 @@ def main(argv: list[str] | None = None) -> int:
             "nobody_fraction": round(prof["nobody"] / max(prof["frames"], 1), 3),
             "left_right_swapped_fraction": round(prof["swapped"] / max(prof["frames"], 1), 3),
             "mean_offset_pct_torso": {n: np.round(np.nanmean(off[:, k], 0), 1).tolist() for k, n in enumerate(LIMBS)},
+            "error_spread_pct_height": round(float(np.sqrt(np.mean([v for v, _ in prof["drift"]]))), 2),
+            "frame_to_frame_change_pct_height": round(float(np.sqrt(np.mean([d for _, d in prof["drift"]]))), 2),
+            "white_ratio": round(
+                float(np.mean([d for _, d in prof["drift"]]) / (2 * np.mean([v for v, _ in prof["drift"]]))), 3
+            ),
             "spread_pct_torso": {
                 n: round(float(np.nanstd(np.linalg.norm(off[:, k], axis=-1))), 1) for k, n in enumerate(LIMBS)
             },
