@@ -13,7 +13,8 @@ The result is blended with the network's own path: across the floor, the perspec
 about a fifth of a second (a Gaussian of 0.2 s splits them, after a running median that drops single-frame outliers),
 the network's for the fast rest (the perspective solve is noisy frame to frame with a detector's jitter); the height
 is the network's alone (the perspective height overdid the vertical: an error in the estimated camera tilt turns depth
-errors into height, and feet sank through the floor or floated). The camera is assumed not to move.
+errors into height, and feet sank through the floor or floated), kept on the floor (``floor_height``: the network's
+integrated height drifts; jumps and crouches are left as they are). The camera is assumed not to move.
 """
 
 from __future__ import annotations
@@ -141,3 +142,21 @@ def blended_root(network: np.ndarray, perspective: np.ndarray, fps: float, secon
     out = low_pass(robust, sigma) + (network - low_pass(network, sigma))
     out[:, 1] = network[:, 1]  # the height stays the network's (see the module docstring)
     return out
+
+
+def floor_height(low: np.ndarray, fps: float, seconds: float = 2.0, percentile: float = 10.0) -> np.ndarray:
+    """(T,) where the floor is under a body whose lowest foot point is at ``low`` (T,) metres. First a rough floor, a
+    running low ``percentile`` over ``seconds`` (frames inside the clip only); the frames within 8 cm of it are on
+    the ground; the floor is their lowest foot point, interpolated across the others (jumps) and smoothed with a
+    Gaussian of a quarter of ``seconds``. A body's feet are on the floor most of any two seconds, so this follows the
+    slow drift of the network's integrated height and not a jump (flight phases last well under a second) or a
+    crouch (the feet stay down)."""
+    if len(low) < 3:
+        return np.full(len(low), float(np.min(low)) if len(low) else 0.0)
+    half = max(1, int(round(seconds * fps / 2)))
+    idx = np.arange(len(low))[:, None] + np.arange(-half, half + 1)[None]
+    inside = (idx >= 0) & (idx < len(low))
+    rough = np.nanpercentile(np.where(inside, low[np.clip(idx, 0, len(low) - 1)], np.nan), percentile, axis=1)
+    ground = np.flatnonzero(low < rough + 0.08)
+    frames = np.arange(len(low))
+    return low_pass(np.interp(frames, ground, low[ground]), seconds * fps / 4)

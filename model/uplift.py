@@ -15,11 +15,12 @@ from typing import Any
 
 import numpy as np
 
+from .body_points import lowest_foot_height
 from .features import blend_weights, normalise_window, resample_points, window_starts
 from .keypoints import HALPE_MIRROR, Keypoints2D
 from .motion import Motion, resample
 from .network import NetworkConfig, load_weights, numpy_forward, split_outputs
-from .root_path import DEFAULT_FOV, blended_root, perspective_root
+from .root_path import DEFAULT_FOV, blended_root, floor_height, perspective_root
 from .rotations import (
     matrix_to_quat,
     matrix_to_sixd,
@@ -156,6 +157,8 @@ class Uplifter:
         root[:, 1] += skeleton.offsets[0, 1]
         up = parts["up"] / np.maximum(np.linalg.norm(parts["up"], axis=-1, keepdims=True), 1e-9)
         quats = quat_continuity(matrix_to_quat(rot), axis=0)
+        low = root[:, 1] + lowest_foot_height(quats, skeleton.offsets)  # the lowest foot point's height
+        root[:, 1] -= floor_height(low, cfg.fps)  # the integrated height's drift taken out
         if root_path == "perspective":
             seen = None
             if keypoints.image_size is not None:

@@ -75,7 +75,8 @@ def root_and_feet(motion, ref, g: np.ndarray) -> dict[str, float]:  # two Motion
     """Root path, planted feet and the vertical of an uplifted motion against its reference (``g`` turns the
     reference's world into the motion's gravity frame): the pelvis path after one similarity for the clip (mm), the
     model's ankle speed where the truth's ankle moves under 0.1 m/s (m/s), the pelvis' height range (5th to
-    95th percentile, mm) of the truth and of the model, jumps (the truth's flight phases, ``flight_phases``: the
+    95th percentile, mm) of the truth and of the model, the feet on the floor (where the truth's lowest foot point is
+    under 2 cm: the model's distance from the floor, cm), jumps (the truth's flight phases, ``flight_phases``: the
     highest point its lowest foot point reaches and the model's in the same frames, mm) and crouches (frames where
     the truth's pelvis is below 80 % of its usual height above the lowest foot: the pelvis' drop in % of that height
     and the knees' flexion in degrees, truth and model). Values a clip has none of are NaN."""
@@ -101,6 +102,8 @@ def root_and_feet(motion, ref, g: np.ndarray) -> dict[str, float]:  # two Motion
     }
     ref_low = ref.grounded().foot_points()[..., 1].min(1)  # the lowest foot point's height, per frame
     low = motion.foot_points()[..., 1].min(1)
+    on_floor = ref_low < 0.02  # the truth's feet on the floor: how far the model's are from it (floating, sinking)
+    out["floor_error_cm"] = float(np.abs(low[on_floor]).mean() * 100) if on_floor.any() else nan
     runs = flight_phases(ref_low)
     out["jump_height_truth_mm"] = float(np.mean([ref_low[a:b].max() for a, b in runs]) * 1000) if runs else nan
     out["jump_height_model_mm"] = float(np.mean([low[a:b].max() for a, b in runs]) * 1000) if runs else nan

@@ -219,6 +219,7 @@ def test_jumps_and_crouches_truth_against_model():
     )
     still = E.root_and_feet(flat.grounded(), truth, np.eye(3))
     assert still["jump_height_model_mm"] < 1 and still["crouch_knee_flexion_model_deg"] < 1e-3
+    assert same["floor_error_cm"] < 1e-6 and still["floor_error_cm"] < 1e-6  # both on the floor where the truth is
     assert abs(still["crouch_drop_model_pct"]) < 1e-6
 
 
