@@ -121,7 +121,8 @@ class Uplifter:
         ``flip`` overrides the mirror averaging chosen at construction). ``root_path``: "perspective" (the path where
         the camera, of ``fov`` degrees across the image's long side, sees the body; :mod:`.root_path`; needs the
         image size, else the network's path, said in ``notes`` when given) or "network" (the network's velocity,
-        integrated)."""
+        integrated). Either way the height is the network's integrated vertical velocity with its slow drift taken out
+        (:func:`.root_path.floor_height`: the feet stay on the floor, jumps and crouches are kept)."""
         if root_path not in ("perspective", "network"):
             raise ValueError(f"root_path must be 'perspective' or 'network', got {root_path!r}")
         cfg: NetworkConfig = self.config
