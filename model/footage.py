@@ -63,7 +63,7 @@ def footage_camera(
     kp3d, _ = keypoints_3d(motion.rotations, motion.skeleton.offsets, motion.root_translation)
     rel = (kp3d - motion.root_translation[:, None]) @ rot  # body points around the pelvis, camera axes
     pts = keypoints.points[frames].astype(np.float64)
-    pts[..., 2] = pts[..., 2] > 0.3  # confident points, equally weighted
+    pts[..., 2] = pts[..., 2] > 0.3  # confident points (weighted by reliability in the solve, as the root path's)
     pelvis_cam = perspective_translation(rel, pts, focal, np.array([width, height], dtype=np.float64) / 2)
     ok = (pts[..., 2].sum(-1) >= 6) & np.isfinite(pelvis_cam).all(-1)
     ok[ok] = pelvis_cam[ok, 2] > 0.3

@@ -5,8 +5,8 @@ it cannot tell a step towards the camera from a slightly bigger body). The 2D po
 the body the network predicts (its joints relative to the pelvis) and a pinhole camera of a given field of view, the
 pelvis' place in camera space is the translation that projects that body onto the detected points, a small linear
 least-squares problem per frame (two equations per point, each point weighted by its confidence and by how reliable
-it is: the hips most, the wrists and feet least, where both the detector and the network err most). That path carries no drift: a person twice as far away
-is half as big in the image. It is as good as the field of view: a wrong one stretches or squeezes depth against the
+it is: the hips most, the wrists and feet least, where both the detector and the network err most). That path
+carries no drift: a person twice as far away is half as big in the image. It is as good as the field of view: a wrong one stretches or squeezes depth against the
 sideways motion (60 degrees across the long side of the image by default, near a phone's or a webcam's).
 
 The result is blended with the network's own path: across the floor, the perspective path for everything slower than
@@ -30,18 +30,24 @@ DEFAULT_FOV = 60.0
 #: The least number of detected points that fixes a frame's translation (three would do exactly; four leave room).
 MIN_POINTS = 4
 
-#: MediaPipe's measured error per point (per-axis spread, % of the body's height; the model card's detector profile:
-#: 1,920 rendered frames), the network's own error following the same order (hips best, wrists and feet worst).
-_SPREAD_PCT = {
-    "hip": 0.92, "shoulder": 1.23, "elbow": 1.46, "wrist": 2.54, "knee": 2.14, "ankle": 3.54, "big_toe": 3.54,
-    "small_toe": 3.54, "heel": 3.54, "head": 2.0, "neck": 2.0,
+#: MediaPipe's measured error per point (per-axis spread as a fraction of the body's height; the model card's detector
+#: profile: 1,920 rendered frames; face points 1 %), the network's own error following the same order (hips best,
+#: wrists and feet worst). The training's detector noise (``training.synthesis.NOISE_PROFILES``) is this table too.
+MEDIAPIPE_SPREAD = {
+    "hip": 0.0092, "shoulder": 0.0123, "elbow": 0.0146, "wrist": 0.0254, "knee": 0.0214, "ankle": 0.0354,
+    "big_toe": 0.0354, "small_toe": 0.0354, "heel": 0.0354, "head": 0.02, "neck": 0.02,
 }  # fmt: skip
+
+
+def per_point(values: dict[str, float], default: float) -> np.ndarray:
+    """(26,) one value per Halpe point from a table by body part (``left_``/``right_`` dropped), ``default`` else."""
+    return np.array([values.get(n.removeprefix("left_").removeprefix("right_"), default) for n in HALPE26])
+
+
 #: How much each of the 26 points counts in the solve beside its confidence: its inverse error variance, the hips' 1.
 #: On the validation subjects at MediaPipe's profile this took the root path from 206 to 181 mm (exact 2D: 161 to
 #: 139) against confidence alone.
-POINT_WEIGHT = np.array(
-    [(0.92 / _SPREAD_PCT.get(n.removeprefix("left_").removeprefix("right_"), 1.0)) ** 2 for n in HALPE26]
-)
+POINT_WEIGHT = (MEDIAPIPE_SPREAD["hip"] / per_point(MEDIAPIPE_SPREAD, 0.01)) ** 2
 
 
 def focal_length(image_size: tuple[int, int], fov_deg: float) -> float:
@@ -120,17 +126,19 @@ def low_pass(path: np.ndarray, sigma: float) -> np.ndarray:
     return sum(w * padded[k : k + len(path)] for k, w in enumerate(kernel))
 
 
+def _windows(path: np.ndarray, half: int) -> np.ndarray:
+    """(T, 2 half + 1, ...) each frame's neighbours within ``half`` frames, NaN where they fall outside the clip."""
+    idx = np.arange(len(path))[:, None] + np.arange(-half, half + 1)[None]
+    inside = (idx >= 0) & (idx < len(path))
+    return np.where(inside.reshape(*inside.shape, *[1] * (path.ndim - 1)), path[np.clip(idx, 0, len(path) - 1)], np.nan)
+
+
 def running_median(path: np.ndarray, half: int) -> np.ndarray:
     """(T, ...) the median over ``2 half + 1`` frames (only those inside the clip at its ends): single-frame
     outliers (a detector's first frame, a wrong person for a frame) gone before any averaging."""
     if half <= 0 or len(path) < 3:
         return path.copy()
-    idx = np.arange(len(path))[:, None] + np.arange(-half, half + 1)[None]
-    inside = (idx >= 0) & (idx < len(path))
-    values = np.where(
-        inside.reshape(*inside.shape, *[1] * (path.ndim - 1)), path[np.clip(idx, 0, len(path) - 1)], np.nan
-    )
-    return np.nanmedian(values, axis=1)
+    return np.nanmedian(_windows(path, half), axis=1)
 
 
 def blended_root(network: np.ndarray, perspective: np.ndarray, fps: float, seconds: float = 0.2) -> np.ndarray:
@@ -153,10 +161,7 @@ def floor_height(low: np.ndarray, fps: float, seconds: float = 2.0, percentile: 
     crouch (the feet stay down)."""
     if len(low) < 3:
         return np.full(len(low), float(np.min(low)) if len(low) else 0.0)
-    half = max(1, int(round(seconds * fps / 2)))
-    idx = np.arange(len(low))[:, None] + np.arange(-half, half + 1)[None]
-    inside = (idx >= 0) & (idx < len(low))
-    rough = np.nanpercentile(np.where(inside, low[np.clip(idx, 0, len(low) - 1)], np.nan), percentile, axis=1)
+    rough = np.nanpercentile(_windows(low, max(1, int(round(seconds * fps / 2)))), percentile, axis=1)
     ground = np.flatnonzero(low < rough + 0.08)
     frames = np.arange(len(low))
     return low_pass(np.interp(frames, ground, low[ground]), seconds * fps / 4)

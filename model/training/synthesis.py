@@ -57,6 +57,7 @@ import numpy as np
 
 from ..body_points import keypoints_3d, lowest_foot_height
 from ..keypoints import KEYPOINT_INDEX
+from ..root_path import MEDIAPIPE_SPREAD, per_point
 from ..rotations import (
     elementary_rotation,
     matrix_to_quat,
@@ -124,37 +125,17 @@ _OKS = [
 OKS_SIGMAS = np.array(_OKS + [0.035, 0.079, 0.107] + [0.089] * 6)
 
 
-def _profile(values: dict[str, float], default: float) -> np.ndarray:
-    from ..keypoints import HALPE26
-
-    return np.array([values.get(n.removeprefix("left_").removeprefix("right_"), default) for n in HALPE26])
-
-
 #: Per-axis spread of a detector's points around where they belong, as a fraction of the person's height.
 #: ``mediapipe``: measured (scripts/training/detector_renders.py --split train: MediaPipe Pose 0.10.21 on 1,920
 #: rendered frames of the MakeHuman body playing 8 training-split clips, front and side views, model card
 #: ``detector_profile``): the spread in % of the torso's image length, averaged over both sides and views (shoulders
 #: 6.5, elbows 7.6, wrists 13.3, hips 4.8, knees 11.2, ankles 18.6), times 0.27 (torso / height) over sqrt(2) (per
-#: axis); face points (not measured) 1 %, the Halpe head and neck points 2 %, feet like the ankles. ``coco``: a
+#: axis); face points (not measured) 1 %, the Halpe head and neck points 2 %, feet like the ankles (the table is
+#: ``root_path.MEDIAPIPE_SPREAD``, which also weights the points of the root path's solve). ``coco``: a
 #: COCO-trained detector at a mean OKS of about 0.8 (COCO keypoint AP about 75): per-axis error 0.47 x the COCO OKS
 #: sigma x the height (OKS = exp(-d^2 / (2 s^2 (2 sigma)^2)) with the object scale s about half the height).
 NOISE_PROFILES: dict[str, np.ndarray] = {
-    "mediapipe": _profile(
-        {
-            "shoulder": 0.0123,
-            "elbow": 0.0146,
-            "wrist": 0.0254,
-            "hip": 0.0092,
-            "knee": 0.0214,
-            "ankle": 0.0354,
-            "big_toe": 0.0354,
-            "small_toe": 0.0354,
-            "heel": 0.0354,
-            "head": 0.02,
-            "neck": 0.02,
-        },
-        0.01,
-    ),
+    "mediapipe": per_point(MEDIAPIPE_SPREAD, 0.01),
     "coco": 0.47 * OKS_SIGMAS,
 }
 
@@ -610,8 +591,8 @@ def make_batch(
     plays the real crops on random bodies (``subject_bodies`` of them motion-capture subjects' bodies), ``jitter``
     varies half of them joint by joint (``real_clip_crops``); ``white`` fixes the training noise's frame-by-frame
     share (``detector_noise``; None: drawn per clip). ``noise``:
-    "train" (drawn profiles, levels, placement and failures), "exact" (the keypoint model's points, nothing else; out-of-image points dropped) or a profile name of
-    ``NOISE_PROFILES`` at level 1 with the measured placement bias and no failure modes (for evaluation)."""
+    "train" (drawn profiles, levels, placement and failures), "exact" (the keypoint model's points, nothing else;
+    out-of-image points dropped) or a profile name of ``NOISE_PROFILES`` at level 1 with the measured placement bias and no failure modes (for evaluation)."""
     from ..features import normalise_window
 
     n_real = int(round(batch * real_fraction)) if real else 0
