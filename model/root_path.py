@@ -156,12 +156,16 @@ def floor_height(low: np.ndarray, fps: float, seconds: float = 2.0, percentile: 
     """(T,) where the floor is under a body whose lowest foot point is at ``low`` (T,) metres. First a rough floor, a
     running low ``percentile`` over ``seconds`` (frames inside the clip only); the frames within 8 cm of it are on
     the ground; the floor is their lowest foot point, interpolated across the others (jumps) and smoothed with a
-    Gaussian of a quarter of ``seconds``. A body's feet are on the floor most of any two seconds, so this follows the
-    slow drift of the network's integrated height and not a jump (flight phases last well under a second) or a
-    crouch (the feet stay down)."""
+    Gaussian of a quarter of ``seconds``, plus the running 20th percentile of what the smoothing took out (over a
+    quarter of ``seconds`` either side, smoothed over an eighth): the lower edge of a planted foot's frame-to-frame
+    wobble, not its middle, so feet do not float. A body's feet are on the floor most of any two
+    seconds, so this follows the slow drift of the network's integrated height and not a jump (flight phases last
+    well under a second) or a crouch (the feet stay down)."""
     if len(low) < 3:
         return np.full(len(low), float(np.min(low)) if len(low) else 0.0)
     rough = np.nanpercentile(_windows(low, max(1, int(round(seconds * fps / 2)))), percentile, axis=1)
     ground = np.flatnonzero(low < rough + 0.08)
-    frames = np.arange(len(low))
-    return low_pass(np.interp(frames, ground, low[ground]), seconds * fps / 4)
+    base = np.interp(np.arange(len(low)), ground, low[ground])
+    smooth = low_pass(base, seconds * fps / 4)
+    wobble = np.nanpercentile(_windows(base - smooth, max(1, int(round(seconds * fps / 4)))), 20.0, axis=1)
+    return smooth + low_pass(wobble, seconds * fps / 8)

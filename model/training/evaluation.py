@@ -76,7 +76,7 @@ def root_and_feet(motion, ref, g: np.ndarray) -> dict[str, float]:  # two Motion
     reference's world into the motion's gravity frame): the pelvis path after one similarity for the clip (mm), the
     model's ankle speed where the truth's ankle moves under 0.1 m/s (m/s), the pelvis' height range (5th to
     95th percentile, mm) of the truth and of the model, the feet on the floor (where the truth's lowest foot point is
-    under 2 cm: the model's distance from the floor, cm), jumps (the truth's flight phases, ``flight_phases``: the
+    under 2 cm: the model's distance from the floor, cm), jumps (the truth's flight phases of at most a second, ``flight_phases``: the
     highest point its lowest foot point reaches and the model's in the same frames, mm) and crouches (frames where
     the truth's pelvis is below 80 % of its usual height above the lowest foot: the pelvis' drop in % of that height
     and the knees' flexion in degrees, truth and model). Values a clip has none of are NaN."""
@@ -104,7 +104,7 @@ def root_and_feet(motion, ref, g: np.ndarray) -> dict[str, float]:  # two Motion
     low = motion.foot_points()[..., 1].min(1)
     on_floor = ref_low < 0.02  # the truth's feet on the floor: how far the model's are from it (floating, sinking)
     out["floor_error_cm"] = float(np.abs(low[on_floor]).mean() * 100) if on_floor.any() else nan
-    runs = flight_phases(ref_low)
+    runs = flight_phases(ref_low, longest=int(round(fps)))
     out["jump_height_truth_mm"] = float(np.mean([ref_low[a:b].max() for a, b in runs]) * 1000) if runs else nan
     out["jump_height_model_mm"] = float(np.mean([low[a:b].max() for a, b in runs]) * 1000) if runs else nan
     ref_pelvis = ref.grounded().root_translation[:, 1] - ref_low  # pelvis above the lowest foot point
@@ -120,12 +120,16 @@ def root_and_feet(motion, ref, g: np.ndarray) -> dict[str, float]:  # two Motion
     return out
 
 
-def flight_phases(height: np.ndarray, above: float = 0.05, frames: int = 3) -> list[tuple[int, int]]:
-    """Runs [start, end) of at least ``frames`` frames where ``height`` (the lowest foot point's, m) is over
-    ``above``: a body in the air."""
+def flight_phases(
+    height: np.ndarray, above: float = 0.05, frames: int = 3, longest: int | None = None
+) -> list[tuple[int, int]]:
+    """Runs [start, end) of at least ``frames`` and at most ``longest`` frames where ``height`` (the lowest foot
+    point's, m) is over ``above``: a body in the air. Longer runs are a body standing on something (a step, a box,
+    a floor that is not level), not a jump: a jump a metre high is under a second in the air."""
     up = np.concatenate([[False], height > above, [False]])
     edges = np.flatnonzero(np.diff(up.astype(np.int8)))
-    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True) if b - a >= frames]
+    runs = [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True) if b - a >= frames]
+    return [(a, b) for a, b in runs if longest is None or b - a <= longest]
 
 
 def angle_between(a: np.ndarray, b: np.ndarray) -> float:

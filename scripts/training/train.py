@@ -69,7 +69,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=None,
         help="motion library (scripts/training/build_motion_library.py): its training split joins --real",
     )
-    p.add_argument("--init", type=Path, default=None, help="start from these weights (.npz, same network shape)")
+    p.add_argument(
+        "--init",
+        type=Path,
+        default=None,
+        help="start from these weights (.npz, same network shape, or fewer --layers: the added layers start as identities)",
+    )
     p.add_argument("--real-fraction", type=float, default=None, help="share of each batch from real clips")
     p.add_argument(
         "--anchored-fraction",
@@ -316,8 +321,15 @@ def main(argv: list[str] | None = None) -> int:
         from model.network import load_weights
 
         arrays, init_cfg = load_weights(args.init)
-        if (init_cfg.dim, init_cfg.layers, init_cfg.rotation) != (cfg.dim, cfg.layers, cfg.rotation):
+        if (init_cfg.dim, init_cfg.rotation) != (cfg.dim, cfg.rotation) or init_cfg.layers > cfg.layers:
             raise SystemExit(f"error: {args.init}: network shape differs from --dim/--layers/--rotation")
+        state = model.state_dict()
+        for i in range(init_cfg.layers, cfg.layers):  # a deeper network: the new layers start as identities
+            for name in ("proj", "fc2"):
+                arrays[f"temporal.{i}.{name}.weight"] = np.zeros_like(state[f"temporal.{i}.{name}.weight"].numpy())
+                arrays[f"temporal.{i}.{name}.bias"] = np.zeros_like(state[f"temporal.{i}.{name}.bias"].numpy())
+            for key, value in state.items():
+                arrays.setdefault(key, value.numpy())
         model.load_state_dict({k: torch.as_tensor(v) for k, v in arrays.items()})
     net = torch.nn.parallel.DistributedDataParallel(model) if distributed else model
 

@@ -84,3 +84,25 @@ def test_batches_made_by_worker_processes(tmp_path):
     done = _train(["--out", str(out), "--steps", "3", "--every", "3", *SMALL, "--workers", "2"])
     assert done.returncode == 0, done.stderr[-2000:]
     assert (out / "weights.npz").is_file() and "step 3/3" in (out / "train.log").read_text()
+
+
+def test_init_from_a_shallower_network_adds_identity_layers(tmp_path):
+    """--init with fewer --layers: the weights load and the added layers start as identities, so the deeper network
+    (before any learning: learning rate 0) computes what the shallower one did."""
+    done = _train(["--out", str(tmp_path / "one"), "--steps", "2", *SMALL])
+    assert done.returncode == 0, done.stderr[-2000:]
+    deeper = ["--dim", "32", "--layers", "3", "--batch", "4", "--threads", "1", "--lr", "0"]
+    done = _train(
+        ["--out", str(tmp_path / "three"), "--steps", "1", *deeper, "--init", str(tmp_path / "one" / "weights.npz")]
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    card = json.loads((tmp_path / "three" / "weights.json").read_text())
+    assert card["config"]["layers"] == 3
+    keypoints = read_keypoints(ROOT / "model" / "samples" / "sample_mediapipe.json")
+    one = Uplifter(tmp_path / "one" / "weights.npz", backend="numpy")(keypoints)
+    three = Uplifter(tmp_path / "three" / "weights.npz", backend="numpy")(keypoints)
+    np.testing.assert_allclose(three.rotations, one.rotations, atol=1e-5)
+    refused = _train(
+        ["--out", str(tmp_path / "back"), "--steps", "1", *SMALL, "--init", str(tmp_path / "three" / "weights.npz")]
+    )
+    assert refused.returncode != 0 and "network shape differs" in refused.stderr
