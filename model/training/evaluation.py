@@ -28,6 +28,7 @@ import numpy as np
 
 from ..keypoints import KEYPOINT_INDEX, layout_from_names
 from ..kinematics import forward_kinematics
+from ..root_path import low_pass
 from ..rotations import geodesic_angle, matrix_to_sixd, rotation_between
 from ..skeleton import JOINT_INDEX, NUM_JOINTS, PARENTS, Skeleton
 from .synthesis import Camera
@@ -75,7 +76,8 @@ def root_and_feet(motion, ref, g: np.ndarray) -> dict[str, float]:  # two Motion
     """Root path, planted feet and the vertical of an uplifted motion against its reference (``g`` turns the
     reference's world into the motion's gravity frame): the pelvis path after one similarity for the clip (mm), the
     model's ankle speed where the truth's ankle moves under 0.1 m/s (m/s), the pelvis' height range (5th to
-    95th percentile, mm) of the truth and of the model, the feet on the floor (where the truth's lowest foot point is
+    95th percentile, mm) of the truth and of the model, the pelvis' fast vertical motion (what a Gaussian of 0.25 s
+    takes out: bounces, jumps) against the truth's (RMS, mm; and the truth's own), the feet on the floor (where the truth's lowest foot point is
     under 2 cm: the model's distance from the floor, cm), jumps (the truth's flight phases of at most a second, ``flight_phases``: the
     highest point its lowest foot point reaches and the model's in the same frames, mm) and crouches (frames where
     the truth's pelvis is below 80 % of its usual height above the lowest foot: the pelvis' drop in % of that height
@@ -100,6 +102,9 @@ def root_and_feet(motion, ref, g: np.ndarray) -> dict[str, float]:  # two Motion
         "pelvis_height_range_truth_mm": float(rng_ref * 1000),
         "pelvis_height_range_model_mm": float(rng * 1000),
     }
+    fast = lambda y: y - low_pass(y, 0.25 * fps)  # noqa: E731  (what moves within about a quarter of a second)
+    out["vertical_fast_mm"] = float(np.sqrt(np.mean((fast(root[:, 1]) - fast(ref_root[:, 1])) ** 2)) * 1000)
+    out["truth_vertical_fast_mm"] = float(np.sqrt(np.mean(fast(ref_root[:, 1]) ** 2)) * 1000)
     ref_low = ref.grounded().foot_points()[..., 1].min(1)  # the lowest foot point's height, per frame
     low = motion.foot_points()[..., 1].min(1)
     on_floor = ref_low < 0.02  # the truth's feet on the floor: how far the model's are from it (floating, sinking)

@@ -224,6 +224,9 @@ def test_jumps_and_crouches_truth_against_model():
     assert still["jump_height_model_mm"] < 1 and still["crouch_knee_flexion_model_deg"] < 1e-3
     assert same["floor_error_cm"] < 1e-6 and still["floor_error_cm"] < 1e-6  # both on the floor where the truth is
     assert abs(still["crouch_drop_model_pct"]) < 1e-6
+    assert same["vertical_fast_mm"] < 1e-6 and same["truth_vertical_fast_mm"] > 20  # the jump, the crouch's edges
+    # a pelvis that does not move misses all of it
+    assert still["vertical_fast_mm"] == pytest.approx(still["truth_vertical_fast_mm"], rel=0.05)
 
 
 def test_walking_toward_the_camera(tmp_path):
