@@ -12,12 +12,12 @@ sideways motion (60 degrees across the long side of the image by default, near a
 The result is blended with the network's own path: across the floor, the perspective path for everything slower than
 about a fifth of a second (a Gaussian of 0.2 s splits them, after a running median that drops single-frame outliers),
 the network's for the fast rest (the perspective solve is noisy frame to frame with a detector's jitter). The height
-is the other way round: its slow part is the network's, kept on the floor (``floor_height``: the network's integrated
-height drifts; jumps and crouches are left as they are), because the perspective's slow height errs (an error in the
+is the other way round: its slow part is the network's, because the perspective's slow height errs (an error in the
 estimated camera tilt turns depth errors into height, and feet sank through the floor or floated); its fast part,
 under about a quarter of a second, is the perspective's (the network's own height hardly moves in a jump or a bounce:
 on the validation subjects its fast vertical motion was 21 mm from the truth's, the perspective's 11, the truth's
-own 24). The camera is assumed not to move.
+own 24). Then the whole is kept on the floor (``floor_height``: the network's integrated height drifts; jumps and
+crouches are left as they are). The camera is assumed not to move.
 """
 
 from __future__ import annotations
@@ -149,7 +149,7 @@ def blended_root(
 ) -> np.ndarray:
     """Across the floor (x, z): the perspective path's slow part plus the network path's fast part (both (T, 3)), a
     Gaussian low-pass of ``seconds`` (its sigma) splitting them, after a running median over half that on either side
-    of each frame. The height (y) the other way round: the network's slow part (its drift already taken out,
+    of each frame. The height (y) the other way round: the network's slow part (its drift is taken out afterwards,
     ``floor_height``) plus the perspective's fast part (split at ``vertical`` seconds, after a running median over
     0.05 s either side and a Gaussian of 0.05 s against the detector's jitter): the network's own height moves too
     little in jumps and bounces, the perspective's errs in its slow part (see the module docstring)."""

@@ -121,7 +121,8 @@ class Uplifter:
         ``flip`` overrides the mirror averaging chosen at construction). ``root_path``: "perspective" (the path where
         the camera, of ``fov`` degrees across the image's long side, sees the body; :mod:`.root_path`; needs the
         image size, else the network's path, said in ``notes`` when given) or "network" (the network's velocity,
-        integrated). Either way the height is the network's integrated vertical velocity with its slow drift taken out
+        integrated). The height is the network's integrated vertical velocity (with the perspective path: its slow part,
+        the perspective's fast part, :func:`.root_path.blended_root`), its slow drift then taken out
         (:func:`.root_path.floor_height`: the feet stay on the floor, jumps and crouches are kept)."""
         if root_path not in ("perspective", "network"):
             raise ValueError(f"root_path must be 'perspective' or 'network', got {root_path!r}")
@@ -158,8 +159,6 @@ class Uplifter:
         root[:, 1] += skeleton.offsets[0, 1]
         up = parts["up"] / np.maximum(np.linalg.norm(parts["up"], axis=-1, keepdims=True), 1e-9)
         quats = quat_continuity(matrix_to_quat(rot), axis=0)
-        low = root[:, 1] + lowest_foot_height(quats, skeleton.offsets)  # the lowest foot point's height
-        root[:, 1] -= floor_height(low, cfg.fps)  # the integrated height's drift taken out
         if root_path == "perspective":
             seen = None
             if keypoints.image_size is not None:
@@ -171,6 +170,8 @@ class Uplifter:
                     "root path from the network only: "
                     + ("the keypoints have no image size" if keypoints.image_size is None else "too few points")
                 )
+        low = root[:, 1] + lowest_foot_height(quats, skeleton.offsets)  # the lowest foot point's height
+        root[:, 1] -= floor_height(low, cfg.fps)  # the height's slow drift taken out
         if abs(src_fps - cfg.fps) > 1e-6:
             quats, root, up = resample(quats, root, up, cfg.fps, src_fps, keypoints.num_frames)
         motion = Motion(quats, root, skeleton, src_fps, up_in_camera=up)
