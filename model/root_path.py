@@ -136,6 +136,18 @@ def _windows(path: np.ndarray, half: int) -> np.ndarray:
     return np.where(inside.reshape(*inside.shape, *[1] * (path.ndim - 1)), path[np.clip(idx, 0, len(path) - 1)], np.nan)
 
 
+def _running_percentile(values: np.ndarray, half: int, q: float) -> np.ndarray:
+    """(T,) the ``q``-th percentile over ``2 half + 1`` frames (only those inside the clip at its ends); vectorised
+    inside the clip (NaN-aware percentiles go row by row: a 3,000-frame clip took 0.2 s each)."""
+    if len(values) <= 2 * half + 1:
+        return np.nanpercentile(_windows(values, half), q, axis=1)
+    out = np.empty(len(values))
+    out[half:-half] = np.percentile(np.lib.stride_tricks.sliding_window_view(values, 2 * half + 1), q, axis=1)
+    ends = np.r_[:half, len(values) - half : len(values)]
+    out[ends] = np.nanpercentile(_windows(values, half)[ends], q, axis=1)
+    return out
+
+
 def running_median(path: np.ndarray, half: int) -> np.ndarray:
     """(T, ...) the median over ``2 half + 1`` frames (only those inside the clip at its ends): single-frame
     outliers (a detector's first frame, a wrong person for a frame) gone before any averaging."""
@@ -173,9 +185,9 @@ def floor_height(low: np.ndarray, fps: float, seconds: float = 2.0, percentile: 
     well under a second) or a crouch (the feet stay down)."""
     if len(low) < 3:
         return np.full(len(low), float(np.min(low)) if len(low) else 0.0)
-    rough = np.nanpercentile(_windows(low, max(1, int(round(seconds * fps / 2)))), percentile, axis=1)
+    rough = _running_percentile(low, max(1, int(round(seconds * fps / 2))), percentile)
     ground = np.flatnonzero(low < rough + 0.08)
     base = np.interp(np.arange(len(low)), ground, low[ground])
     smooth = low_pass(base, seconds * fps / 4)
-    wobble = np.nanpercentile(_windows(base - smooth, max(1, int(round(seconds * fps / 4)))), 20.0, axis=1)
+    wobble = _running_percentile(base - smooth, max(1, int(round(seconds * fps / 4))), 20.0)
     return smooth + low_pass(wobble, seconds * fps / 8)

@@ -139,3 +139,16 @@ def test_floor_height_takes_out_drift_and_keeps_jumps():
         inside = (t >= start) & (t < start + 0.4)
         assert kept[inside].max() > 0.25
     assert floor_height(np.array([0.2]), fps)[0] == pytest.approx(0.2)
+
+
+def test_running_percentile_matches_the_frame_by_frame_one():
+    """The vectorised running percentile equals the NaN-aware one over each frame's window, clip ends included, for
+    clips shorter and longer than the window."""
+    from model.root_path import _running_percentile, _windows
+
+    rng = np.random.default_rng(3)
+    for frames in (5, 31, 32, 300):
+        values = rng.normal(size=frames).cumsum()
+        for half, q in ((30, 10.0), (15, 20.0), (2, 50.0)):
+            expected = np.nanpercentile(_windows(values, half), q, axis=1)
+            np.testing.assert_allclose(_running_percentile(values, half, q), expected)
