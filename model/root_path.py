@@ -17,7 +17,8 @@ estimated camera tilt turns depth errors into height, and feet sank through the 
 under about a quarter of a second, is the perspective's (the network's own height hardly moves in a jump or a bounce:
 on the validation subjects its fast vertical motion was 21 mm from the truth's, the perspective's 11, the truth's
 own 24). Then the whole is kept on the floor (``floor_height``: the network's integrated height drifts; jumps and
-crouches are left as they are). The camera is assumed not to move.
+crouches are left as they are), and lifted where a foot would go through it (``sinking``: the perspective's fast part
+carries some of the detector's jitter). The camera is assumed not to move.
 """
 
 from __future__ import annotations
@@ -191,3 +192,14 @@ def floor_height(low: np.ndarray, fps: float, seconds: float = 2.0, percentile: 
     smooth = low_pass(base, seconds * fps / 4)
     wobble = _running_percentile(base - smooth, max(1, int(round(seconds * fps / 4))), 20.0)
     return smooth + low_pass(wobble, seconds * fps / 8)
+
+
+def sinking(low: np.ndarray, fps: float, seconds: float = 0.1) -> np.ndarray:
+    """(T,) how far to lift a body whose lowest foot point is ``low`` (T,) metres above the floor so that no foot goes
+    through it: each frame's depth below the floor, spread over ``seconds`` either side (a running maximum) and
+    smoothed with a Gaussian of half that, so the lift rises and falls over a few frames instead of a kink."""
+    depth = np.maximum(0.0, -low)
+    if not depth.any():
+        return depth
+    half = max(1, int(round(seconds * fps)))
+    return low_pass(np.nanmax(_windows(depth, half), axis=1), seconds * fps / 2)

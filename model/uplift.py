@@ -20,7 +20,7 @@ from .features import blend_weights, normalise_window, resample_points, window_s
 from .keypoints import HALPE_MIRROR, Keypoints2D
 from .motion import Motion, resample
 from .network import NetworkConfig, load_weights, numpy_forward, split_outputs
-from .root_path import DEFAULT_FOV, blended_root, floor_height, perspective_root
+from .root_path import DEFAULT_FOV, blended_root, floor_height, perspective_root, sinking
 from .rotations import (
     matrix_to_quat,
     matrix_to_sixd,
@@ -123,7 +123,8 @@ class Uplifter:
         image size, else the network's path, said in ``notes`` when given) or "network" (the network's velocity,
         integrated). The height is the network's integrated vertical velocity (with the perspective path: its slow part,
         the perspective's fast part, :func:`.root_path.blended_root`), its slow drift then taken out
-        (:func:`.root_path.floor_height`: the feet stay on the floor, jumps and crouches are kept)."""
+        (:func:`.root_path.floor_height`: the feet stay on the floor, jumps and crouches are kept) and the body lifted
+        where a foot would go through the floor (:func:`.root_path.sinking`)."""
         if root_path not in ("perspective", "network"):
             raise ValueError(f"root_path must be 'perspective' or 'network', got {root_path!r}")
         cfg: NetworkConfig = self.config
@@ -171,7 +172,8 @@ class Uplifter:
                     + ("the keypoints have no image size" if keypoints.image_size is None else "too few points")
                 )
         low = root[:, 1] + lowest_foot_height(quats, skeleton.offsets)  # the lowest foot point's height
-        root[:, 1] -= floor_height(low, cfg.fps)  # the height's slow drift taken out
+        floor = floor_height(low, cfg.fps)
+        root[:, 1] += sinking(low - floor, cfg.fps) - floor  # the height's slow drift out, no foot through the floor
         if abs(src_fps - cfg.fps) > 1e-6:
             quats, root, up = resample(quats, root, up, cfg.fps, src_fps, keypoints.num_frames)
         motion = Motion(quats, root, skeleton, src_fps, up_in_camera=up)

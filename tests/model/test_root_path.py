@@ -152,3 +152,17 @@ def test_running_percentile_matches_the_frame_by_frame_one():
         for half, q in ((30, 10.0), (15, 20.0), (2, 50.0)):
             expected = np.nanpercentile(_windows(values, half), q, axis=1)
             np.testing.assert_allclose(_running_percentile(values, half, q), expected)
+
+
+def test_sinking_lifts_a_foot_out_of_the_floor_and_nothing_else():
+    """A lowest foot point that dips 5 cm through the floor for three frames: the lift takes it out (within 5 mm),
+    rises and falls over a few frames, and is zero a third of a second away and where no foot is below the floor."""
+    from model.root_path import sinking
+
+    low = np.full(90, 0.01)
+    low[44:47] = [-0.03, -0.05, -0.02]
+    lift = sinking(low, 30.0)
+    assert (low + lift)[44:47].min() > -0.005
+    assert np.abs(np.diff(lift)).max() < 0.03  # no kink of the full depth in one frame
+    assert np.all(lift[:34] == 0) and np.all(lift[57:] == 0)
+    assert not sinking(np.full(30, 0.02), 30.0).any()
