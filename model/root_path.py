@@ -181,9 +181,9 @@ def floor_height(low: np.ndarray, fps: float, seconds: float = 2.0, percentile: 
     the ground; the floor is their lowest foot point, interpolated across the others (jumps) and smoothed with a
     Gaussian of a quarter of ``seconds``, plus the running 20th percentile of what the smoothing took out (over a
     quarter of ``seconds`` either side, smoothed over an eighth): the lower edge of a planted foot's frame-to-frame
-    wobble, not its middle, so feet do not float. A body's feet are on the floor most of any two
-    seconds, so this follows the slow drift of the network's integrated height and not a jump (flight phases last
-    well under a second) or a crouch (the feet stay down)."""
+    wobble, not its middle, so feet do not float. A body's feet are on the floor most of any two seconds, so this
+    follows the slow drift of the network's integrated height and not a jump (flight phases last well under a second)
+    or a crouch (the feet stay down)."""
     if len(low) < 3:
         return np.full(len(low), float(np.min(low)) if len(low) else 0.0)
     rough = _running_percentile(low, max(1, int(round(seconds * fps / 2))), percentile)
