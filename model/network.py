@@ -2,7 +2,16 @@
 
 One forward pass maps a window of ``NetworkConfig.window`` frames of normalised Halpe-26 points (x, y, confidence) to
 ``output_size`` numbers per frame of the window. A spatial transformer layer attends across the 26 points of each
-frame; temporal transformer layers attend across the frames. The outputs, in order (``split_outputs``):
+frame; temporal transformer layers attend across the frames. Two layouts (``NetworkConfig.tokens``):
+
+- ``frame`` (bundled): each frame's 26 points become one token; the temporal layers attend across the frames.
+- ``parts``: each frame becomes five tokens, one per body part (``PARTS``: torso and head, each arm, each leg), each
+  embedded from its own points only; every layer attends across the parts of a frame, then across the frames of a
+  part, and each part's joints are read from its own token (the torso's also the root's velocity and the up
+  direction). A limb is encoded as a limb, so an arm pose seen in training still reads right under an unseen torso
+  or leg pose.
+
+The outputs, in order (``split_outputs``):
 
 | part | size | meaning |
 |---|---|---|
@@ -32,8 +41,8 @@ from typing import Any
 
 import numpy as np
 
-from .keypoints import NUM_KEYPOINTS
-from .skeleton import NUM_JOINTS
+from .keypoints import KEYPOINT_INDEX, NUM_KEYPOINTS
+from .skeleton import JOINT_INDEX, NUM_JOINTS
 
 WEIGHTS_FORMAT = "pose_uplift.weights/1"
 
@@ -48,6 +57,7 @@ class NetworkConfig:
     heads: int = 8
     mlp: int = 512
     rotation: str = "6d"  # 6d | quaternion | axis_angle | matrix
+    tokens: str = "frame"  # frame | parts (see the module's docstring)
 
     @property
     def rotation_size(self) -> int:
@@ -56,6 +66,59 @@ class NetworkConfig:
     @property
     def output_size(self) -> int:
         return NUM_JOINTS * self.rotation_size + 3 + 3 + (NUM_JOINTS - 1)
+
+
+#: The ``parts`` layout: (name, the Halpe points its token is embedded from, the joints whose rotation and bone length
+#: it outputs). The torso's token also gives the root's velocity and the up direction.
+PARTS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
+    (
+        "torso",
+        ("nose", "left_eye", "right_eye", "left_ear", "right_ear", "head", "neck", "hip")
+        + ("left_shoulder", "right_shoulder", "left_hip", "right_hip"),
+        ("pelvis", "spine1", "spine2", "spine3", "neck", "head"),
+    ),
+    *(
+        (
+            f"{side}_arm",
+            ("neck", f"{side}_shoulder", f"{side}_elbow", f"{side}_wrist"),
+            (f"{side}_collar", f"{side}_shoulder", f"{side}_elbow", f"{side}_wrist"),
+        )
+        for side in ("left", "right")
+    ),
+    *(
+        (
+            f"{side}_leg",
+            ("hip", f"{side}_hip", f"{side}_knee", f"{side}_ankle")
+            + (f"{side}_heel", f"{side}_big_toe", f"{side}_small_toe"),
+            (f"{side}_hip", f"{side}_knee", f"{side}_ankle", f"{side}_foot"),
+        )
+        for side in ("left", "right")
+    ),
+)
+
+
+def part_points(part: int) -> list[int]:
+    """The Halpe point indices part ``part``'s token is embedded from."""
+    return [KEYPOINT_INDEX[n] for n in PARTS[part][1]]
+
+
+def part_outputs(part: int, config: NetworkConfig) -> list[int]:
+    """The indices into the output vector that part ``part``'s head writes (see ``split_outputs``)."""
+    r, n = config.rotation_size, NUM_JOINTS * config.rotation_size
+    out: list[int] = []
+    for name in PARTS[part][2]:
+        out += range(JOINT_INDEX[name] * r, (JOINT_INDEX[name] + 1) * r)
+    if part == 0:
+        out += range(n, n + 6)  # velocity, up
+    out += [n + 6 + JOINT_INDEX[name] - 1 for name in PARTS[part][2] if name != "pelvis"]
+    return out
+
+
+def part_order(config: NetworkConfig) -> np.ndarray:
+    """The permutation that puts the parts' heads' outputs (concatenated in part order) into output order."""
+    written = np.concatenate([part_outputs(p, config) for p in range(len(PARTS))])
+    assert sorted(written.tolist()) == list(range(config.output_size))
+    return np.argsort(written)
 
 
 def split_outputs(out: Any, config: NetworkConfig) -> dict[str, Any]:
@@ -121,12 +184,36 @@ def numpy_forward(points: np.ndarray, weights: dict[str, np.ndarray], config: Ne
         _linear(np.concatenate([points * mask, mask], -1), p["point_embed.weight"], p["point_embed.bias"])
         + p["point_pos"]
     )
-    x = _block(x.reshape(b * t, k, -1), p, "spatial.", 4).reshape(b, t, -1)
-    x = _linear(x, p["frame_embed.weight"], p["frame_embed.bias"]) + p["time_pos"][:t]
+    x = _block(x.reshape(b * t, k, -1), p, "spatial.", 4).reshape(b, t, k, -1)
+    if config.tokens == "parts":
+        return _numpy_parts(x, p, config)
+    x = _linear(x.reshape(b, t, -1), p["frame_embed.weight"], p["frame_embed.bias"]) + p["time_pos"][:t]
     for i in range(config.layers):
         x = _block(x, p, f"temporal.{i}.", config.heads)
     x = _layer_norm(x, p["norm.weight"], p["norm.bias"])
     return _linear(x, p["head.weight"], p["head.bias"])
+
+
+def _numpy_parts(x: np.ndarray, p: dict[str, np.ndarray], config: NetworkConfig) -> np.ndarray:
+    """The ``parts`` layout after the spatial layer: (B, T, 26, spatial_dim) -> (B, T, output_size)."""
+    b, t = x.shape[:2]
+    n = len(PARTS)
+    x = np.stack(
+        [
+            _linear(x[:, :, part_points(i)].reshape(b, t, -1), p[f"part_embed.{i}.weight"], p[f"part_embed.{i}.bias"])
+            for i in range(n)
+        ],
+        2,
+    )
+    x = x + p["part_pos"] + p["time_pos"][:t, None]
+    d = x.shape[-1]
+    for i in range(config.layers):
+        x = _block(x.reshape(b * t, n, d), p, f"across.{i}.", config.heads).reshape(b, t, n, d)
+        x = x.transpose(0, 2, 1, 3).reshape(b * n, t, d)
+        x = _block(x, p, f"temporal.{i}.", config.heads).reshape(b, n, t, d).transpose(0, 2, 1, 3)
+    x = _layer_norm(x, p["norm.weight"], p["norm.bias"])
+    out = np.concatenate([_linear(x[:, :, i], p[f"head.{i}.weight"], p[f"head.{i}.bias"]) for i in range(n)], -1)
+    return out[..., part_order(config)]
 
 
 # ----------------------------------------------------------------------------------------------------- files
@@ -158,6 +245,8 @@ def load_weights(path: str | Path) -> tuple[dict[str, np.ndarray], NetworkConfig
         config = NetworkConfig(**meta["config"])
     except (KeyError, TypeError, ValueError):
         raise WeightsError(f"{path}: no weights metadata (not a Pose Uplift weights file)") from None
+    if config.tokens not in ("frame", "parts"):
+        raise WeightsError(f"{path}: network layout {config.tokens!r} unknown to this version")
     if meta.get("format") != WEIGHTS_FORMAT:
         raise WeightsError(f"{path}: weights format {meta.get('format')!r}, this version reads {WEIGHTS_FORMAT!r}")
     expected = torch_free_shapes(config)
@@ -174,17 +263,26 @@ def torch_free_shapes(config: NetworkConfig) -> dict[str, tuple[int, ...]]:
         "point_embed.weight": (config.spatial_dim, 4),
         "point_embed.bias": (config.spatial_dim,),
         "point_pos": (NUM_KEYPOINTS, config.spatial_dim),
-        "frame_embed.weight": (config.dim, NUM_KEYPOINTS * config.spatial_dim),
-        "frame_embed.bias": (config.dim,),
         "time_pos": (config.window, config.dim),
         "norm.weight": (config.dim,),
         "norm.bias": (config.dim,),
-        "head.weight": (config.output_size, config.dim),
-        "head.bias": (config.output_size,),
     }
-    for prefix, dim, mlp in [("spatial.", config.spatial_dim, 2 * config.spatial_dim)] + [
-        (f"temporal.{i}.", config.dim, config.mlp) for i in range(config.layers)
-    ]:
+    blocks = [("spatial.", config.spatial_dim, 2 * config.spatial_dim)]
+    blocks += [(f"temporal.{i}.", config.dim, config.mlp) for i in range(config.layers)]
+    if config.tokens == "parts":
+        shapes["part_pos"] = (len(PARTS), config.dim)
+        for i in range(len(PARTS)):
+            shapes[f"part_embed.{i}.weight"] = (config.dim, len(part_points(i)) * config.spatial_dim)
+            shapes[f"part_embed.{i}.bias"] = (config.dim,)
+            shapes[f"head.{i}.weight"] = (len(part_outputs(i, config)), config.dim)
+            shapes[f"head.{i}.bias"] = (len(part_outputs(i, config)),)
+        blocks += [(f"across.{i}.", config.dim, config.mlp) for i in range(config.layers)]
+    else:
+        shapes["frame_embed.weight"] = (config.dim, NUM_KEYPOINTS * config.spatial_dim)
+        shapes["frame_embed.bias"] = (config.dim,)
+        shapes["head.weight"] = (config.output_size, config.dim)
+        shapes["head.bias"] = (config.output_size,)
+    for prefix, dim, mlp in blocks:
         shapes.update(
             {
                 prefix + "norm1.weight": (dim,),

@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from .keypoints import NUM_KEYPOINTS
-from .network import NetworkConfig
+from .network import PARTS, NetworkConfig, part_order, part_outputs, part_points
 
 
 class Block(nn.Module):
@@ -36,8 +36,10 @@ class Block(nn.Module):
 
 
 class UpliftNet(nn.Module):
-    """Points (B, T, 26, 3) -> (B, T, output_size): a spatial layer per frame, then temporal layers. ``dropout``
-    (training only; the weights and the numpy twin do not depend on it) regularises the temporal layers."""
+    """Points (B, T, 26, 3) -> (B, T, output_size): a spatial layer per frame, then temporal layers (with
+    ``cfg.tokens == "parts"`` one token per body part, layers across the parts and across the frames; see
+    :mod:`.network`). ``dropout`` (training only; the weights and the numpy twin do not depend on it) regularises the
+    temporal layers."""
 
     def __init__(self, cfg: NetworkConfig, dropout: float = 0.0):
         super().__init__()
@@ -45,11 +47,25 @@ class UpliftNet(nn.Module):
         self.point_embed = nn.Linear(4, cfg.spatial_dim)
         self.point_pos = nn.Parameter(torch.zeros(NUM_KEYPOINTS, cfg.spatial_dim))
         self.spatial = Block(cfg.spatial_dim, 4, 2 * cfg.spatial_dim)
-        self.frame_embed = nn.Linear(NUM_KEYPOINTS * cfg.spatial_dim, cfg.dim)
         self.time_pos = nn.Parameter(torch.zeros(cfg.window, cfg.dim))
         self.temporal = nn.ModuleList([Block(cfg.dim, cfg.heads, cfg.mlp, dropout) for _ in range(cfg.layers)])
         self.norm = nn.LayerNorm(cfg.dim)
-        self.head = nn.Linear(cfg.dim, cfg.output_size)
+        self.head: nn.Module
+        self.order: torch.Tensor
+        if cfg.tokens == "parts":
+            n = len(PARTS)
+            self.part_embed = nn.ModuleList(
+                [nn.Linear(len(part_points(i)) * cfg.spatial_dim, cfg.dim) for i in range(n)]
+            )
+            self.part_pos = nn.Parameter(torch.zeros(n, cfg.dim))
+            self.across = nn.ModuleList([Block(cfg.dim, cfg.heads, cfg.mlp, dropout) for _ in range(cfg.layers)])
+            self.head = nn.ModuleList([nn.Linear(cfg.dim, len(part_outputs(i, cfg))) for i in range(n)])
+            self.register_buffer("order", torch.as_tensor(part_order(cfg)), persistent=False)
+            self.parts = [torch.as_tensor(part_points(i)) for i in range(n)]
+            nn.init.normal_(self.part_pos, std=0.02)
+        else:
+            self.frame_embed = nn.Linear(NUM_KEYPOINTS * cfg.spatial_dim, cfg.dim)
+            self.head = nn.Linear(cfg.dim, cfg.output_size)
         nn.init.normal_(self.point_pos, std=0.02)
         nn.init.normal_(self.time_pos, std=0.02)
 
@@ -58,8 +74,23 @@ class UpliftNet(nn.Module):
         b, t, k, _ = points.shape
         mask = (points[..., 2:3] > 0).to(points.dtype)
         x = self.point_embed(torch.cat([points * mask, mask], -1)) + self.point_pos
-        x = self.spatial(x.reshape(b * t, k, -1)).reshape(b, t, -1)
-        x = self.frame_embed(x) + self.time_pos[:t]
+        x = self.spatial(x.reshape(b * t, k, -1)).reshape(b, t, k, -1)
+        if self.config.tokens == "parts":
+            return self._parts(x)
+        x = self.frame_embed(x.reshape(b, t, -1)) + self.time_pos[:t]
         for block in self.temporal:
             x = block(x)
         return self.head(self.norm(x))
+
+    def _parts(self, x: torch.Tensor) -> torch.Tensor:
+        b, t = x.shape[:2]
+        n, d = len(PARTS), self.config.dim
+        x = torch.stack([embed(x[:, :, idx].reshape(b, t, -1)) for embed, idx in zip(self.part_embed, self.parts)], 2)
+        x = x + self.part_pos + self.time_pos[:t, None]
+        for across, temporal in zip(self.across, self.temporal):
+            x = across(x.reshape(b * t, n, d)).reshape(b, t, n, d)
+            x = temporal(x.transpose(1, 2).reshape(b * n, t, d)).reshape(b, n, t, d).transpose(1, 2)
+        x = self.norm(x)
+        heads = self.head
+        assert isinstance(heads, nn.ModuleList)
+        return torch.cat([head(x[:, :, i]) for i, head in enumerate(heads)], -1)[..., self.order]

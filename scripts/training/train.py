@@ -50,6 +50,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--dim", type=int, default=None)
     p.add_argument("--layers", type=int, default=None)
+    p.add_argument("--heads", type=int, default=None, help="attention heads of the temporal (and across-part) layers")
+    p.add_argument(
+        "--tokens",
+        choices=["frame", "parts"],
+        default=None,
+        help="one token per frame, or one per body part and frame (model/network.py)",
+    )
     p.add_argument("--window", type=int, default=None, help="frames per pass (the network's window)")
     p.add_argument(
         "--curve-every",
@@ -135,6 +142,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "seed": 0,
         "dim": 192,
         "layers": 4,
+        "heads": 8,
+        "tokens": "frame",
         "window": 81,
         "curve_every": 500,
         "real": [],
@@ -303,7 +312,14 @@ def main(argv: list[str] | None = None) -> int:
             torch.cuda.set_device(device)
     args.out.mkdir(parents=True, exist_ok=True)
     cfg = replace(
-        NetworkConfig(), rotation=args.rotation, dim=args.dim, layers=args.layers, mlp=2 * args.dim, window=args.window
+        NetworkConfig(),
+        rotation=args.rotation,
+        dim=args.dim,
+        layers=args.layers,
+        heads=args.heads,
+        mlp=2 * args.dim,
+        window=args.window,
+        tokens=args.tokens,
     )
     torch.manual_seed(args.seed)
     from model.network_torch import UpliftNet
@@ -321,8 +337,13 @@ def main(argv: list[str] | None = None) -> int:
         from model.network import load_weights
 
         arrays, init_cfg = load_weights(args.init)
-        if (init_cfg.dim, init_cfg.rotation) != (cfg.dim, cfg.rotation) or init_cfg.layers > cfg.layers:
-            raise SystemExit(f"error: {args.init}: network shape differs from --dim/--layers/--rotation")
+        same = ("dim", "rotation", "heads", "tokens", "window")
+        if any(getattr(init_cfg, k) != getattr(cfg, k) for k in same) or init_cfg.layers > cfg.layers:
+            raise SystemExit(
+                f"error: {args.init}: network shape differs from --dim/--heads/--tokens/--layers/--rotation"
+            )
+        if init_cfg.layers < cfg.layers and cfg.tokens != "frame":
+            raise SystemExit(f"error: {args.init}: only a frame-token network can be deepened")
         state = model.state_dict()
         for i in range(init_cfg.layers, cfg.layers):  # a deeper network: the new layers start as identities
             for name in ("proj", "fc2"):

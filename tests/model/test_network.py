@@ -9,18 +9,25 @@ import numpy as np
 import pytest
 import torch
 
+from model.keypoints import KEYPOINT_INDEX
 from model.network import (
+    PARTS,
     NetworkConfig,
     WeightsError,
     load_weights,
     numpy_forward,
+    part_order,
+    part_outputs,
     save_weights,
+    split_outputs,
+    torch_free_shapes,
     torch_state_to_arrays,
 )
 from model.network_torch import UpliftNet
 from model.uplift import DEFAULT_WEIGHTS
 
 SMALL = replace(NetworkConfig(), window=27, dim=64, layers=2, mlp=128)
+PARTS_SMALL = replace(SMALL, dim=32, mlp=64, heads=4, tokens="parts")
 
 
 def random_inputs(b: int, t: int, seed: int = 0) -> np.ndarray:
@@ -30,14 +37,43 @@ def random_inputs(b: int, t: int, seed: int = 0) -> np.ndarray:
     return x
 
 
-def test_torch_and_numpy_agree_on_random_weights():
+@pytest.mark.parametrize("config", [SMALL, PARTS_SMALL], ids=["frame", "parts"])
+def test_torch_and_numpy_agree_on_random_weights(config):
     torch.manual_seed(0)
-    model = UpliftNet(SMALL).eval()
+    model = UpliftNet(config).eval()
     weights = torch_state_to_arrays(model)
-    x = random_inputs(3, SMALL.window)
+    assert {k: v.shape for k, v in weights.items()} == torch_free_shapes(config)
+    x = random_inputs(3, config.window)
     with torch.no_grad():
         expected = model(torch.as_tensor(x)).numpy()
-    assert np.abs(numpy_forward(x, weights, SMALL) - expected).max() < 1e-4
+    assert expected.shape == (3, config.window, config.output_size)
+    assert np.abs(numpy_forward(x, weights, config) - expected).max() < 1e-4
+
+
+def test_parts_layout_writes_every_output_once_from_its_own_part():
+    """Each output number comes from exactly one part's head: a joint's rotation and bone length from the part
+    that holds the joint, the root's velocity and the up direction from the torso."""
+    for rotation in ("6d", "quaternion", "axis_angle", "matrix"):
+        config = replace(PARTS_SMALL, rotation=rotation)
+        written = np.concatenate([part_outputs(i, config) for i in range(len(PARTS))])
+        assert sorted(written) == list(range(config.output_size))
+        assert np.array_equal(written[part_order(config)], np.arange(config.output_size))
+    torch.manual_seed(2)
+    model = UpliftNet(PARTS_SMALL).eval()
+    arm = [name for name, _, _ in PARTS].index("left_arm")
+    with torch.no_grad():  # the left arm's head silenced: only the left arm's joints' outputs change
+        before = model(torch.as_tensor(random_inputs(1, 27))).numpy()
+        model.head[arm].weight.zero_()
+        model.head[arm].bias.fill_(7.0)
+        after = model(torch.as_tensor(random_inputs(1, 27))).numpy()
+    changed = split_outputs(np.abs(after - before).max((0, 1)) > 0, PARTS_SMALL)
+    assert changed["rotations"].any(-1).nonzero()[0].tolist() == [13, 16, 18, 20]  # collar, shoulder, elbow, wrist
+    assert changed["log_bones"].nonzero()[0].tolist() == [12, 15, 17, 19]
+    assert not changed["velocity"].any() and not changed["up"].any()
+    # each part's token is embedded from its own points: the legs' from the hip centre, hips, knees, ankles, feet
+    leg = [name for name, _, _ in PARTS].index("right_leg")
+    assert model.parts[leg].tolist() == [KEYPOINT_INDEX[n] for n in PARTS[leg][1]]
+    assert {"right_knee", "right_heel", "hip"} <= set(PARTS[leg][1]) and "left_knee" not in PARTS[leg][1]
 
 
 def test_dropout_acts_in_training_only():
@@ -85,6 +121,12 @@ def test_weights_round_trip_and_errors(tmp_path):
     save_weights(path, torch_state_to_arrays(model), SMALL, {"name": "test"})
     weights, config = load_weights(path)
     assert config == SMALL and json.loads(path.with_suffix(".json").read_text())["name"] == "test"
+    parts = UpliftNet(PARTS_SMALL)
+    save_weights(tmp_path / "parts.npz", torch_state_to_arrays(parts), PARTS_SMALL, {})
+    assert load_weights(tmp_path / "parts.npz")[1] == PARTS_SMALL
+    old = {"format": "pose_uplift.weights/1", "config": {k: v for k, v in SMALL.__dict__.items() if k != "tokens"}}
+    np.savez(tmp_path / "frame.npz", __meta__=np.array(json.dumps(old)), **weights)
+    assert load_weights(tmp_path / "frame.npz")[1].tokens == "frame"  # files from before the layouts
 
     cases = {}
     cases["missing.npz"] = None
@@ -95,6 +137,9 @@ def test_weights_round_trip_and_errors(tmp_path):
     meta = {"format": "pose_uplift.weights/0", "config": {}}
     np.savez(tmp_path / "old.npz", __meta__=np.array(json.dumps(meta)), **weights)
     cases["old.npz"] = "weights format"
+    meta = {"format": "pose_uplift.weights/1", "config": {**SMALL.__dict__, "tokens": "graph"}}
+    np.savez(tmp_path / "layout.npz", __meta__=np.array(json.dumps(meta)), **weights)
+    cases["layout.npz"] = "network layout 'graph' unknown"
     bad = dict(weights)
     bad["head.bias"] = np.zeros(3, np.float32)
     save_weights(tmp_path / "shape.npz", bad, SMALL, {})

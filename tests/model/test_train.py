@@ -106,3 +106,20 @@ def test_init_from_a_shallower_network_adds_identity_layers(tmp_path):
         ["--out", str(tmp_path / "back"), "--steps", "1", *SMALL, "--init", str(tmp_path / "three" / "weights.npz")]
     )
     assert refused.returncode != 0 and "network shape differs" in refused.stderr
+
+
+def test_parts_network_trains_and_uplifts_on_both_backends(tmp_path):
+    """--tokens parts: trains, its weights run in the extension on torch and numpy alike, and cannot seed a
+    frame-token network."""
+    parts = ["--dim", "32", "--layers", "1", "--heads", "4", "--batch", "4", "--threads", "1", "--tokens", "parts"]
+    done = _train(["--out", str(tmp_path / "parts"), "--steps", "2", *parts])
+    assert done.returncode == 0, done.stderr[-2000:]
+    weights = tmp_path / "parts" / "weights.npz"
+    assert json.loads(weights.with_suffix(".json").read_text())["config"]["tokens"] == "parts"
+    keypoints = read_keypoints(ROOT / "model" / "samples" / "sample_mediapipe.json")
+    on_numpy = Uplifter(weights, backend="numpy")(keypoints)
+    on_torch = Uplifter(weights, backend="torch")(keypoints)
+    assert np.isfinite(on_numpy.rotations).all() and on_numpy.num_frames == 230
+    np.testing.assert_allclose(on_torch.rotations, on_numpy.rotations, atol=1e-3)
+    refused = _train(["--out", str(tmp_path / "frame"), "--steps", "1", *SMALL, "--init", str(weights)])
+    assert refused.returncode != 0 and "network shape differs" in refused.stderr
