@@ -47,6 +47,8 @@ class UpliftNet(nn.Module):
         self.point_embed = nn.Linear(4, cfg.spatial_dim)
         self.point_pos = nn.Parameter(torch.zeros(NUM_KEYPOINTS, cfg.spatial_dim))
         self.spatial = Block(cfg.spatial_dim, 4, 2 * cfg.spatial_dim)
+        if cfg.tokens == "frame":  # created first: a seed gives the same weights as before the parts layout
+            self.frame_embed = nn.Linear(NUM_KEYPOINTS * cfg.spatial_dim, cfg.dim)
         self.time_pos = nn.Parameter(torch.zeros(cfg.window, cfg.dim))
         self.temporal = nn.ModuleList([Block(cfg.dim, cfg.heads, cfg.mlp, dropout) for _ in range(cfg.layers)])
         self.norm = nn.LayerNorm(cfg.dim)
@@ -64,7 +66,6 @@ class UpliftNet(nn.Module):
             self.parts = [torch.as_tensor(part_points(i)) for i in range(n)]
             nn.init.normal_(self.part_pos, std=0.02)
         else:
-            self.frame_embed = nn.Linear(NUM_KEYPOINTS * cfg.spatial_dim, cfg.dim)
             self.head = nn.Linear(cfg.dim, cfg.output_size)
         nn.init.normal_(self.point_pos, std=0.02)
         nn.init.normal_(self.time_pos, std=0.02)

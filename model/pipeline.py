@@ -112,6 +112,12 @@ class UpliftOptions:
             ("network", "Network Only", "The network's own velocity, added up: drifts over long clips"),
         ),
     )
+    plant_feet: bool = _option(
+        True,
+        "Plant Feet",
+        "Keep a foot that is down and still from sliding: the body is moved across the floor against the foot's "
+        "drift (the poses stay the network's)",
+    )
     fov: float = _option(
         DEFAULT_FOV,
         "Field of View",
@@ -325,6 +331,7 @@ def uplift(
         root_path=options.root_path,
         fov=options.fov,
         notes=notes,
+        plant_feet=options.plant_feet,
     )
     motion = smooth_motion(motion, options.smooth).turned(np.pi)  # +z back at the camera: Blender's Front view
     if options.scale != 1.0:

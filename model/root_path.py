@@ -203,3 +203,28 @@ def sinking(low: np.ndarray, fps: float, seconds: float = 0.1) -> np.ndarray:
         return depth
     half = max(1, int(round(seconds * fps)))
     return low_pass(np.nanmax(_windows(depth, half), axis=1), seconds * fps / 2)
+
+
+def pin_planted_feet(
+    root: np.ndarray, feet: np.ndarray, fps: float, seconds: float = 1.0, height: float = 0.08, speed: float = 0.9
+) -> np.ndarray:
+    """(T, 3) ``root`` moved across the floor so that a planted foot stays where it is. ``feet`` (T, 6, 3): the left
+    and then the right foot's three points (heel, big toe, small toe) relative to the root, the floor at y = 0. A foot
+    is planted as far as its lowest point is under ``height`` metres and its points' centre (smoothed over 0.05 s)
+    moves under ``speed`` metres per second across the floor (both ramps of half that width); on those frames the
+    root takes the opposite of the planted feet's motion, so they stay put. Only the correction's fast part is kept
+    (what a Gaussian of ``seconds`` takes out): the path's long course stays the camera's."""
+    if len(root) < 3:
+        return root.copy()
+    sides = (root[:, None] + feet).reshape(len(root), 2, 3, 3)
+    low = sides[..., 1].min(-1)  # (T, 2)
+    centre = low_pass(sides.mean(2)[..., [0, 2]], 0.05 * fps)  # (T, 2, 2) across the floor
+    step = np.diff(centre, axis=0)  # (T - 1, 2, 2)
+    ramp = lambda x, limit: np.clip((limit - x) / (limit / 2), 0.0, 1.0)  # noqa: E731  1 below limit/2, 0 above limit
+    w = ramp(low, height)[1:] * ramp(np.linalg.norm(step, axis=-1) * fps, speed)  # (T - 1, 2)
+    total = w.sum(1, keepdims=True)
+    move = -(w[..., None] * step).sum(1) / np.maximum(total, 1e-9) * np.minimum(total, 1.0)
+    shift = np.concatenate([np.zeros((1, 2)), np.cumsum(move, axis=0)])
+    out = root.copy()
+    out[:, [0, 2]] += shift - low_pass(shift, seconds * fps)
+    return out

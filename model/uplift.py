@@ -15,12 +15,12 @@ from typing import Any
 
 import numpy as np
 
-from .body_points import lowest_foot_height
+from .body_points import FOOT_POINTS, keypoints_3d
 from .features import blend_weights, normalise_window, resample_points, window_starts
 from .keypoints import HALPE_MIRROR, Keypoints2D
 from .motion import Motion, resample
 from .network import NetworkConfig, load_weights, numpy_forward, split_outputs
-from .root_path import DEFAULT_FOV, blended_root, floor_height, perspective_root, sinking
+from .root_path import DEFAULT_FOV, blended_root, floor_height, perspective_root, pin_planted_feet, sinking
 from .rotations import (
     matrix_to_quat,
     matrix_to_sixd,
@@ -116,6 +116,7 @@ class Uplifter:
         root_path: str = "perspective",
         fov: float = DEFAULT_FOV,
         notes: list[str] | None = None,
+        plant_feet: bool = True,
     ) -> Motion:
         """Lift one person's keypoints to a Motion at the keypoints' frame rate (``fps`` overrides the file's;
         ``flip`` overrides the mirror averaging chosen at construction). ``root_path``: "perspective" (the path where
@@ -124,7 +125,8 @@ class Uplifter:
         integrated). The height is the network's integrated vertical velocity (with the perspective path: its slow part,
         the perspective's fast part, :func:`.root_path.blended_root`), its slow drift then taken out
         (:func:`.root_path.floor_height`: the feet stay on the floor, jumps and crouches are kept) and the body lifted
-        where a foot would go through the floor (:func:`.root_path.sinking`)."""
+        where a foot would go through the floor (:func:`.root_path.sinking`). ``plant_feet``: the root moved across the
+        floor so that planted feet stay put (:func:`.root_path.pin_planted_feet`)."""
         if root_path not in ("perspective", "network"):
             raise ValueError(f"root_path must be 'perspective' or 'network', got {root_path!r}")
         cfg: NetworkConfig = self.config
@@ -171,9 +173,12 @@ class Uplifter:
                     "root path from the network only: "
                     + ("the keypoints have no image size" if keypoints.image_size is None else "too few points")
                 )
-        low = root[:, 1] + lowest_foot_height(quats, skeleton.offsets)  # the lowest foot point's height
+        feet = keypoints_3d(quats, skeleton.offsets, np.zeros((n, 3)))[0][:, FOOT_POINTS]  # relative to the root
+        low = root[:, 1] + feet[..., 1].min(1)  # the lowest foot point's height
         floor = floor_height(low, cfg.fps)
         root[:, 1] += sinking(low - floor, cfg.fps) - floor  # the height's slow drift out, no foot through the floor
+        if plant_feet:
+            root = pin_planted_feet(root, feet, cfg.fps)
         if abs(src_fps - cfg.fps) > 1e-6:
             quats, root, up = resample(quats, root, up, cfg.fps, src_fps, keypoints.num_frames)
         motion = Motion(quats, root, skeleton, src_fps, up_in_camera=up)

@@ -166,3 +166,34 @@ def test_sinking_lifts_a_foot_out_of_the_floor_and_nothing_else():
     assert np.abs(np.diff(lift)).max() < 0.03  # no kink of the full depth in one frame
     assert np.all(lift[:34] == 0) and np.all(lift[57:] == 0)
     assert not sinking(np.full(30, 0.02), 30.0).any()
+
+
+def _standing_feet(frames: int) -> np.ndarray:
+    """(T, 6, 3) heel, big toe, small toe of the left then the right foot of someone standing still, root at 0."""
+    left = np.array([[0.1, -0.9, -0.05], [0.09, -0.9, 0.15], [0.13, -0.9, 0.11]])
+    right = left * [-1.0, 1.0, 1.0]
+    return np.repeat(np.concatenate([left, right])[None], frames, 0)
+
+
+def test_pinned_feet_stop_sliding_and_the_path_keeps_its_course():
+    """Someone standing still whose root wobbles 3 cm at 2 Hz and drifts 30 cm in 3 s (the feet drawn with the
+    root): pinned, the feet's wobble is mostly gone (the root's fast motion within a fifth of what it was; the feet are smoothed over 0.05 s first), the slow drift (the
+    camera's path) kept within 3 cm; a foot in the air (20 cm up) or moving fast (2 m/s) is not pinned."""
+    from model.root_path import pin_planted_feet
+
+    fps, frames = 30.0, 90
+    t = np.arange(frames) / fps
+    root = np.zeros((frames, 3))
+    root[:, 1] = 0.9
+    root[:, 0] = 0.03 * np.sin(2 * np.pi * 2 * t)
+    root[:, 2] = 0.1 * t
+    feet = _standing_feet(frames)
+    pinned = pin_planted_feet(root, feet, fps)
+    fast = lambda x: x - low_pass(x, 0.5 * fps)  # noqa: E731
+    assert np.abs(fast(pinned[:, 0])).max() < 0.2 * np.abs(fast(root[:, 0])).max()
+    assert np.abs(pinned[:, 2] - root[:, 2]).max() < 0.03 and np.abs(pinned[:, 1] - root[:, 1]).max() == 0
+    lifted = feet + [0.0, 0.2, 0.0]
+    np.testing.assert_allclose(pin_planted_feet(root, lifted, fps), root)
+    running = root.copy()
+    running[:, 2] = 2.0 * t  # the body (and feet with it) at 2 m/s
+    np.testing.assert_allclose(pin_planted_feet(running, feet, fps), running)
