@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from .foot_lock import lock_feet
 from .keypoints import Keypoints2D
 from .motion import Motion
 from .readers import KeypointFileError, read_tracks
@@ -117,6 +118,12 @@ class UpliftOptions:
         "Plant Feet",
         "Keep a foot that is down and still from sliding: the body is moved across the floor against the foot's "
         "drift (the poses stay the network's)",
+    )
+    lock_feet: bool = _option(
+        True,
+        "Lock Feet",
+        "Hold a foot that is down and still in one place for the whole contact by bending its leg (hip and knee), "
+        "after smoothing; the rest of the pose stays the network's",
     )
     fov: float = _option(
         DEFAULT_FOV,
@@ -333,7 +340,10 @@ def uplift(
         notes=notes,
         plant_feet=options.plant_feet,
     )
-    motion = smooth_motion(motion, options.smooth).turned(np.pi)  # +z back at the camera: Blender's Front view
+    motion = smooth_motion(motion, options.smooth)
+    if options.lock_feet:
+        motion = lock_feet(motion)
+    motion = motion.turned(np.pi)  # +z back at the camera: Blender's Front view
     if options.scale != 1.0:
         motion = scaled_motion(motion, options.scale)
     frames = np.arange(span.start, span.stop)

@@ -205,23 +205,34 @@ def sinking(low: np.ndarray, fps: float, seconds: float = 0.1) -> np.ndarray:
     return low_pass(np.nanmax(_windows(depth, half), axis=1), seconds * fps / 2)
 
 
+def planted_weights(feet: np.ndarray, fps: float, height: float = 0.08, speed: float = 0.9) -> np.ndarray:
+    """(T, 2) how planted the left and the right foot are, 0 to 1, from ``feet`` (T, 6, 3): the left and then the
+    right foot's three points (heel, big toe, small toe) in the world, the floor at y = 0. A foot is planted as far as
+    its lowest point is under ``height`` metres and its points' centre (smoothed over 0.05 s) moves under ``speed``
+    metres per second across the floor (into the frame; the first frame takes the second's), both ramps of half
+    that width."""
+    sides = np.asarray(feet).reshape(len(feet), 2, 3, 3)
+    low = sides[..., 1].min(-1)  # (T, 2)
+    centre = low_pass(sides.mean(2)[..., [0, 2]], 0.05 * fps)
+    moving = np.linalg.norm(np.diff(centre, axis=0), axis=-1) * fps  # (T - 1, 2)
+    moving = np.concatenate([moving[:1], moving]) if len(moving) else np.zeros((len(feet), 2))
+    ramp = lambda x, limit: np.clip((limit - x) / (limit / 2), 0.0, 1.0)  # noqa: E731  1 below limit/2, 0 above limit
+    return ramp(low, height) * ramp(moving, speed)
+
+
 def pin_planted_feet(
     root: np.ndarray, feet: np.ndarray, fps: float, seconds: float = 1.0, height: float = 0.08, speed: float = 0.9
 ) -> np.ndarray:
     """(T, 3) ``root`` moved across the floor so that a planted foot stays where it is. ``feet`` (T, 6, 3): the left
-    and then the right foot's three points (heel, big toe, small toe) relative to the root, the floor at y = 0. A foot
-    is planted as far as its lowest point is under ``height`` metres and its points' centre (smoothed over 0.05 s)
-    moves under ``speed`` metres per second across the floor (both ramps of half that width); on those frames the
-    root takes the opposite of the planted feet's motion, so they stay put. Only the correction's fast part is kept
+    and then the right foot's three points (heel, big toe, small toe) relative to the root, the floor at y = 0. Where
+    a foot is planted (:func:`planted_weights`, ``height`` and ``speed``) the root takes the opposite of the planted feet's motion, so they stay put. Only the correction's fast part is kept
     (what a Gaussian of ``seconds`` takes out): the path's long course stays the camera's."""
     if len(root) < 3:
         return root.copy()
     sides = (root[:, None] + feet).reshape(len(root), 2, 3, 3)
-    low = sides[..., 1].min(-1)  # (T, 2)
     centre = low_pass(sides.mean(2)[..., [0, 2]], 0.05 * fps)  # (T, 2, 2) across the floor
     step = np.diff(centre, axis=0)  # (T - 1, 2, 2)
-    ramp = lambda x, limit: np.clip((limit - x) / (limit / 2), 0.0, 1.0)  # noqa: E731  1 below limit/2, 0 above limit
-    w = ramp(low, height)[1:] * ramp(np.linalg.norm(step, axis=-1) * fps, speed)  # (T - 1, 2)
+    w = planted_weights(root[:, None] + feet, fps, height, speed)[1:]  # (T - 1, 2)
     total = w.sum(1, keepdims=True)
     move = -(w[..., None] * step).sum(1) / np.maximum(total, 1e-9) * np.minimum(total, 1.0)
     shift = np.concatenate([np.zeros((1, 2)), np.cumsum(move, axis=0)])
