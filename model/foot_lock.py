@@ -20,7 +20,10 @@ from .root_path import planted_weights
 from .rotations import matrix_to_quat, rotation_between
 from .skeleton import JOINT_INDEX, PARENTS
 
-LEGS = tuple(tuple(JOINT_INDEX[f"{side}_{j}"] for j in ("hip", "knee", "ankle")) for side in ("left", "right"))
+LEGS: tuple[tuple[int, int, int], ...] = tuple(
+    (JOINT_INDEX[f"{side}_hip"], JOINT_INDEX[f"{side}_knee"], JOINT_INDEX[f"{side}_ankle"])
+    for side in ("left", "right")
+)
 
 
 def contact_runs(weight: np.ndarray) -> list[tuple[int, int]]:

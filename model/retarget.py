@@ -9,7 +9,8 @@ Transfer (rotational and direct, any bone roll, T- or A-pose rest), all in Blend
 
 - ``D_j(t) = C G_j(t) C^T``: joint j's rest-relative world rotation (``G_j`` global model rotation, ``C`` the
   model-to-Blender transform). The canonical segment of joint j points along ``s_j`` at rest.
-- The target bone b mapped to j has rest orientation ``T_b`` (world) and direction ``d_b``. Its rest is first aligned
+- The target bone b mapped to j has rest orientation ``T_b`` (world) and direction ``d_b``: towards the bone mapped
+  to j's main child (``rest_aims``; the bone's own axis for leaves), so unmapped bones in between count. Its rest is first aligned
   to the canonical T-pose by the smallest rotation ``A_b`` taking ``d_b`` onto ``s_j`` (this is where A-pose rigs
   are handled), then moved like the source: ``W_b(t) = D_j(t) A_b T_b``. So the bone points where the source
   segment points, and turns about its own axis as the source does (twist), whatever its roll.
@@ -32,7 +33,7 @@ import numpy as np
 from .kinematics import forward_kinematics
 from .motion import Motion
 from .rotations import matrix_to_quat, quat_continuity, quat_to_matrix, rotation_between
-from .skeleton import JOINT_INDEX, JOINT_NAMES, MODEL_TO_BLENDER
+from .skeleton import JOINT_INDEX, JOINT_NAMES, MODEL_TO_BLENDER, main_child
 
 PRESET_DIR = Path(__file__).resolve().parent / "presets"
 #: Joints whose mapped bones decide the leg length and the floor.
@@ -159,6 +160,7 @@ def retarget(rig: Rig, mapping: dict[str, str], motion: Motion) -> tuple[dict[st
     d = rest_relative_rotations(motion)
     seg = segment_directions(motion)
     joint_of = {index[b]: JOINT_INDEX[j] for j, b in mapping.items()}
+    aims = rest_aims(rig, mapping)
     n_frames = motion.num_frames
     w = np.empty((n_frames, len(rig.names), 3, 3))
     quats: dict[str, np.ndarray] = {}
@@ -166,7 +168,7 @@ def retarget(rig: Rig, mapping: dict[str, str], motion: Motion) -> tuple[dict[st
         p = rig.parents[b]
         if b in joint_of:
             j = joint_of[b]
-            align = rotation_between(t_world[b][:, 1], seg[j])
+            align = rotation_between(aims[name], seg[j])
             w[:, b] = d[:, j] @ (align @ t_world[b])
             rel = w[:, b] if p < 0 else np.einsum("tji,tjk->tik", w[:, p], w[:, b])  # W_p^T W_b
             base = t_world[b].T if p < 0 else t_world[b].T @ t_world[p]
@@ -176,6 +178,42 @@ def retarget(rig: Rig, mapping: dict[str, str], motion: Motion) -> tuple[dict[st
     root_bone = mapping["pelvis"]
     locations = _root_locations(rig, mapping, motion, quats, root_bone, obj_scale)
     return quats, root_bone, locations
+
+
+def rest_aims(rig: Rig, mapping: dict[str, str]) -> dict[str, np.ndarray]:
+    """Bone name -> the unit rest direction ``d_b`` (world axes) that is aligned with its joint's segment: towards
+    the rest head of the bone mapped to the joint's main child, so that the next mapped joint lands where the source's
+    does even across unmapped bones in between (MPFB's upperleg01 -> upperleg02 -> lowerleg01 bends 9 degrees at
+    rest, its spine 12-28); the bone's own axis for leaves and where that child is unmapped, not under this bone in the
+    hierarchy (it would not follow), or nearer than half the bone's length (a control bone such as Rigify's torso,
+    not a link of the chain)."""
+    rot_world, _ = _rotation_scale(rig.world)
+    index = rig.index()
+    heads = rig.rest[:, :3, 3]
+    aims = {}
+    for joint, bone in mapping.items():
+        b = index[bone]
+        aim = rig.rest[b, :3, 1]
+        child = main_child(JOINT_INDEX[joint])
+        if child is not None and JOINT_NAMES[child] in mapping:
+            c = index[mapping[JOINT_NAMES[child]]]
+            to_child = heads[c] - heads[b]
+            own = np.linalg.norm(rig.tails[b] - heads[b])
+            if np.linalg.norm(to_child) >= 0.5 * own and _descends(rig, c, b):
+                aim = to_child
+        aim = rot_world @ aim
+        aims[bone] = aim / np.linalg.norm(aim)
+    return aims
+
+
+def _descends(rig: Rig, bone: int, ancestor: int) -> bool:
+    """Whether ``bone`` hangs under ``ancestor`` in the hierarchy (so it moves with it)."""
+    p = rig.parents[bone]
+    while p >= 0:
+        if p == ancestor:
+            return True
+        p = rig.parents[p]
+    return False
 
 
 def rigid_inverse(m: np.ndarray) -> np.ndarray:
