@@ -74,9 +74,10 @@ class UpliftOptions:
     )
     scale: float = _option(1.0, "Scale", "Scale of the body and its motion", min=0.0001, max=1000.0)
     flip: bool = _option(
-        False,
+        True,
         "Mirror Averaging",
-        "Also uplift the mirrored video and average both (twice the work, slightly more accurate)",
+        "Also uplift the mirrored video and average both (twice the work; about 1 mm more accurate on the validation "
+        "subjects, 1.5 on real video)",
     )
     gaps: str = _option(
         "trim",

@@ -145,6 +145,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--frames", type=int, default=60)
     p.add_argument("--weights")
     p.add_argument(
+        "--no-flip", action="store_true", help="one pass, without Mirror Averaging (the extension's default)"
+    )
+    p.add_argument(
         "--split",
         choices=["validation", "train"],
         default="validation",
@@ -199,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
                     [
                         args.mediapipe_python,
                         str(ROOT / "scripts" / "detect_mediapipe.py"),
-                        str(folder / "%04d.png"),
+                        str(folder),  # the folder: its images in order
                         str(folder.with_suffix(".json")),
                         "--smooth",
                     ],
@@ -215,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     limb_j = [JOINT_INDEX[n] for n in LIMBS]
     limb_k = [HALPE26.index(n) for n in LIMBS]
     rows, profile = [], {v: {"offset": [], "nobody": 0, "frames": 0, "swapped": 0, "drift": []} for v in VIEWS}
-    options = UpliftOptions(gaps="keep", backend="auto")
+    options = UpliftOptions(gaps="keep", backend="auto", flip=not args.no_flip)
     for job in jobs:
         for view in VIEWS:
             rec = rendered[job["name"]][view]

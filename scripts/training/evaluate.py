@@ -65,6 +65,10 @@ from model.training.library import training_mean_pose  # noqa: E402
 from model.training.synthesis import NOISE_PROFILES, Clip, detector_noise, detector_placement, gravity_frame  # noqa: E402
 from model.uplift import Uplifter  # noqa: E402
 
+#: every uplift also runs on the mirrored input and averages both (Mirror Averaging, the extension's default);
+#: --no-flip: one pass
+FLIP = True
+
 
 def seen_by(ref: Motion, kp3d: np.ndarray, cam, noise: str, rng: np.random.Generator) -> Keypoints2D:
     """The 26 points ``kp3d`` (1, T, 26, 3) of ``ref`` as one camera's detections: exact, or a detector profile at
@@ -210,7 +214,7 @@ def evaluate_file(
     ref = read_motion(path, mapping, skeleton)
     if max_frames is not None and ref.num_frames > max_frames:
         ref = Motion(ref.rotations[:max_frames], ref.root_translation[:max_frames], ref.skeleton, ref.fps)
-    uplifter = Uplifter(weights, backend="auto")
+    uplifter = Uplifter(weights, backend="auto", flip=FLIP)
     constant = training_mean_pose(library) if library else None
     rows = evaluate_motion(
         ref, uplifter, E.fixed_cameras(ref.root_translation.mean(0)), ik_every, constant, noise=noise
@@ -238,7 +242,7 @@ def evaluate_library(
     """Every clip of the library's split (validation subjects: never trained on), seen by the 6 evaluation cameras."""
     from model.training.library import library_motions
 
-    uplifter = Uplifter(weights, backend="auto")
+    uplifter = Uplifter(weights, backend="auto", flip=FLIP)
     constant = training_mean_pose(library)
     rows, clips = [], []
     for info, ref in library_motions(library, split):
@@ -281,7 +285,7 @@ def evaluate_approach(library: str, weights: str | None, split: str = "validatio
     perspective root path and the network's (its depth travel only: the network's path has no origin)."""
     from model.training.library import library_motions
 
-    uplifter = Uplifter(weights, backend="auto")
+    uplifter = Uplifter(weights, backend="auto", flip=FLIP)
     clips = []
     for info, full in library_motions(library, split):
         span = int(round(4.0 * full.fps))
@@ -354,7 +358,7 @@ def evaluate_keypoints(
     if image_size is not None and kps.image_size is None:
         kps = replace(kps, image_size=image_size)
     indices, times, ref = E.read_reference_trc(reference)
-    uplifter = Uplifter(weights, backend="auto")
+    uplifter = Uplifter(weights, backend="auto", flip=FLIP)
     t0 = time.perf_counter()
     notes: list[str] = []
     motion = uplifter(kps, fps=fps, fov=fov or DEFAULT_FOV, notes=notes)
@@ -440,7 +444,12 @@ def main(argv: list[str] | None = None) -> int:
         choices=["exact", *NOISE_PROFILES],
         help="semi-synthetic 2D: exact points, or a detector profile at level 1 (default mediapipe)",
     )
+    parser.add_argument(
+        "--no-flip", action="store_true", help="one pass, without Mirror Averaging (the extension's default)"
+    )
     args = parser.parse_args(argv)
+    global FLIP
+    FLIP = not args.no_flip
     if args.keypoints and not args.reference:
         parser.error("--keypoints needs --reference FILE.trc")
     if args.library_split and not args.library:

@@ -160,13 +160,13 @@ def test_nothing_existing_is_overwritten_and_smoothing_changes_little(ext):
 
 def test_mirror_averaging_option(ext):
     pipeline = ext.addon.pipeline
-    plain = pipeline.UpliftOptions()
-    flipped = pipeline.UpliftOptions(flip=True)
+    plain = pipeline.UpliftOptions(flip=False)
+    flipped = pipeline.UpliftOptions()
     a = pipeline.uplift(pipeline.read_person(SAMPLE, plain), plain).motion
     b = pipeline.uplift(pipeline.read_person(SAMPLE, flipped), flipped).motion
     angle = np.degrees(2 * np.arccos(np.clip(np.abs((a.rotations * b.rotations).sum(-1)), 0, 1)))
     assert 0.01 < np.median(angle) < 10.0  # a different, close result
-    assert bpy.context.scene.pose_uplift.uplift_options().flip is False
+    assert bpy.context.scene.pose_uplift.uplift_options().flip is True  # on by default
 
 
 @pytest.fixture(scope="module")
