@@ -45,9 +45,16 @@ class DetectError(Exception):
 
 
 def image_sequence(path: Path) -> list[Path]:
-    """The numbered images of a sequence: all images of a folder, or those sharing a numbered file's name pattern."""
+    """The numbered images of a sequence: all images of a folder, those sharing a numbered file's name pattern, or those
+    a printf-style pattern names (``frames/%04d.png``, as ffmpeg and OpenCV write sequences)."""
+    printf = re.search(r"%0?\d*d", path.name)
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    elif printf is not None:
+        head, tail = path.name[: printf.start()], path.name[printf.end() :]
+        pattern = re.compile(re.escape(head) + r"\d+" + re.escape(tail), re.IGNORECASE)
+        folder = path.parent
+        files = sorted(p for p in folder.iterdir() if pattern.fullmatch(p.name)) if folder.is_dir() else []
     else:
         m = re.fullmatch(r"(.*?)(\d+)", path.stem)
         if m is None:
@@ -65,6 +72,8 @@ class Frames:
 
         self.cv2, self.path = cv2, path
         self.images = image_sequence(path) if path.is_dir() or path.suffix.lower() in IMAGE_SUFFIXES else []
+        if not self.images and (path.is_dir() or path.suffix.lower() in IMAGE_SUFFIXES):
+            raise DetectError(f"{path}: no images there (png, jpg, bmp, tif)")
         if self.images:
             first = cv2.imread(str(self.images[0]))
             if first is None:
