@@ -50,10 +50,15 @@ def lowest_foot_height(rotations: np.ndarray, offsets: np.ndarray) -> np.ndarray
 def keypoints_3d(rotations: np.ndarray, offsets: np.ndarray, root: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """World positions of the 26 Halpe points (..., T, 26, 3) and of the 22 joints (..., T, 22, 3)."""
     pos, glob = forward_kinematics(rotations, offsets[..., None, :, :], root)
+    return keypoints_from_pose(pos, glob, offsets), pos
+
+
+def keypoints_from_pose(pos: np.ndarray, glob: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """The 26 Halpe points (..., T, 26, 3) of a posed body: its joints' world positions (..., T, 22, 3) and global
+    rotations (..., T, 22, 3, 3) from forward kinematics, ``offsets`` (..., 22, 3) its bones."""
     scale = (
         np.linalg.norm(offsets[..., 1:, :], axis=-1).sum(-1)
         / np.linalg.norm(Skeleton.default().offsets[1:], axis=-1).sum()
     )
     off = _KP_OFFSET * scale[..., None, None, None]  # (..., 1, 26, 3)
-    kp = pos[..., _KP_JOINT, :] + (glob[..., _KP_JOINT, :, :] @ off[..., None])[..., 0]
-    return kp, pos
+    return pos[..., _KP_JOINT, :] + (glob[..., _KP_JOINT, :, :] @ off[..., None])[..., 0]

@@ -71,8 +71,9 @@ class Frames:
         import cv2
 
         self.cv2, self.path = cv2, path
-        self.images = image_sequence(path) if path.is_dir() or path.suffix.lower() in IMAGE_SUFFIXES else []
-        if not self.images and (path.is_dir() or path.suffix.lower() in IMAGE_SUFFIXES):
+        sequence = path.is_dir() or path.suffix.lower() in IMAGE_SUFFIXES
+        self.images = image_sequence(path) if sequence else []
+        if sequence and not self.images:
             raise DetectError(f"{path}: no images there (png, jpg, bmp, tif)")
         if self.images:
             first = cv2.imread(str(self.images[0]))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .body_points import FOOT_POINTS, keypoints_3d
+from .body_points import FOOT_POINTS, keypoints_from_pose
 from .kinematics import forward_kinematics
 from .motion import Motion
 from .root_path import planted_weights
@@ -90,9 +90,9 @@ def lock_feet(motion: Motion, height: float = 0.08, speed: float = 0.9, blend: f
     if frames < 3:
         return motion
     fps = motion.fps
-    kp, _ = keypoints_3d(motion.rotations, motion.skeleton.offsets, motion.root_translation)
-    weight = planted_weights(kp[:, FOOT_POINTS], fps, height, speed)  # (T, 2)
     pos, glob = forward_kinematics(motion.rotations, motion.skeleton.offsets, motion.root_translation)
+    kp = keypoints_from_pose(pos, glob, motion.skeleton.offsets)
+    weight = planted_weights(kp[:, FOOT_POINTS], fps, height, speed)  # (T, 2)
     glob = glob.copy()
     local = motion.rotations.copy()
     touched = False

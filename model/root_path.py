@@ -211,13 +211,18 @@ def planted_weights(feet: np.ndarray, fps: float, height: float = 0.08, speed: f
     its lowest point is under ``height`` metres and its points' centre (smoothed over 0.05 s) moves under ``speed``
     metres per second across the floor (into the frame; the first frame takes the second's), both ramps of half
     that width."""
+    return _planted(feet, fps, height, speed)[0]
+
+
+def _planted(feet: np.ndarray, fps: float, height: float, speed: float) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`planted_weights` and the feet's smoothed centres across the floor (T, 2, 2) it measured them on."""
     sides = np.asarray(feet).reshape(len(feet), 2, 3, 3)
     low = sides[..., 1].min(-1)  # (T, 2)
     centre = low_pass(sides.mean(2)[..., [0, 2]], 0.05 * fps)
     moving = np.linalg.norm(np.diff(centre, axis=0), axis=-1) * fps  # (T - 1, 2)
     moving = np.concatenate([moving[:1], moving]) if len(moving) else np.zeros((len(feet), 2))
     ramp = lambda x, limit: np.clip((limit - x) / (limit / 2), 0.0, 1.0)  # noqa: E731  1 below limit/2, 0 above limit
-    return ramp(low, height) * ramp(moving, speed)
+    return ramp(low, height) * ramp(moving, speed), centre
 
 
 def pin_planted_feet(
@@ -229,10 +234,9 @@ def pin_planted_feet(
     (what a Gaussian of ``seconds`` takes out): the path's long course stays the camera's."""
     if len(root) < 3:
         return root.copy()
-    sides = (root[:, None] + feet).reshape(len(root), 2, 3, 3)
-    centre = low_pass(sides.mean(2)[..., [0, 2]], 0.05 * fps)  # (T, 2, 2) across the floor
+    weight, centre = _planted(root[:, None] + feet, fps, height, speed)  # (T, 2), (T, 2, 2) across the floor
     step = np.diff(centre, axis=0)  # (T - 1, 2, 2)
-    w = planted_weights(root[:, None] + feet, fps, height, speed)[1:]  # (T - 1, 2)
+    w = weight[1:]  # (T - 1, 2)
     total = w.sum(1, keepdims=True)
     move = -(w[..., None] * step).sum(1) / np.maximum(total, 1e-9) * np.minimum(total, 1.0)
     shift = np.concatenate([np.zeros((1, 2)), np.cumsum(move, axis=0)])

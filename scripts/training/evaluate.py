@@ -30,6 +30,8 @@ after one similarity transform for the whole clip (the root trajectory counts). 
 pose held constant (an oracle), the training mean pose (``--library``), MediaPipe's world landmarks
 (``--world-baseline``).
 
+Every uplift uses Mirror Averaging, the extension's default (``--no-flip``: one pass).
+
 Prints the JSON; exit code 1 with a one-line error for an unreadable clip.
 """
 
@@ -64,10 +66,6 @@ from model.training import evaluation as E  # noqa: E402
 from model.training.library import training_mean_pose  # noqa: E402
 from model.training.synthesis import NOISE_PROFILES, Clip, detector_noise, detector_placement, gravity_frame  # noqa: E402
 from model.uplift import Uplifter  # noqa: E402
-
-#: every uplift also runs on the mirrored input and averages both (Mirror Averaging, the extension's default);
-#: --no-flip: one pass
-FLIP = True
 
 
 def seen_by(ref: Motion, kp3d: np.ndarray, cam, noise: str, rng: np.random.Generator) -> Keypoints2D:
@@ -210,11 +208,12 @@ def evaluate_file(
     skeleton: str | None = None,
     library: str | None = None,
     noise: str = "mediapipe",
+    flip: bool = True,
 ) -> dict:
     ref = read_motion(path, mapping, skeleton)
     if max_frames is not None and ref.num_frames > max_frames:
         ref = Motion(ref.rotations[:max_frames], ref.root_translation[:max_frames], ref.skeleton, ref.fps)
-    uplifter = Uplifter(weights, backend="auto", flip=FLIP)
+    uplifter = Uplifter(weights, backend="auto", flip=flip)
     constant = training_mean_pose(library) if library else None
     rows = evaluate_motion(
         ref, uplifter, E.fixed_cameras(ref.root_translation.mean(0)), ik_every, constant, noise=noise
@@ -238,11 +237,12 @@ def evaluate_library(
     max_frames: int | None,
     split: str = "validation",
     noise: str = "mediapipe",
+    flip: bool = True,
 ) -> dict:
     """Every clip of the library's split (validation subjects: never trained on), seen by the 6 evaluation cameras."""
     from model.training.library import library_motions
 
-    uplifter = Uplifter(weights, backend="auto", flip=FLIP)
+    uplifter = Uplifter(weights, backend="auto", flip=flip)
     constant = training_mean_pose(library)
     rows, clips = [], []
     for info, ref in library_motions(library, split):
@@ -277,7 +277,9 @@ def evaluate_library(
     return out
 
 
-def evaluate_approach(library: str, weights: str | None, split: str = "validation", noise: str = "mediapipe") -> dict:
+def evaluate_approach(
+    library: str, weights: str | None, split: str = "validation", noise: str = "mediapipe", flip: bool = True
+) -> dict:
     """A person walking toward the camera: in every clip of the split, the 4 s whose pelvis travels furthest across
     the floor (at least 2 m), seen by a level camera (1.5 m high, 60 degrees across 1920 px) on that line 1.5 m
     beyond the end, looking back at the start. Per clip the distance from the camera (the pelvis' depth in the
@@ -285,7 +287,7 @@ def evaluate_approach(library: str, weights: str | None, split: str = "validatio
     perspective root path and the network's (its depth travel only: the network's path has no origin)."""
     from model.training.library import library_motions
 
-    uplifter = Uplifter(weights, backend="auto", flip=FLIP)
+    uplifter = Uplifter(weights, backend="auto", flip=flip)
     clips = []
     for info, full in library_motions(library, split):
         span = int(round(4.0 * full.fps))
@@ -345,6 +347,7 @@ def evaluate_keypoints(
     library: str | None = None,
     image_size: tuple[int, int] | None = None,
     fov: float | None = None,
+    flip: bool = True,
 ) -> dict:
     """Real detections against 3D markers, beside the baselines: the reference's own mean pose held constant (an
     oracle), the training set's mean pose held constant (``library``), and MediaPipe's own 3D (``world_baseline``:
@@ -358,7 +361,7 @@ def evaluate_keypoints(
     if image_size is not None and kps.image_size is None:
         kps = replace(kps, image_size=image_size)
     indices, times, ref = E.read_reference_trc(reference)
-    uplifter = Uplifter(weights, backend="auto", flip=FLIP)
+    uplifter = Uplifter(weights, backend="auto", flip=flip)
     t0 = time.perf_counter()
     notes: list[str] = []
     motion = uplifter(kps, fps=fps, fov=fov or DEFAULT_FOV, notes=notes)
@@ -448,8 +451,6 @@ def main(argv: list[str] | None = None) -> int:
         "--no-flip", action="store_true", help="one pass, without Mirror Averaging (the extension's default)"
     )
     args = parser.parse_args(argv)
-    global FLIP
-    FLIP = not args.no_flip
     if args.keypoints and not args.reference:
         parser.error("--keypoints needs --reference FILE.trc")
     if args.library_split and not args.library:
@@ -467,12 +468,21 @@ def main(argv: list[str] | None = None) -> int:
                 args.library,
                 tuple(args.image_size) if args.image_size else None,
                 args.fov,
+                flip=not args.no_flip,
             )
         elif args.library_split and args.approach:
-            result = evaluate_approach(args.library, args.weights, args.library_split, args.noise)
+            result = evaluate_approach(
+                args.library, args.weights, args.library_split, args.noise, flip=not args.no_flip
+            )
         elif args.library_split:
             result = evaluate_library(
-                args.library, args.weights, args.ik_every, args.max_frames, args.library_split, args.noise
+                args.library,
+                args.weights,
+                args.ik_every,
+                args.max_frames,
+                args.library_split,
+                args.noise,
+                flip=not args.no_flip,
             )
         else:
             result = evaluate_file(
@@ -484,6 +494,7 @@ def main(argv: list[str] | None = None) -> int:
                 args.skeleton,
                 args.library,
                 args.noise,
+                flip=not args.no_flip,
             )
     except (MotionFileError, WeightsError, KeypointFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
