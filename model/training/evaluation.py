@@ -297,6 +297,20 @@ def read_reference_trc(path: str | Path) -> tuple[list[int], np.ndarray, np.ndar
     return [KEYPOINT_INDEX[h] for h in mapped if h is not None], times, xyz[:, keep].astype(np.float64) * scale
 
 
+def reference_at(frames: int, fps: float, times: np.ndarray, ref: np.ndarray) -> np.ndarray:
+    """Reference markers (R, M, D) at ``times`` interpolated to ``frames`` frames at ``fps`` (frame 0 = time 0):
+    (frames, M, D), NaN outside the reference's time span and where a marker has fewer than two samples."""
+    t = np.arange(frames) / fps
+    inside = (t >= times[0]) & (t <= times[-1])
+    out = np.full((frames,) + ref.shape[1:], np.nan)
+    for m in range(ref.shape[1]):
+        for a in range(ref.shape[2]):
+            ok = np.isfinite(ref[:, m, a])
+            if ok.sum() >= 2:
+                out[inside, m, a] = np.interp(t[inside], times[ok], ref[ok, m, a], left=np.nan, right=np.nan)
+    return out
+
+
 def compare_with_reference(
     pred: np.ndarray, pred_fps: float, indices: list[int], times: np.ndarray, ref: np.ndarray, min_points: int = 4
 ) -> dict[str, float]:
@@ -304,14 +318,7 @@ def compare_with_reference(
     is time 0). The reference is interpolated to the prediction's frames; frames with fewer than ``min_points``
     markers are skipped. ``pa_mpjpe_mm``: per frame after the best similarity transform; ``mpjpe_mm``: after one
     similarity transform for the whole clip (so the root trajectory counts, not only the pose)."""
-    t_pred = np.arange(len(pred)) / pred_fps
-    inside = (t_pred >= times[0]) & (t_pred <= times[-1])
-    ref_at = np.full((len(pred), len(indices), 3), np.nan)
-    for m in range(len(indices)):
-        for a in range(3):
-            ok = np.isfinite(ref[:, m, a])
-            if ok.sum() >= 2:
-                ref_at[inside, m, a] = np.interp(t_pred[inside], times[ok], ref[ok, m, a], left=np.nan, right=np.nan)
+    ref_at = reference_at(len(pred), pred_fps, times, ref)
     pts = pred[:, indices]
     seen = np.isfinite(ref_at).all(-1)
     frames = np.flatnonzero(seen.sum(1) >= min_points)
@@ -330,6 +337,57 @@ def compare_with_reference(
         "frames": int(len(frames)),
         "points": int(len(indices)),
     }
+
+
+def read_calibration(path: str | Path, name: str) -> dict[str, np.ndarray]:
+    """One camera of a calibration JSON (``{"cameras": {name: {"K", "dist", "R", "t"}}}``: OpenCV's pinhole model,
+    x_cam = R X + t, distortion k1 k2 p1 p2 k3) as arrays, with ``image_size`` (width, height) where the file has
+    it."""
+    from ..readers import KeypointFileError
+
+    path = Path(path)
+    try:
+        cams = json.loads(path.read_text())["cameras"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise KeypointFileError(path, 'not a calibration JSON with {"cameras": {name: {K, dist, R, t}}}') from None
+    if name not in cams:
+        raise KeypointFileError(path, f"no camera {name!r} (the file has {', '.join(sorted(cams))})")
+    cam = cams[name]
+    try:
+        out = {k: np.asarray(cam[k], dtype=np.float64) for k in ("K", "R", "t")}
+        out["dist"] = np.zeros(5) if cam.get("dist") is None else np.asarray(cam["dist"], dtype=np.float64)
+    except (KeyError, ValueError, TypeError):
+        raise KeypointFileError(path, f"camera {name!r} needs K (3x3), R (3x3), t (3) and dist (5)") from None
+    if out["K"].shape != (3, 3) or out["R"].shape != (3, 3) or out["t"].shape != (3,) or out["dist"].size < 4:
+        raise KeypointFileError(path, f"camera {name!r}: K and R must be 3x3, t 3 values, dist 4 or 5")
+    size = cam.get("image_size_wh_video") or cam.get("image_size_wh") or cam.get("image_size_wh_calibration")
+    if size is not None:
+        out["image_size"] = np.asarray(size, dtype=np.float64)
+    return out
+
+
+def project_calibrated(points: np.ndarray, cam: dict[str, np.ndarray]) -> np.ndarray:
+    """World points (..., 3) -> pixels (..., 2) through a ``read_calibration`` camera (with its lens distortion);
+    NaN stays NaN."""
+    x = points @ cam["R"].T + cam["t"]
+    u = x[..., :2] / x[..., 2:]
+    k1, k2, p1, p2 = cam["dist"][:4]
+    k3 = cam["dist"][4] if cam["dist"].size > 4 else 0.0
+    r2 = (u**2).sum(-1, keepdims=True)
+    ux, uy = u[..., :1], u[..., 1:]
+    radial = 1 + k1 * r2 + k2 * r2**2 + k3 * r2**3
+    dx = 2 * p1 * ux * uy + p2 * (r2 + 2 * ux**2)
+    dy = p1 * (r2 + 2 * uy**2) + 2 * p2 * ux * uy
+    d = np.concatenate([ux * radial + dx, uy * radial + dy], -1)
+    return d @ cam["K"][:2, :2].T + cam["K"][:2, 2]
+
+
+def camera_roll_pitch(up_in_camera: np.ndarray) -> tuple[float, float]:
+    """Degrees: the camera's roll (the world's up direction in the image, clockwise from the image's up) and pitch
+    (positive looking down) from the world's up direction in camera coordinates (x right, y down, z forward)."""
+    u = np.asarray(up_in_camera, dtype=np.float64)
+    u = u / np.linalg.norm(u)
+    return float(np.degrees(np.arctan2(u[0], -u[1]))), float(np.degrees(np.arcsin(np.clip(-u[2], -1.0, 1.0))))
 
 
 def read_world_landmarks(path: str | Path) -> tuple[np.ndarray, float | None]:

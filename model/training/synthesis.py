@@ -27,7 +27,7 @@ Keypoint model
 Camera model
     A static pinhole camera like real footage: horizontal field of view 25 (long lens) to 95 degrees (wide phone
     lens), distance 2 to 9 m, height 0.3 to 2.8 m, azimuth anywhere around the person, aimed near the person with
-    a random pitch offset and roll up to 10 degrees, image 1920 x 1080 landscape or 1080 x 1920 portrait (phones:
+    a random pitch offset and roll up to 10 degrees (a chosen share up to 35: hand-held phones), image 1920 x 1080 landscape or 1080 x 1920 portrait (phones:
     40 %); one sample in eight is aimed off so that part of the body leaves the frame, and points outside the image
     are not detected (confidence 0), as detectors report them.
 
@@ -305,8 +305,14 @@ class Camera:
         return self.rotation[:, :, 1]
 
 
-def random_cameras(rng: np.random.Generator, target: np.ndarray) -> Camera:
-    """Cameras looking at ``target`` (B, 3) world points (a person's mean pelvis position)."""
+#: Largest roll (degrees) of a tilted camera (``random_cameras``): real hand-held footage is tilted up to 25-30
+#: degrees (the real-video dev set's cam04: 26).
+TILTED_ROLL = 35.0
+
+
+def random_cameras(rng: np.random.Generator, target: np.ndarray, tilted: float = 0.0) -> Camera:
+    """Cameras looking at ``target`` (B, 3) world points (a person's mean pelvis position); ``tilted``: the share
+    of them rolled up to ``TILTED_ROLL`` degrees (a hand-held phone), the rest up to 10."""
     b = len(target)
     az = rng.uniform(-np.pi, np.pi, b)
     dist = rng.uniform(2.0, 9.0, b)
@@ -326,7 +332,8 @@ def random_cameras(rng: np.random.Generator, target: np.ndarray) -> Camera:
     right /= np.linalg.norm(right, axis=-1, keepdims=True)
     down = np.cross(fwd, right)
     rot = np.stack([right, down, fwd], 1)  # rows: camera axes in world coordinates -> world->camera
-    roll = np.radians(rng.uniform(-10, 10, b))
+    largest = np.where(rng.random(b) < tilted, TILTED_ROLL, 10.0) if tilted > 0 else 10.0
+    roll = np.radians(rng.uniform(-1, 1, b) * largest)
     rot = elementary_rotation("z", roll) @ rot
     portrait = rng.random(b) < 0.4
     image = np.where(portrait[:, None], [1080.0, 1920.0], [1920.0, 1080.0])
@@ -582,6 +589,7 @@ def make_batch(
     subject_bodies: float = 0.0,
     jitter: float = 0.0,
     white: float | None = None,
+    tilted: float = 0.0,
 ) -> dict[str, np.ndarray]:
     """One training batch: normalised noisy 2D windows and every target, in the gravity-aligned camera frame G.
 
@@ -590,7 +598,8 @@ def make_batch(
     different clips with nothing on top (``anchored_motion`` at scale 0), the rest purely synthetic; ``random_bodies``
     plays the real crops on random bodies (``subject_bodies`` of them motion-capture subjects' bodies), ``jitter``
     varies half of them joint by joint (``real_clip_crops``); ``white`` fixes the training noise's frame-by-frame
-    share (``detector_noise``; None: drawn per clip). ``noise``:
+    share (``detector_noise``; None: drawn per clip); ``tilted`` is the share of cameras rolled up to ``TILTED_ROLL``
+    degrees (``random_cameras``). ``noise``:
     "train" (drawn profiles, levels, placement and failures), "exact" (the keypoint model's points, nothing else;
     out-of-image points dropped) or a profile name of ``NOISE_PROFILES`` at level 1 with the measured placement bias and no failure modes (for evaluation)."""
     from ..features import normalise_window
@@ -613,7 +622,7 @@ def make_batch(
         sum((p.leaf_ends for p in parts), []),
     )
     kp3d, joints = keypoints_3d(clip.rotations, clip.offsets, clip.root)
-    camera = random_cameras(rng, clip.root.mean(1))
+    camera = random_cameras(rng, clip.root.mean(1), tilted)
     if noise == "train":
         kp3d = detector_placement(rng, kp3d, clip)
         px, depth = camera.project(kp3d)

@@ -28,7 +28,9 @@ predicted 26 points compared with the markers of the same names, matched in time
 0; ``--offset`` shifts the reference). ``pa_mpjpe_mm`` per frame after the best similarity transform, ``mpjpe_mm``
 after one similarity transform for the whole clip (the root trajectory counts). Baselines: the reference's own mean
 pose held constant (an oracle), the training mean pose (``--library``), MediaPipe's world landmarks
-(``--world-baseline``).
+(``--world-baseline``). ``--calibration FILE.json CAMERA`` (the camera's K, distortion, R, t) splits the error: the
+model on the reference projected into that camera (exact 2D: the lifting's share), the detector's 2D error against
+that projection, and the camera's roll and pitch beside the ones the model's up direction implies.
 
 Every uplift uses Mirror Averaging, the extension's default (``--no-flip``: one pass).
 
@@ -52,7 +54,7 @@ sys.path.insert(0, str(ROOT))
 
 from model import rotations as R  # noqa: E402
 from model.body_points import keypoints_3d  # noqa: E402
-from model.keypoints import Keypoints2D  # noqa: E402
+from model.keypoints import HALPE26, Keypoints2D  # noqa: E402
 from model.kinematics import forward_kinematics  # noqa: E402
 from model.mocap import read_motion  # noqa: E402
 from model.mocap.clip import MotionFileError  # noqa: E402
@@ -348,12 +350,15 @@ def evaluate_keypoints(
     image_size: tuple[int, int] | None = None,
     fov: float | None = None,
     flip: bool = True,
+    calibration: tuple[str, str] | None = None,
+    world_up: str = "z",
 ) -> dict:
     """Real detections against 3D markers, beside the baselines: the reference's own mean pose held constant (an
     oracle), the training set's mean pose held constant (``library``), and MediaPipe's own 3D (``world_baseline``:
     a ``scripts/detect_mediapipe.py`` JSON with world landmarks of the same video). ``image_size`` (width, height)
     for files that do not carry it, ``fov`` the camera's field of view across the long side (the perspective root
-    path; default the extension's)."""
+    path; default the extension's). ``calibration`` (calibration JSON, camera name) splits the error
+    (``split``, :func:`real_video_split`); ``world_up`` is the reference's up axis."""
     tracks = read_tracks(path)
     if not 0 <= person < len(tracks):
         raise KeypointFileError(Path(path), f"person {person} asked for, the file has {len(tracks)}")
@@ -392,6 +397,10 @@ def evaluate_keypoints(
         world, world_fps = E.read_world_landmarks(world_baseline)
         baselines["mediapipe_world_landmarks"] = compare(world, world_fps or motion.fps)["pa_mpjpe_mm"]
     out["baselines_pa_mpjpe_mm"] = baselines
+    if calibration is not None:
+        out["split"] = real_video_split(
+            kps, motion, calibration, world_up, indices, times, ref, uplifter, fov or DEFAULT_FOV, offset
+        )
     out["model_seconds_per_frame"] = seconds / motion.num_frames
     out |= {
         "keypoints": Path(path).name,
@@ -402,6 +411,57 @@ def evaluate_keypoints(
         "notes": notes,
     }
     return out
+
+
+def real_video_split(
+    kps: Keypoints2D,
+    motion: Motion,
+    calibration: tuple[str, str],
+    world_up: str,
+    indices: list[int],
+    times: np.ndarray,
+    ref: np.ndarray,
+    uplifter: Uplifter,
+    fov: float,
+    offset: float = 0.0,
+) -> dict:
+    """Where the error on real detections is, with the camera's calibration: the model on the reference projected
+    into the camera (exact 2D: what is left is the lifting's; ``exact_2d_pa_mpjpe_mm``), the detector's 2D error
+    against that projection (median and per point, % of the person's image height), and the camera's roll and
+    pitch, true (from the calibration) and as the model sees them (its up direction; ``up_error_deg``)."""
+    cam = E.read_calibration(*calibration)
+    axis = {"x": 0, "y": 1, "z": 2}[world_up]
+    true_up = cam["R"][:, axis]
+    size = kps.image_size or (tuple(int(v) for v in cam["image_size"]) if "image_size" in cam else None)
+    uv = E.project_calibrated(ref, cam)  # (R, M, 2) at the reference's times
+    rate = 1.0 / float(np.median(np.diff(times)))
+    exact = np.zeros((len(ref), 26, 3), np.float32)
+    seen = np.isfinite(uv).all(-1)
+    exact[:, indices, :2] = np.nan_to_num(uv)
+    exact[:, indices, 2] = seen
+    lifted = uplifter(Keypoints2D(exact, fps=rate, image_size=size), fps=rate, fov=fov)
+    pred, _ = keypoints_3d(lifted.rotations, lifted.skeleton.offsets, lifted.root_translation)
+    fps = motion.fps
+    uv_at = E.reference_at(len(kps.points), fps, times + offset, uv)  # at the detections' frames
+    height = np.nanmax(uv_at[..., 1], 1) - np.nanmin(uv_at[..., 1], 1)
+    with np.errstate(invalid="ignore"):
+        err = np.linalg.norm(kps.points[:, indices, :2] - uv_at, axis=-1) / height[:, None] * 100
+    ok = np.isfinite(err) & (kps.points[:, indices, 2] > 0)
+    roll, pitch = E.camera_roll_pitch(true_up)
+    pred_up = motion.up_in_camera.mean(0)
+    pred_roll, pred_pitch = E.camera_roll_pitch(pred_up)
+    return {
+        "exact_2d_pa_mpjpe_mm": E.compare_with_reference(pred, rate, indices, times, ref)["pa_mpjpe_mm"],
+        "detector_2d_error_pct_height": round(float(np.median(err[ok])), 2) if ok.any() else None,
+        "detector_2d_error_pct_height_per_point": {
+            HALPE26[k]: round(float(np.median(err[:, m][ok[:, m]])), 2) for m, k in enumerate(indices) if ok[:, m].any()
+        },
+        "camera_roll_deg": round(roll, 1),
+        "camera_pitch_down_deg": round(pitch, 1),
+        "model_roll_deg": round(pred_roll, 1),
+        "model_pitch_down_deg": round(pred_pitch, 1),
+        "up_error_deg": round(E.angle_between(motion.up_in_camera, true_up[None]), 1),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -432,6 +492,16 @@ def main(argv: list[str] | None = None) -> int:
         "--image-size", type=int, nargs=2, metavar=("W", "H"), help="the video's size, for files without it"
     )
     parser.add_argument("--fov", type=float, help="the camera's field of view across the long side, degrees")
+    parser.add_argument(
+        "--calibration",
+        nargs=2,
+        metavar=("FILE.json", "CAMERA"),
+        help="with --keypoints: the camera's calibration (OpenCV K, dist, R, t): the error split into lifting "
+        "(the reference projected into the camera) and detector, and the camera's roll and pitch against the model's",
+    )
+    parser.add_argument(
+        "--world-up", choices=["x", "y", "z"], default="z", help="the reference's up axis (with --calibration)"
+    )
     parser.add_argument("--json", type=Path)
     parser.add_argument("--weights")
     parser.add_argument("--ik-every", type=int, default=10, help="baselines on every Nth frame; 0 skips them")
@@ -469,6 +539,8 @@ def main(argv: list[str] | None = None) -> int:
                 tuple(args.image_size) if args.image_size else None,
                 args.fov,
                 flip=not args.no_flip,
+                calibration=tuple(args.calibration) if args.calibration else None,
+                world_up=args.world_up,
             )
         elif args.library_split and args.approach:
             result = evaluate_approach(

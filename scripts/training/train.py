@@ -119,6 +119,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=None,
         help="share of the detector noise's variance that is frame by frame (default: drawn per clip, 0.1-0.6)",
     )
+    p.add_argument(
+        "--tilted",
+        type=float,
+        default=None,
+        help="share of the cameras rolled up to 35 degrees (hand-held phones; the rest up to 10)",
+    )
     p.add_argument("--dropout", type=float, default=None, help="dropout in the temporal layers (training only)")
     p.add_argument("--every", type=int, default=200, help="checkpoint every N steps")
     p.add_argument(
@@ -156,6 +162,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "subject_bodies": 0.0,
         "jitter": 0.0,
         "white": None,
+        "tilted": 0.0,
         "dropout": 0.0,
     }
     file_cfg = json.loads(args.config.read_text()) if args.config else {}
@@ -376,6 +383,7 @@ def main(argv: list[str] | None = None) -> int:
         "subject_bodies": args.subject_bodies,
         "jitter": args.jitter,
         "white": args.white,
+        "tilted": args.tilted,
     }
     batches = batch_stream(rng, args, cfg, real, mix)
     while step < args.steps:
@@ -458,6 +466,7 @@ def main(argv: list[str] | None = None) -> int:
                 "subject_bodies": args.subject_bodies,
                 "jitter": args.jitter,
                 "white": args.white,
+                "tilted": args.tilted,
                 "dropout": args.dropout,
             },
             "validation_synthetic": {k: round(v, 2) for k, v in vm.items()},

@@ -254,3 +254,44 @@ def test_walking_toward_the_camera(tmp_path):
     assert clip["truth_travel_m"] == pytest.approx(2.4, abs=0.05)
     assert clip["truth_depth_m"][1] == pytest.approx(1.5, abs=0.01)
     assert abs(result["perspective_travel_m"] - 2.4) < 0.6 and result["perspective_depth_error_m"] < 0.6
+
+
+def test_real_video_split_with_the_cameras_calibration(recording, tmp_path, capsys):
+    """With the camera's calibration the error is split: the model on the reference projected into the camera (exact
+    2D), the detector's 2D error against that projection, and the camera's roll and pitch against the model's."""
+    keypoints, trc, _ = recording
+    ref = retarget_clip(read_bvh(CMU))
+    cam = E.fixed_cameras(ref.root_translation.mean(0))[0]
+    to_lab = elementary_rotation("z", 0.7) @ elementary_rotation("x", np.pi / 2)  # the fixture's lab frame, Z up
+    offset = np.array([0.3, -0.05, 0.0])  # metres
+    rotation = cam.rotation[0] @ to_lab.T  # lab -> camera
+    translation = -rotation @ offset - cam.rotation[0] @ cam.centre[0]
+    w, h = cam.image[0]
+    f = float(cam.focal[0])
+    level = {"K": [[f, 0, w / 2], [0, f, h / 2], [0, 0, 1]], "dist": [0, 0, 0, 0, 0], "R": rotation.tolist()}
+    level["t"] = translation.tolist()
+    level["image_size_wh"] = [w, h]
+    roll = elementary_rotation("z", np.radians(25.0))  # the same camera turned 25 degrees about its axis
+    tilted = dict(level, R=(roll @ rotation).tolist(), t=(roll @ translation).tolist())
+    calib = tmp_path / "cameras.json"
+    calib.write_text(json.dumps({"cameras": {"front": level, "tilted": tilted}}))
+    # the fixture's detections are the level camera's: the projection reproduces their clean points
+    markers = E.read_reference_trc(trc)[2]
+    uv = E.project_calibrated(markers, E.read_calibration(calib, "front"))
+    kp3d, _ = keypoints_3d(ref.rotations, ref.skeleton.offsets, ref.root_translation)
+    clean, _ = cam.project(kp3d[None])
+    names = [HALPE26.index(n) for n in TRC_NAMES]
+    assert np.nanmax(np.abs(uv - clean[0][:, names])) < 1e-2  # pixels (the file keeps micrometres)
+    args = ["--keypoints", str(keypoints), "--reference", str(trc), "--calibration", str(calib), "front"]
+    assert evaluate.main(args) == 0
+    split = json.loads(capsys.readouterr().out)["split"]
+    assert abs(split["camera_roll_deg"]) < 0.05 and abs(split["camera_pitch_down_deg"] - 2.3) < 0.1, split
+    assert 0.5 < split["detector_2d_error_pct_height"] < 10.0, split  # the profile's noise, level 1
+    assert set(split["detector_2d_error_pct_height_per_point"]) == set(TRC_NAMES)
+    assert 5.0 < split["exact_2d_pa_mpjpe_mm"] < 150.0 and split["up_error_deg"] < 20.0, split
+    assert evaluate.main(args[:-1] + ["tilted"]) == 0
+    split = json.loads(capsys.readouterr().out)["split"]
+    assert abs(split["camera_roll_deg"] - 25.0) < 0.05, split
+    assert evaluate.main(args[:-1] + ["side"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "cameras.json" in err and "no camera 'side'" in err and "\n" not in err

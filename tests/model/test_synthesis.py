@@ -6,12 +6,13 @@ import numpy as np
 
 from model.body_points import keypoints_3d
 from model.keypoints import KEYPOINT_INDEX
-from model.rotations import quat_to_matrix
+from model.rotations import elementary_rotation, quat_to_matrix
 from model.skeleton import JOINT_INDEX, MIRROR
 from model.training.synthesis import (
     JOINT_RANGES,
     NOISE_PROFILES,
     OKS_SIGMAS,
+    TILTED_ROLL,
     Clip,
     detector_noise,
     gravity_frame,
@@ -72,6 +73,26 @@ def test_cameras_see_the_person_and_noise_has_its_documented_size():
     assert NOISE_PROFILES["mediapipe"][hips] < 0.02 < OKS_SIGMAS[hips] / 2
     g = gravity_frame(cam)
     assert np.allclose(g @ np.swapaxes(g, 1, 2), np.eye(3), atol=1e-9) and np.allclose(g[:, 1], [0, 1, 0])
+
+
+def test_tilted_cameras_roll_like_hand_held_phones():
+    """Cameras roll up to 10 degrees; ``tilted`` of them up to TILTED_ROLL (a phone held at a slant). Rolling a
+    camera about its axis leaves the gravity-aligned frame, and so every rotation label, as it was."""
+    target = np.zeros((4000, 3))
+    target[:, 1] = 0.9
+
+    def rolls(cam):
+        return np.abs(np.degrees(np.arctan2(cam.up_in_camera()[:, 0], -cam.up_in_camera()[:, 1])))
+
+    level = random_cameras(np.random.default_rng(3), target)
+    assert rolls(level).max() < 10.5  # roll 10 and a little from the pitch
+    tilted = random_cameras(np.random.default_rng(3), target, tilted=0.5)
+    r = rolls(tilted)
+    assert 0.3 < (r > 12).mean() < 0.45 and r.max() > 30 and r.max() < TILTED_ROLL + 1, (r > 12).mean()
+    turned = random_cameras(np.random.default_rng(4), target[:1])
+    g = gravity_frame(turned)
+    turned.rotation = elementary_rotation("z", np.radians(30.0))[None] @ turned.rotation
+    assert np.allclose(gravity_frame(turned), g, atol=1e-9)
 
 
 def test_batch_targets_are_consistent():
