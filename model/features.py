@@ -32,6 +32,8 @@ def resample_points(points: np.ndarray, src_fps: float, dst_fps: float) -> np.nd
     n = max(1, int(np.floor(t_src[-1] * dst_fps + 1e-6)) + 1)
     t_dst = np.arange(n) / dst_fps
     pos = np.clip(t_dst * src_fps, 0, len(points) - 1)
+    near = np.round(pos)
+    pos = np.where(np.abs(pos - near) < 1e-6, near, pos)  # a source frame, not a hair before it (rates like 59.99...)
     i0 = np.floor(pos).astype(int)
     i1 = np.minimum(i0 + 1, len(points) - 1)
     w = (pos - i0)[:, None, None].astype(np.float32)

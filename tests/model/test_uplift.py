@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+from model.features import resample_points
 from model.keypoints import Keypoints2D
 from model.network import NetworkConfig, save_weights, torch_state_to_arrays
 from model.network_torch import UpliftNet
@@ -44,6 +45,18 @@ def test_other_frame_rates_keep_frame_count_and_rate(small_weights, fps):
     kps = Keypoints2D(pts, fps=fps)
     motion = Uplifter(small_weights, backend="numpy")(kps)
     assert motion.num_frames == 100 and motion.fps == fps
+
+
+def test_a_rate_a_hair_off_reads_the_same_frames():
+    """60 fps read back as 60.000000000000014 (1 / a time step) resamples to the same frames: a point missing in
+    the next source frame must not blank the one on the frame itself."""
+    pts = read_keypoints(SAMPLE).points[:60].copy()
+    pts[1::2, 5] = 0.0  # a point lost in every other frame
+    exact = resample_points(pts, 60.0, 30.0)
+    near = resample_points(pts, 1.0 / (1.0 / 60.0), 30.0)
+    off = resample_points(pts, 60.000000000000014, 30.0)
+    assert np.array_equal(exact[:, 5, 2] > 0, pts[::2, 5, 2] > 0) and (exact[:, 5, 2] > 0).any()  # frame k: 2k
+    assert np.array_equal(exact, near) and np.array_equal(exact, off)
 
 
 def test_backends_agree(small_weights):
