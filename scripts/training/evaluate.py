@@ -20,7 +20,8 @@ rotations on the true skeleton (``rotations_on_true_skeleton``) and the true rot
 (``true_rotations_on_its_skeleton``); ``--library-split train`` asks whether the model fits its own training data. Baselines: IK and bone direction from the model's own 3D joints on every
 ``--ik-every``-th frame (``model_on_baseline_frames`` is the model on exactly those frames), and the training set's
 mean pose held constant (``--library``). ``--approach`` (with ``--library-split``): a person walking toward the
-camera instead, the root's depth from the camera, truth and model (``evaluate_approach``).
+camera instead, the root's depth from the camera, truth and model (``evaluate_approach``). ``--roll DEG`` (with ``--library-split``) turns every camera about its axis: footage from
+a tilted hand-held camera.
 
 With ``--keypoints`` (any keypoint file or folder the add-on reads) and ``--reference`` (a 3D marker TRC with
 Halpe-style names such as LShoulder, RKnee, LAnkle, Nose; mm, cm or m): real 2D detections are uplifted and the
@@ -240,8 +241,10 @@ def evaluate_library(
     split: str = "validation",
     noise: str = "mediapipe",
     flip: bool = True,
+    roll: float = 0.0,
 ) -> dict:
-    """Every clip of the library's split (validation subjects: never trained on), seen by the 6 evaluation cameras."""
+    """Every clip of the library's split (validation subjects: never trained on), seen by the 6 evaluation cameras,
+    each turned ``roll`` degrees about its axis (a tilted hand-held camera; 0: level)."""
     from model.training.library import library_motions
 
     uplifter = Uplifter(weights, backend="auto", flip=flip)
@@ -252,9 +255,10 @@ def evaluate_library(
             ref = Motion(ref.rotations[:max_frames], ref.root_translation[:max_frames], ref.skeleton, ref.fps)
         if ref.num_frames < 30:
             continue
-        clip_rows = evaluate_motion(
-            ref, uplifter, E.evaluation_cameras(ref.root_translation.mean(0)), ik_every, constant, noise=noise
-        )
+        cameras = E.evaluation_cameras(ref.root_translation.mean(0))
+        for cam in cameras:
+            cam.rotation = R.elementary_rotation("z", np.radians(roll))[None] @ cam.rotation
+        clip_rows = evaluate_motion(ref, uplifter, cameras, ik_every, constant, noise=noise)
         rows.extend(clip_rows)
         clips.append(
             {
@@ -272,6 +276,7 @@ def evaluate_library(
         "frames": sum(c["frames"] for c in clips),
         "minutes": round(sum(c["frames"] for c in clips) / 30.0 / 60, 2),
         "cameras": list(E.CAMERA_NAMES),
+        "camera_roll_deg": roll,
         "weights": uplifter.weights_path.name,
         "backend": f"{uplifter.backend}-{uplifter.device}",
         "per_clip": clips,
@@ -518,6 +523,12 @@ def main(argv: list[str] | None = None) -> int:
         help="semi-synthetic 2D: exact points, or a detector profile at level 1 (default mediapipe)",
     )
     parser.add_argument(
+        "--roll",
+        type=float,
+        default=0.0,
+        help="with --library-split: every camera turned this many degrees about its axis (a tilted hand-held camera)",
+    )
+    parser.add_argument(
         "--no-flip", action="store_true", help="one pass, without Mirror Averaging (the extension's default)"
     )
     args = parser.parse_args(argv)
@@ -555,6 +566,7 @@ def main(argv: list[str] | None = None) -> int:
                 args.library_split,
                 args.noise,
                 flip=not args.no_flip,
+                roll=args.roll,
             )
         else:
             result = evaluate_file(

@@ -180,6 +180,12 @@ def test_library_protocol_and_constant_pose_baseline(tmp_path):
     assert len(result["per_camera_pa_mpjpe_mm"]) == 6
     const = result["constant_mean_pose"]
     assert const["frames"] == 6 * val.num_frames and const["pa_mpjpe_mm"] > 0
+    # every camera turned 25 degrees about its axis: the same motion, the same constant, other 2D
+    rolled_json = tmp_path / "rolled.json"
+    assert evaluate.main([*args[:-3], str(rolled_json), "--ik-every", "0", "--roll", "25"]) == 0
+    rolled = json.loads(rolled_json.read_text())
+    assert rolled["camera_roll_deg"] == 25.0 and result["camera_roll_deg"] == 0.0
+    assert rolled["constant_mean_pose"] == const and rolled["model"] != result["model"]
     # the mean of a single repeated rotation is that rotation
     q = np.tile(train.rotations[:1], (5, 1, 1))
     m = mean_pose([q])
