@@ -27,8 +27,8 @@ Keypoint model
 Camera model
     A static pinhole camera like real footage: horizontal field of view 25 (long lens) to 95 degrees (wide phone
     lens), distance 2 to 9 m, height 0.3 to 2.8 m, azimuth anywhere around the person, aimed near the person with
-    a random pitch offset and roll up to 10 degrees (a chosen share up to 35: hand-held phones), image 1920 x 1080 landscape or 1080 x 1920 portrait (phones:
-    40 %); one sample in eight is aimed off so that part of the body leaves the frame, and points outside the image
+    a random pitch offset and roll up to 10 degrees (a chosen share up to 35: hand-held phones), image 1920 x 1080
+    landscape or 1080 x 1920 portrait (phones: 40 %); one sample in eight is aimed off so that part of the body leaves the frame, and points outside the image
     are not detected (confidence 0), as detectors report them.
 
 Detector-noise model
@@ -51,7 +51,7 @@ Detector-noise model
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -304,6 +304,12 @@ class Camera:
         """(B, 3) the world's up direction in camera coordinates."""
         return self.rotation[:, :, 1]
 
+    def rolled(self, roll: np.ndarray | float) -> Camera:
+        """The same cameras turned ``roll`` radians (B,) or one angle for all about their viewing axes."""
+        return replace(
+            self, rotation=elementary_rotation("z", np.broadcast_to(roll, len(self.rotation))) @ self.rotation
+        )
+
 
 #: Largest roll (degrees) of a tilted camera (``random_cameras``): real hand-held footage is tilted up to 25-30
 #: degrees (the real-video dev set's cam04: 26).
@@ -334,12 +340,11 @@ def random_cameras(rng: np.random.Generator, target: np.ndarray, tilted: float =
     rot = np.stack([right, down, fwd], 1)  # rows: camera axes in world coordinates -> world->camera
     largest = np.where(rng.random(b) < tilted, TILTED_ROLL, 10.0) if tilted > 0 else 10.0
     roll = np.radians(rng.uniform(-1, 1, b) * largest)
-    rot = elementary_rotation("z", roll) @ rot
     portrait = rng.random(b) < 0.4
     image = np.where(portrait[:, None], [1080.0, 1920.0], [1920.0, 1080.0])
     fov = np.radians(rng.uniform(25, 95, b))
     focal = image[:, 0] / 2 / np.tan(fov / 2)
-    return Camera(rot, centre, focal, image)
+    return Camera(rot, centre, focal, image).rolled(roll)
 
 
 def detector_noise(

@@ -55,7 +55,7 @@ sys.path.insert(0, str(ROOT))
 
 from model import rotations as R  # noqa: E402
 from model.body_points import keypoints_3d  # noqa: E402
-from model.keypoints import HALPE26, Keypoints2D  # noqa: E402
+from model.keypoints import HALPE26, NUM_KEYPOINTS, Keypoints2D  # noqa: E402
 from model.kinematics import forward_kinematics  # noqa: E402
 from model.mocap import read_motion  # noqa: E402
 from model.mocap.clip import MotionFileError  # noqa: E402
@@ -255,9 +255,7 @@ def evaluate_library(
             ref = Motion(ref.rotations[:max_frames], ref.root_translation[:max_frames], ref.skeleton, ref.fps)
         if ref.num_frames < 30:
             continue
-        cameras = E.evaluation_cameras(ref.root_translation.mean(0))
-        for cam in cameras:
-            cam.rotation = R.elementary_rotation("z", np.radians(roll))[None] @ cam.rotation
+        cameras = [cam.rolled(np.radians(roll)) for cam in E.evaluation_cameras(ref.root_translation.mean(0))]
         clip_rows = evaluate_motion(ref, uplifter, cameras, ik_every, constant, noise=noise)
         rows.extend(clip_rows)
         clips.append(
@@ -440,7 +438,7 @@ def real_video_split(
     size = kps.image_size or (tuple(int(v) for v in cam["image_size"]) if "image_size" in cam else None)
     uv = E.project_calibrated(ref, cam)  # (R, M, 2) at the reference's times
     rate = 1.0 / float(np.median(np.diff(times)))
-    exact = np.zeros((len(ref), 26, 3), np.float32)
+    exact = np.zeros((len(ref), NUM_KEYPOINTS, 3), np.float32)
     seen = np.isfinite(uv).all(-1)
     exact[:, indices, :2] = np.nan_to_num(uv)
     exact[:, indices, 2] = seen
