@@ -79,6 +79,12 @@ class UpliftOptions:
         "Also uplift the mirrored video and average both (twice the work; about 1 mm more accurate on the validation "
         "subjects, 1.5 on real video)",
     )
+    fix_swaps: bool = _option(
+        True,
+        "Fix Left/Right Swaps",
+        "Put back the detector's left and right where it swapped the whole body for some frames (common on side "
+        "views); the note after the uplift says how many frames",
+    )
     gaps: str = _option(
         "trim",
         "Missing Frames",
@@ -340,6 +346,7 @@ def uplift(
         fov=options.fov,
         notes=notes,
         plant_feet=options.plant_feet,
+        fix_swaps=options.fix_swaps,
     )
     motion = smooth_motion(motion, options.smooth)
     if options.lock_feet:

@@ -30,6 +30,7 @@ from .rotations import (
     sixd_to_matrix,
 )
 from .skeleton import MIRROR, NUM_JOINTS, Skeleton
+from .swaps import undo_swaps
 
 DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "weights" / "pose_uplift.npz"
 DEFAULT_FPS = 30.0
@@ -41,9 +42,15 @@ class UpliftCancelled(Exception):
 
 class Uplifter:
     def __init__(
-        self, weights: str | Path | None = None, backend: str = "auto", device: str = "auto", flip: bool = False
+        self,
+        weights: str | Path | None = None,
+        backend: str = "auto",
+        device: str = "auto",
+        flip: bool = False,
+        fix_swaps: bool = True,
     ):
         self.flip = flip  # test-time mirroring: every window also goes through mirrored, outputs averaged
+        self.fix_swaps = fix_swaps  # the detector's whole-body left/right swaps put back (model.swaps)
         self.weights_path = Path(weights) if weights else DEFAULT_WEIGHTS
         self.arrays, self.config = load_weights(self.weights_path)
         self.notes: list[str] = []
@@ -117,6 +124,7 @@ class Uplifter:
         fov: float = DEFAULT_FOV,
         notes: list[str] | None = None,
         plant_feet: bool = True,
+        fix_swaps: bool | None = None,
     ) -> Motion:
         """Lift one person's keypoints to a Motion at the keypoints' frame rate (``fps`` overrides the file's;
         ``flip`` overrides the mirror averaging chosen at construction). ``root_path``: "perspective" (the path where
@@ -126,12 +134,19 @@ class Uplifter:
         the perspective's fast part, :func:`.root_path.blended_root`), its slow drift then taken out
         (:func:`.root_path.floor_height`: the feet stay on the floor, jumps and crouches are kept) and the body lifted
         where a foot would go through the floor (:func:`.root_path.sinking`). ``plant_feet``: the root moved across the
-        floor so that planted feet stay put (:func:`.root_path.pin_planted_feet`)."""
+        floor so that planted feet stay put (:func:`.root_path.pin_planted_feet`). ``fix_swaps`` (overrides the
+        construction's choice): the detector's whole-body left/right swaps put back first (:mod:`.swaps`; how many
+        frames, said in ``notes``)."""
         if root_path not in ("perspective", "network"):
             raise ValueError(f"root_path must be 'perspective' or 'network', got {root_path!r}")
         cfg: NetworkConfig = self.config
         src_fps = float(fps or keypoints.fps or DEFAULT_FPS)
-        pts = resample_points(keypoints.points, src_fps, cfg.fps) if abs(src_fps - cfg.fps) > 1e-6 else keypoints.points
+        pts = keypoints.points
+        if self.fix_swaps if fix_swaps is None else fix_swaps:
+            pts, swapped = undo_swaps(pts)
+            if swapped.any() and notes is not None:
+                notes.append(f"left and right put back in {int(swapped.sum())} frames where the detector swapped them")
+        pts = resample_points(pts, src_fps, cfg.fps) if abs(src_fps - cfg.fps) > 1e-6 else pts
         n = len(pts)
         padded = pts
         if n < cfg.window:  # short clips: pad by repeating the edges (then cut)

@@ -315,14 +315,24 @@ class Camera:
 #: degrees (the real-video dev set's cam04: 26).
 TILTED_ROLL = 35.0
 
+#: Downward pitch (degrees) of a high camera (``random_cameras``): a camera on a wall, a stand or a tall tripod
+#: looking down at the person (the real-video dev set's cameras: 18-22 degrees).
+HIGH_PITCH = (15.0, 40.0)
 
-def random_cameras(rng: np.random.Generator, target: np.ndarray, tilted: float = 0.0) -> Camera:
+
+def random_cameras(rng: np.random.Generator, target: np.ndarray, tilted: float = 0.0, high: float = 0.0) -> Camera:
     """Cameras looking at ``target`` (B, 3) world points (a person's mean pelvis position); ``tilted``: the share
-    of them rolled up to ``TILTED_ROLL`` degrees (a hand-held phone), the rest up to 10."""
+    of them rolled up to ``TILTED_ROLL`` degrees (a hand-held phone), the rest up to 10; ``high``: the share placed
+    high enough to look down at the person ``HIGH_PITCH`` degrees, the rest 0.3-2.8 m above the floor. Both 0 draw
+    exactly the cameras drawn before either existed."""
     b = len(target)
     az = rng.uniform(-np.pi, np.pi, b)
     dist = rng.uniform(2.0, 9.0, b)
     height = rng.uniform(0.3, 2.8, b)
+    if high > 0:
+        up = rng.random(b) < high
+        pitch = np.radians(rng.uniform(*HIGH_PITCH, b))
+        height = np.where(up, target[:, 1] + dist * np.tan(pitch), height)
     centre = target + np.stack([dist * np.sin(az), np.zeros(b), dist * np.cos(az)], -1)
     centre[:, 1] = height
     aim = target + rng.normal(0, 0.25, size=(b, 3))
@@ -595,6 +605,7 @@ def make_batch(
     jitter: float = 0.0,
     white: float | None = None,
     tilted: float = 0.0,
+    high: float = 0.0,
 ) -> dict[str, np.ndarray]:
     """One training batch: normalised noisy 2D windows and every target, in the gravity-aligned camera frame G.
 
@@ -604,7 +615,7 @@ def make_batch(
     plays the real crops on random bodies (``subject_bodies`` of them motion-capture subjects' bodies), ``jitter``
     varies half of them joint by joint (``real_clip_crops``); ``white`` fixes the training noise's frame-by-frame
     share (``detector_noise``; None: drawn per clip); ``tilted`` is the share of cameras rolled up to ``TILTED_ROLL``
-    degrees (``random_cameras``). ``noise``:
+    degrees, ``high`` the share looking down ``HIGH_PITCH`` degrees (``random_cameras``). ``noise``:
     "train" (drawn profiles, levels, placement and failures), "exact" (the keypoint model's points, nothing else;
     out-of-image points dropped) or a profile name of ``NOISE_PROFILES`` at level 1 with the measured placement bias and no failure modes (for evaluation)."""
     from ..features import normalise_window
@@ -627,7 +638,7 @@ def make_batch(
         sum((p.leaf_ends for p in parts), []),
     )
     kp3d, joints = keypoints_3d(clip.rotations, clip.offsets, clip.root)
-    camera = random_cameras(rng, clip.root.mean(1), tilted)
+    camera = random_cameras(rng, clip.root.mean(1), tilted, high)
     if noise == "train":
         kp3d = detector_placement(rng, kp3d, clip)
         px, depth = camera.project(kp3d)

@@ -33,7 +33,8 @@ pose held constant (an oracle), the training mean pose (``--library``), MediaPip
 model on the reference projected into that camera (exact 2D: the lifting's share), the detector's 2D error against
 that projection, and the camera's roll and pitch beside the ones the model's up direction implies.
 
-Every uplift uses Mirror Averaging, the extension's default (``--no-flip``: one pass).
+Every uplift uses Mirror Averaging and puts back the detector's whole-body left/right swaps, the extension's defaults
+(``--no-flip``: one pass; ``--keep-swaps``: the detections as they are).
 
 Prints the JSON; exit code 1 with a one-line error for an unreadable clip.
 """
@@ -212,11 +213,12 @@ def evaluate_file(
     library: str | None = None,
     noise: str = "mediapipe",
     flip: bool = True,
+    fix_swaps: bool = True,
 ) -> dict:
     ref = read_motion(path, mapping, skeleton)
     if max_frames is not None and ref.num_frames > max_frames:
         ref = Motion(ref.rotations[:max_frames], ref.root_translation[:max_frames], ref.skeleton, ref.fps)
-    uplifter = Uplifter(weights, backend="auto", flip=flip)
+    uplifter = Uplifter(weights, backend="auto", flip=flip, fix_swaps=fix_swaps)
     constant = training_mean_pose(library) if library else None
     rows = evaluate_motion(
         ref, uplifter, E.fixed_cameras(ref.root_translation.mean(0)), ik_every, constant, noise=noise
@@ -242,12 +244,13 @@ def evaluate_library(
     noise: str = "mediapipe",
     flip: bool = True,
     roll: float = 0.0,
+    fix_swaps: bool = True,
 ) -> dict:
     """Every clip of the library's split (validation subjects: never trained on), seen by the 6 evaluation cameras,
     each turned ``roll`` degrees about its axis (a tilted hand-held camera; 0: level)."""
     from model.training.library import library_motions
 
-    uplifter = Uplifter(weights, backend="auto", flip=flip)
+    uplifter = Uplifter(weights, backend="auto", flip=flip, fix_swaps=fix_swaps)
     constant = training_mean_pose(library)
     rows, clips = [], []
     for info, ref in library_motions(library, split):
@@ -283,7 +286,12 @@ def evaluate_library(
 
 
 def evaluate_approach(
-    library: str, weights: str | None, split: str = "validation", noise: str = "mediapipe", flip: bool = True
+    library: str,
+    weights: str | None,
+    split: str = "validation",
+    noise: str = "mediapipe",
+    flip: bool = True,
+    fix_swaps: bool = True,
 ) -> dict:
     """A person walking toward the camera: in every clip of the split, the 4 s whose pelvis travels furthest across
     the floor (at least 2 m), seen by a level camera (1.5 m high, 60 degrees across 1920 px) on that line 1.5 m
@@ -292,7 +300,7 @@ def evaluate_approach(
     perspective root path and the network's (its depth travel only: the network's path has no origin)."""
     from model.training.library import library_motions
 
-    uplifter = Uplifter(weights, backend="auto", flip=flip)
+    uplifter = Uplifter(weights, backend="auto", flip=flip, fix_swaps=fix_swaps)
     clips = []
     for info, full in library_motions(library, split):
         span = int(round(4.0 * full.fps))
@@ -355,6 +363,7 @@ def evaluate_keypoints(
     flip: bool = True,
     calibration: tuple[str, str] | None = None,
     world_up: str = "z",
+    fix_swaps: bool = True,
 ) -> dict:
     """Real detections against 3D markers, beside the baselines: the reference's own mean pose held constant (an
     oracle), the training set's mean pose held constant (``library``), and MediaPipe's own 3D (``world_baseline``:
@@ -369,7 +378,7 @@ def evaluate_keypoints(
     if image_size is not None and kps.image_size is None:
         kps = replace(kps, image_size=image_size)
     indices, times, ref = E.read_reference_trc(reference)
-    uplifter = Uplifter(weights, backend="auto", flip=flip)
+    uplifter = Uplifter(weights, backend="auto", flip=flip, fix_swaps=fix_swaps)
     t0 = time.perf_counter()
     notes: list[str] = []
     motion = uplifter(kps, fps=fps, fov=fov or DEFAULT_FOV, notes=notes)
@@ -410,7 +419,7 @@ def evaluate_keypoints(
         "reference": Path(reference).name,
         "weights": uplifter.weights_path.name,
         "backend": f"{uplifter.backend}-{uplifter.device}",
-        "root_path": "network" if notes else "perspective",
+        "root_path": "network" if any(n.startswith("root path") for n in notes) else "perspective",
         "notes": notes,
     }
     return out
@@ -529,6 +538,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-flip", action="store_true", help="one pass, without Mirror Averaging (the extension's default)"
     )
+    parser.add_argument(
+        "--keep-swaps",
+        action="store_true",
+        help="uplift the detections as they are, without putting back whole-body left/right swaps (the default)",
+    )
     args = parser.parse_args(argv)
     if args.keypoints and not args.reference:
         parser.error("--keypoints needs --reference FILE.trc")
@@ -550,10 +564,16 @@ def main(argv: list[str] | None = None) -> int:
                 flip=not args.no_flip,
                 calibration=tuple(args.calibration) if args.calibration else None,
                 world_up=args.world_up,
+                fix_swaps=not args.keep_swaps,
             )
         elif args.library_split and args.approach:
             result = evaluate_approach(
-                args.library, args.weights, args.library_split, args.noise, flip=not args.no_flip
+                args.library,
+                args.weights,
+                args.library_split,
+                args.noise,
+                flip=not args.no_flip,
+                fix_swaps=not args.keep_swaps,
             )
         elif args.library_split:
             result = evaluate_library(
@@ -565,6 +585,7 @@ def main(argv: list[str] | None = None) -> int:
                 args.noise,
                 flip=not args.no_flip,
                 roll=args.roll,
+                fix_swaps=not args.keep_swaps,
             )
         else:
             result = evaluate_file(
@@ -577,6 +598,7 @@ def main(argv: list[str] | None = None) -> int:
                 args.library,
                 args.noise,
                 flip=not args.no_flip,
+                fix_swaps=not args.keep_swaps,
             )
     except (MotionFileError, WeightsError, KeypointFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)

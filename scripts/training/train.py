@@ -125,6 +125,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=None,
         help="share of the cameras rolled up to 35 degrees (hand-held phones; the rest up to 10)",
     )
+    p.add_argument(
+        "--high",
+        type=float,
+        default=None,
+        help="share of the cameras placed high, looking down 15-40 degrees (the rest 0.3-2.8 m above the floor)",
+    )
     p.add_argument("--dropout", type=float, default=None, help="dropout in the temporal layers (training only)")
     p.add_argument("--every", type=int, default=200, help="checkpoint every N steps")
     p.add_argument(
@@ -163,6 +169,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "jitter": 0.0,
         "white": None,
         "tilted": 0.0,
+        "high": 0.0,
         "dropout": 0.0,
     }
     file_cfg = json.loads(args.config.read_text()) if args.config else {}
@@ -384,6 +391,7 @@ def main(argv: list[str] | None = None) -> int:
         "jitter": args.jitter,
         "white": args.white,
         "tilted": args.tilted,
+        "high": args.high,
     }
     batches = batch_stream(rng, args, cfg, real, mix)
     while step < args.steps:
@@ -467,6 +475,7 @@ def main(argv: list[str] | None = None) -> int:
                 "jitter": args.jitter,
                 "white": args.white,
                 "tilted": args.tilted,
+                "high": args.high,
                 "dropout": args.dropout,
             },
             "validation_synthetic": {k: round(v, 2) for k, v in vm.items()},

@@ -69,6 +69,18 @@ def test_uplift_keeps_the_files_frame_numbers():
     assert result.detected.all() and result.keyed.all()
 
 
+def test_fix_swaps_option_puts_the_detectors_swaps_back_and_says_so():
+    """On by default: the sample's MediaPipe left/right flips are put back, with a note for the user; off, the
+    detections are lifted as they are and nothing is said."""
+    on = UpliftOptions(backend="numpy")
+    off = UpliftOptions(backend="numpy", fix_swaps=False)
+    kps = read_person(SAMPLE, on)
+    fixed, kept = uplift(kps, on), uplift(kps, off)
+    assert [n for n in fixed.notes if n.startswith("left and right put back in 28 frames")], fixed.notes
+    assert not [n for n in kept.notes if "left and right" in n]
+    assert not np.allclose(fixed.motion.rotations, kept.motion.rotations, atol=1e-3)
+
+
 def _arm_raised(axis: np.ndarray, degrees: np.ndarray) -> Motion:
     """The left arm swung from hanging (-y) through ``degrees`` about ``axis`` (model frame), the rest at rest."""
     t = len(degrees)

@@ -13,6 +13,7 @@ from model.training.synthesis import (
     NOISE_PROFILES,
     OKS_SIGMAS,
     TILTED_ROLL,
+    HIGH_PITCH,
     Clip,
     detector_noise,
     gravity_frame,
@@ -94,6 +95,26 @@ def test_tilted_cameras_roll_like_hand_held_phones():
     assert np.allclose(gravity_frame(turned), gravity_frame(level), atol=1e-9)
     signed = lambda cam: np.degrees(np.arctan2(cam.up_in_camera()[0, 0], -cam.up_in_camera()[0, 1]))  # noqa: E731
     assert abs(abs(signed(turned) - signed(level)) - 30.0) < 1e-6
+
+
+def test_high_cameras_look_down_at_the_person():
+    """``high`` of the cameras look down HIGH_PITCH degrees (a camera on a wall or a stand); the rest are at most
+    2.8 m up and look down less; 0 draws the same cameras as before the option existed."""
+    target = np.zeros((4000, 3))
+    target[:, 1] = 0.9
+
+    def pitch_down(cam):
+        return np.degrees(np.arcsin(-cam.up_in_camera()[:, 2]))
+
+    level = random_cameras(np.random.default_rng(3), target)
+    assert np.allclose(random_cameras(np.random.default_rng(3), target, high=0.0).rotation, level.rotation)
+    p = pitch_down(level)
+    assert np.median(p) < 10 and (p > 15).mean() < 0.3, (np.median(p), (p > 15).mean())
+    high = random_cameras(np.random.default_rng(3), target, high=0.5)
+    q = pitch_down(high)
+    assert np.median(q) > 15 and (q > 15).mean() > 0.5, (np.median(q), (q > 15).mean())
+    steep = high.centre[:, 1] > 2.8  # placed above every ordinary camera: looking down about the drawn pitch
+    assert 0.3 < steep.mean() < 0.5 and HIGH_PITCH[0] < np.median(q[steep]) < HIGH_PITCH[1], np.median(q[steep])
 
 
 def test_batch_targets_are_consistent():

@@ -136,3 +136,18 @@ def test_flip_averaging_is_mirror_symmetric(small_weights):
     np.testing.assert_allclose(b.root_translation, a.root_translation * [-1, 1, 1], atol=5e-4)
     plain = Uplifter(small_weights, backend="numpy")(kps)
     assert np.abs(plain.joint_positions - a.joint_positions).max() > 1e-3  # flipping changes the result
+
+
+def test_detector_swaps_are_put_back_before_uplifting(small_weights):
+    """The sample's MediaPipe flips (a person facing the camera labelled as facing away for a few frames) are put
+    back and said in the notes; ``fix_swaps=False`` lifts the detections as they are."""
+    kps = read_keypoints(SAMPLE)
+    uplifter = Uplifter(small_weights, backend="numpy")
+    notes: list[str] = []
+    fixed = uplifter(kps, notes=notes)
+    assert any(n.startswith("left and right put back in") for n in notes), notes
+    kept_notes: list[str] = []
+    kept = uplifter(kps, notes=kept_notes, fix_swaps=False)
+    assert not any("left and right" in n for n in kept_notes)
+    assert not np.allclose(fixed.rotations[68:72], kept.rotations[68:72], atol=1e-3)
+    assert np.allclose(Uplifter(small_weights, backend="numpy", fix_swaps=False)(kps).rotations, kept.rotations)
