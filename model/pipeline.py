@@ -79,6 +79,12 @@ class UpliftOptions:
         "Also uplift the mirrored video and average both (twice the work; about 1 mm more accurate on the validation "
         "subjects, 1.5 on real video)",
     )
+    level: bool = _option(
+        True,
+        "Level the Camera",
+        "Find the camera's roll (a phone held at a slant) in a quick first pass and uplift the points turned upright: "
+        "tilted footage comes out upright, level footage as before (about a quarter more work)",
+    )
     fix_swaps: bool = _option(
         True,
         "Fix Left/Right Swaps",
@@ -347,6 +353,7 @@ def uplift(
         notes=notes,
         plant_feet=options.plant_feet,
         fix_swaps=options.fix_swaps,
+        level=options.level,
     )
     motion = smooth_motion(motion, options.smooth)
     if options.lock_feet:

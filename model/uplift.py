@@ -48,9 +48,11 @@ class Uplifter:
         device: str = "auto",
         flip: bool = False,
         fix_swaps: bool = True,
+        level: bool = False,
     ):
         self.flip = flip  # test-time mirroring: every window also goes through mirrored, outputs averaged
         self.fix_swaps = fix_swaps  # the detector's whole-body left/right swaps put back (model.swaps)
+        self.level = level  # the points turned upright by the camera's roll from a first pass
         self.weights_path = Path(weights) if weights else DEFAULT_WEIGHTS
         self.arrays, self.config = load_weights(self.weights_path)
         self.notes: list[str] = []
@@ -112,6 +114,38 @@ class Uplifter:
         rest_back[..., 6:] = rest_back[..., 6:][..., [m - 1 for m in MIRROR[1:]]]
         return 0.5 * (matrix_to_sixd(rot[:batch]) + matrix_to_sixd(back)), 0.5 * (rest[:batch] + rest_back)
 
+    def _windows(
+        self,
+        padded: np.ndarray,
+        stride: int,
+        flip: bool,
+        batch_windows: int,
+        should_cancel: Callable[[], bool] | None = None,
+        progress: Callable[[float], None] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Points (T >= window, 26, 3) at the network's rate -> the windows' outputs blended per frame: velocity, up,
+        log bone lengths (T, 27) and 6D rotations (T, 22, 6); windows ``stride`` frames apart."""
+        cfg: NetworkConfig = self.config
+        starts = window_starts(len(padded), cfg.window, stride)
+        weight = blend_weights(cfg.window)
+        extra = 3 + 3 + NUM_JOINTS - 1  # velocity, up, log bone lengths
+        acc = np.zeros((len(padded), extra), np.float64)
+        sixd = np.zeros((len(padded), NUM_JOINTS, 6), np.float64)
+        total = np.zeros(len(padded), np.float64)
+        for i in range(0, len(starts), batch_windows):
+            if should_cancel is not None and should_cancel():
+                raise UpliftCancelled()
+            chunk = starts[i : i + batch_windows]
+            windows = normalise_window(np.stack([padded[s : s + cfg.window] for s in chunk]))
+            rot, rest = self._predict(windows, flip)
+            for k, s in enumerate(chunk):
+                acc[s : s + cfg.window] += rest[k] * weight[:, None]
+                sixd[s : s + cfg.window] += rot[k] * weight[:, None, None]
+                total[s : s + cfg.window] += weight
+            if progress is not None:
+                progress(min(1.0, (i + len(chunk)) / len(starts)))
+        return acc / total[:, None], sixd / total[:, None, None]
+
     def __call__(
         self,
         keypoints: Keypoints2D,
@@ -125,6 +159,7 @@ class Uplifter:
         notes: list[str] | None = None,
         plant_feet: bool = True,
         fix_swaps: bool | None = None,
+        level: bool | None = None,
     ) -> Motion:
         """Lift one person's keypoints to a Motion at the keypoints' frame rate (``fps`` overrides the file's;
         ``flip`` overrides the mirror averaging chosen at construction). ``root_path``: "perspective" (the path where
@@ -136,7 +171,11 @@ class Uplifter:
         where a foot would go through the floor (:func:`.root_path.sinking`). ``plant_feet``: the root moved across the
         floor so that planted feet stay put (:func:`.root_path.pin_planted_feet`). ``fix_swaps`` (overrides the
         construction's choice): the detector's whole-body left/right swaps put back first (:mod:`.swaps`; how many
-        frames, said in ``notes``)."""
+        frames, said in ``notes``). ``level`` (overrides the construction's choice): a quick first pass finds the
+        camera's roll in every frame (its up direction, averaged over a second) and the network then sees the points
+        turned upright (:func:`turned_points`); joint rotations and root motion are in the gravity-aligned frame,
+        which a camera's roll about its axis does not change, and the up direction is turned back. (Levelling the
+        pitch as well, through a homography, scored worse: the model card's *Level the Camera*.)"""
         if root_path not in ("perspective", "network"):
             raise ValueError(f"root_path must be 'perspective' or 'network', got {root_path!r}")
         cfg: NetworkConfig = self.config
@@ -151,26 +190,18 @@ class Uplifter:
         padded = pts
         if n < cfg.window:  # short clips: pad by repeating the edges (then cut)
             padded = np.concatenate([pts, np.repeat(pts[-1:], cfg.window - n, 0)])
-        starts = window_starts(len(padded), cfg.window, cfg.window // 2)
-        weight = blend_weights(cfg.window)
-        extra = 3 + 3 + NUM_JOINTS - 1  # velocity, up, log bone lengths
-        acc = np.zeros((len(padded), extra), np.float64)
-        sixd = np.zeros((len(padded), NUM_JOINTS, 6), np.float64)
-        total = np.zeros(len(padded), np.float64)
-        for i in range(0, len(starts), batch_windows):
-            if should_cancel is not None and should_cancel():
-                raise UpliftCancelled()
-            chunk = starts[i : i + batch_windows]
-            windows = normalise_window(np.stack([padded[s : s + cfg.window] for s in chunk]))
-            rot, rest = self._predict(windows, self.flip if flip is None else flip)
-            for k, s in enumerate(chunk):
-                acc[s : s + cfg.window] += rest[k] * weight[:, None]
-                sixd[s : s + cfg.window] += rot[k] * weight[:, None, None]
-                total[s : s + cfg.window] += weight
-            if progress is not None:
-                progress(min(1.0, (i + len(chunk)) / len(starts)))
-        acc = (acc / total[:, None])[:n]
-        rot = sixd_to_matrix(sixd[:n] / total[:n, None, None])
+        flip = self.flip if flip is None else flip
+        roll = None
+        if self.level if level is None else level:
+            # a quick first look (windows side by side, one pass) for the camera's roll in every frame
+            first, _ = self._windows(padded, cfg.window, False, batch_windows, should_cancel)
+            roll = camera_roll(first[:, 3:6], cfg.fps)
+            padded = turned_points(padded, -roll)
+        acc, sixd = self._windows(padded, cfg.window // 2, flip, batch_windows, should_cancel, progress)
+        acc, sixd = acc[:n], sixd[:n]
+        if roll is not None:  # the up direction back into the camera as it was (rotations in G do not change)
+            acc[:, 3:6] = np.einsum("tij,tj->ti", roll_matrix(roll[:n]), acc[:, 3:6])
+        rot = sixd_to_matrix(sixd)
         parts = {"velocity": acc[:, :3], "up": acc[:, 3:6], "log_bones": acc[:, 6:]}
         skeleton = skeleton_from_log_bones(parts["log_bones"], (pts[..., 2] > 0).mean(-1))
         root = np.cumsum(parts["velocity"] / cfg.fps, axis=0)
@@ -198,6 +229,40 @@ class Uplifter:
             quats, root, up = resample(quats, root, up, cfg.fps, src_fps, keypoints.num_frames)
         motion = Motion(quats, root, skeleton, src_fps, up_in_camera=up)
         return motion.grounded()
+
+
+def roll_matrix(angle: np.ndarray) -> np.ndarray:
+    """(T, 3, 3) rotations about the camera's axis (z) by ``angle`` (T,) radians: x towards y (clockwise in an
+    image whose y points down); their upper-left 2 x 2 turns pixels the same way (:func:`turned_points`)."""
+    c, s = np.cos(angle), np.sin(angle)
+    m = np.zeros((len(angle), 3, 3))
+    m[:, 0, 0], m[:, 0, 1], m[:, 1, 0], m[:, 1, 1], m[:, 2, 2] = c, -s, s, c, 1.0
+    return m
+
+
+def camera_roll(up: np.ndarray, fps: float, seconds: float = 1.0) -> np.ndarray:
+    """(T,) radians: the camera's roll in every frame (the world's up direction (T, 3) in its coordinates, x right, y
+    down, z forward, seen in the image against the image's up: positive leaning towards +x), averaged over
+    ``seconds``."""
+    roll = np.unwrap(np.arctan2(up[:, 0], -up[:, 1]))
+    k = max(1, int(round(seconds * fps)) | 1)
+    if len(roll) < 2 or k == 1:
+        return roll
+    return np.convolve(np.pad(roll, k // 2, mode="edge"), np.ones(k) / k, mode="valid")
+
+
+def turned_points(points: np.ndarray, angle: np.ndarray) -> np.ndarray:
+    """(T, 26, 3) points with each frame's x, y turned by ``angle`` (T,) radians (:func:`roll_matrix`) about the
+    clip's mean point: what the camera turned by ``angle`` about its axis sees, up to a shift (which the network's
+    normalisation takes out). Absent points stay absent."""
+    seen = points[..., 2] > 0
+    out = np.array(points, copy=True)
+    if not seen.any():
+        return out
+    centre = points[seen][:, :2].mean(0)
+    out[..., :2] = np.einsum("tij,tkj->tki", roll_matrix(angle)[:, :2, :2], points[..., :2] - centre) + centre
+    out[~seen] = 0.0
+    return out
 
 
 def skeleton_from_log_bones(log_bones: np.ndarray, frame_weight: np.ndarray) -> Skeleton:

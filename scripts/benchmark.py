@@ -214,6 +214,9 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         up(kps, flip=True)  # Mirror Averaging, the extension's default: twice the passes
         result[f"uplift_fps_{key}_mirror_averaging"] = round(args.frames / (time.perf_counter() - t0), 1)
+        t0 = time.perf_counter()
+        up(kps, flip=True, level=True)  # the extension's defaults: Level the Camera's first look on top
+        result[f"uplift_fps_{key}_extension_defaults"] = round(args.frames / (time.perf_counter() - t0), 1)
     assert motion is not None
     by_version: dict[str, float] = {}
     for python in [sys.executable, *args.numpy_python]:

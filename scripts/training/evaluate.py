@@ -33,8 +33,9 @@ pose held constant (an oracle), the training mean pose (``--library``), MediaPip
 model on the reference projected into that camera (exact 2D: the lifting's share), the detector's 2D error against
 that projection, and the camera's roll and pitch beside the ones the model's up direction implies.
 
-Every uplift uses Mirror Averaging and puts back the detector's whole-body left/right swaps, the extension's defaults
-(``--no-flip``: one pass; ``--keep-swaps``: the detections as they are).
+Every uplift runs with the extension's defaults: Mirror Averaging, Fix Left/Right Swaps and Level the Camera
+(``--no-flip``: one pass; ``--keep-swaps``: the detections as they are; ``--no-level``: the points as the camera
+saw them).
 
 Prints the JSON; exit code 1 with a one-line error for an unreadable clip.
 """
@@ -70,6 +71,10 @@ from model.training import evaluation as E  # noqa: E402
 from model.training.library import training_mean_pose  # noqa: E402
 from model.training.synthesis import NOISE_PROFILES, Clip, detector_noise, detector_placement, gravity_frame  # noqa: E402
 from model.uplift import Uplifter  # noqa: E402
+
+#: How every uplift here runs unless a function's ``runtime`` says otherwise (``Uplifter`` keywords): the extension's
+#: defaults (Mirror Averaging, Fix Left/Right Swaps, Level the Camera).
+RUNTIME_DEFAULTS = {"flip": True, "fix_swaps": True, "level": True}
 
 
 def seen_by(ref: Motion, kp3d: np.ndarray, cam, noise: str, rng: np.random.Generator) -> Keypoints2D:
@@ -212,13 +217,12 @@ def evaluate_file(
     skeleton: str | None = None,
     library: str | None = None,
     noise: str = "mediapipe",
-    flip: bool = True,
-    fix_swaps: bool = True,
+    runtime: dict | None = None,
 ) -> dict:
     ref = read_motion(path, mapping, skeleton)
     if max_frames is not None and ref.num_frames > max_frames:
         ref = Motion(ref.rotations[:max_frames], ref.root_translation[:max_frames], ref.skeleton, ref.fps)
-    uplifter = Uplifter(weights, backend="auto", flip=flip, fix_swaps=fix_swaps)
+    uplifter = Uplifter(weights, backend="auto", **RUNTIME_DEFAULTS | (runtime or {}))
     constant = training_mean_pose(library) if library else None
     rows = evaluate_motion(
         ref, uplifter, E.fixed_cameras(ref.root_translation.mean(0)), ik_every, constant, noise=noise
@@ -242,15 +246,14 @@ def evaluate_library(
     max_frames: int | None,
     split: str = "validation",
     noise: str = "mediapipe",
-    flip: bool = True,
     roll: float = 0.0,
-    fix_swaps: bool = True,
+    runtime: dict | None = None,
 ) -> dict:
     """Every clip of the library's split (validation subjects: never trained on), seen by the 6 evaluation cameras,
     each turned ``roll`` degrees about its axis (a tilted hand-held camera; 0: level)."""
     from model.training.library import library_motions
 
-    uplifter = Uplifter(weights, backend="auto", flip=flip, fix_swaps=fix_swaps)
+    uplifter = Uplifter(weights, backend="auto", **RUNTIME_DEFAULTS | (runtime or {}))
     constant = training_mean_pose(library)
     rows, clips = [], []
     for info, ref in library_motions(library, split):
@@ -290,8 +293,7 @@ def evaluate_approach(
     weights: str | None,
     split: str = "validation",
     noise: str = "mediapipe",
-    flip: bool = True,
-    fix_swaps: bool = True,
+    runtime: dict | None = None,
 ) -> dict:
     """A person walking toward the camera: in every clip of the split, the 4 s whose pelvis travels furthest across
     the floor (at least 2 m), seen by a level camera (1.5 m high, 60 degrees across 1920 px) on that line 1.5 m
@@ -300,7 +302,7 @@ def evaluate_approach(
     perspective root path and the network's (its depth travel only: the network's path has no origin)."""
     from model.training.library import library_motions
 
-    uplifter = Uplifter(weights, backend="auto", flip=flip, fix_swaps=fix_swaps)
+    uplifter = Uplifter(weights, backend="auto", **RUNTIME_DEFAULTS | (runtime or {}))
     clips = []
     for info, full in library_motions(library, split):
         span = int(round(4.0 * full.fps))
@@ -360,10 +362,9 @@ def evaluate_keypoints(
     library: str | None = None,
     image_size: tuple[int, int] | None = None,
     fov: float | None = None,
-    flip: bool = True,
     calibration: tuple[str, str] | None = None,
     world_up: str = "z",
-    fix_swaps: bool = True,
+    runtime: dict | None = None,
 ) -> dict:
     """Real detections against 3D markers, beside the baselines: the reference's own mean pose held constant (an
     oracle), the training set's mean pose held constant (``library``), and MediaPipe's own 3D (``world_baseline``:
@@ -378,7 +379,7 @@ def evaluate_keypoints(
     if image_size is not None and kps.image_size is None:
         kps = replace(kps, image_size=image_size)
     indices, times, ref = E.read_reference_trc(reference)
-    uplifter = Uplifter(weights, backend="auto", flip=flip, fix_swaps=fix_swaps)
+    uplifter = Uplifter(weights, backend="auto", **RUNTIME_DEFAULTS | (runtime or {}))
     t0 = time.perf_counter()
     notes: list[str] = []
     motion = uplifter(kps, fps=fps, fov=fov or DEFAULT_FOV, notes=notes)
@@ -543,11 +544,18 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="uplift the detections as they are, without putting back whole-body left/right swaps (the default)",
     )
+    parser.add_argument(
+        "--no-level",
+        action="store_true",
+        help="without Level the Camera (a first pass finding the camera's roll, the points then turned upright; the "
+        "default)",
+    )
     args = parser.parse_args(argv)
     if args.keypoints and not args.reference:
         parser.error("--keypoints needs --reference FILE.trc")
     if args.library_split and not args.library:
         parser.error("--library-split needs --library FILE")
+    runtime = {"flip": not args.no_flip, "fix_swaps": not args.keep_swaps, "level": not args.no_level}
     try:
         if args.keypoints:
             result = evaluate_keypoints(
@@ -561,10 +569,9 @@ def main(argv: list[str] | None = None) -> int:
                 args.library,
                 tuple(args.image_size) if args.image_size else None,
                 args.fov,
-                flip=not args.no_flip,
                 calibration=tuple(args.calibration) if args.calibration else None,
                 world_up=args.world_up,
-                fix_swaps=not args.keep_swaps,
+                runtime=runtime,
             )
         elif args.library_split and args.approach:
             result = evaluate_approach(
@@ -572,8 +579,7 @@ def main(argv: list[str] | None = None) -> int:
                 args.weights,
                 args.library_split,
                 args.noise,
-                flip=not args.no_flip,
-                fix_swaps=not args.keep_swaps,
+                runtime=runtime,
             )
         elif args.library_split:
             result = evaluate_library(
@@ -583,9 +589,8 @@ def main(argv: list[str] | None = None) -> int:
                 args.max_frames,
                 args.library_split,
                 args.noise,
-                flip=not args.no_flip,
                 roll=args.roll,
-                fix_swaps=not args.keep_swaps,
+                runtime=runtime,
             )
         else:
             result = evaluate_file(
@@ -597,8 +602,7 @@ def main(argv: list[str] | None = None) -> int:
                 args.skeleton,
                 args.library,
                 args.noise,
-                flip=not args.no_flip,
-                fix_swaps=not args.keep_swaps,
+                runtime=runtime,
             )
     except (MotionFileError, WeightsError, KeypointFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
