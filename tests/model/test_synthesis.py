@@ -9,11 +9,11 @@ from model.keypoints import KEYPOINT_INDEX
 from model.rotations import quat_to_matrix
 from model.skeleton import JOINT_INDEX, MIRROR
 from model.training.synthesis import (
+    HIGH_PITCH,
     JOINT_RANGES,
     NOISE_PROFILES,
     OKS_SIGMAS,
     TILTED_ROLL,
-    HIGH_PITCH,
     Clip,
     detector_noise,
     gravity_frame,
