@@ -462,7 +462,7 @@ def _status(row: dict) -> str:
         return f"error: {row['error']}"
     if row["skipped"]:
         return "skipped: outputs exist (--overwrite replaces them)"
-    return f"{row['keyed']} frames keyed; {row['gaps']}"
+    return f"{row['keyed']} frames keyed; {row['gaps']}" + "".join(f"; {n}" for n in row.get("notes") or [])
 
 
 def summary(rows: list[dict]) -> str:

@@ -56,6 +56,7 @@ def test_three_clips_one_broken(batch_out):
     assert not any(word in proc.stdout + proc.stderr for word in ("STATUS", "addon_utils", "Traceback", ".partial-"))
     sample_line = next(line for line in clip_lines if "sample_mediapipe" in line)
     assert "64 of 230 frames without the person (0-2, 169-229)" in sample_line
+    assert "left and right put back in 28 frames where the detector swapped them" in sample_line  # the notes too
     assert "2 of 3 clips done, 1 failed" in proc.stdout
     rows = (out / "sample_mediapipe_angles.csv").read_text().splitlines()
     header = rows[0].split(",")
@@ -69,8 +70,9 @@ def test_existing_outputs_are_skipped_not_overwritten(batch_out):
     proc = _batch(str(SAMPLE), "--out", str(out), "--export", "bvh")
     assert proc.returncode == 0 and "skipped" in proc.stdout and "0 of 1 clips done, 1 skipped" in proc.stdout
     assert (out / "sample_mediapipe.bvh").stat().st_mtime_ns == before
-    proc = _batch(str(SAMPLE), "--out", str(out), "--export", "bvh", "--overwrite")
+    proc = _batch(str(SAMPLE), "--out", str(out), "--export", "bvh", "--overwrite", "--no-fix-swaps")
     assert proc.returncode == 0 and (out / "sample_mediapipe.bvh").stat().st_mtime_ns != before
+    assert "left and right" not in proc.stdout  # --no-fix-swaps: the detections as they are
 
 
 def test_bad_arguments_one_line_before_any_clip_runs(tmp_path):
