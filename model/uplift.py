@@ -194,9 +194,14 @@ class Uplifter:
         roll = None
         if self.level if level is None else level:
             # a quick first look (windows side by side, one pass) for the camera's roll in every frame
-            first, _ = self._windows(padded, cfg.window, False, batch_windows, should_cancel)
-            roll = camera_roll(first[:, 3:6], cfg.fps)
+            look, rest = progress, progress
+            if progress is not None:  # the first look is a fifth of the bar
+                bar = progress
+                look, rest = (lambda f: bar(0.2 * f)), (lambda f: bar(0.2 + 0.8 * f))
+            first, _ = self._windows(padded, cfg.window, False, batch_windows, should_cancel, look)
+            roll = camera_roll(first[:, 3:6], cfg.fps, weight=(padded[..., 2] > 0).mean(-1))
             padded = turned_points(padded, -roll)
+            progress = rest
         acc, sixd = self._windows(padded, cfg.window // 2, flip, batch_windows, should_cancel, progress)
         acc, sixd = acc[:n], sixd[:n]
         if roll is not None:  # the up direction back into the camera as it was (rotations in G do not change)
@@ -240,15 +245,22 @@ def roll_matrix(angle: np.ndarray) -> np.ndarray:
     return m
 
 
-def camera_roll(up: np.ndarray, fps: float, seconds: float = 1.0) -> np.ndarray:
+def camera_roll(up: np.ndarray, fps: float, seconds: float = 1.0, weight: np.ndarray | None = None) -> np.ndarray:
     """(T,) radians: the camera's roll in every frame (the world's up direction (T, 3) in its coordinates, x right, y
     down, z forward, seen in the image against the image's up: positive leaning towards +x), averaged over
-    ``seconds``."""
+    ``seconds`` with each frame counted by ``weight`` (T,) (how much of the person it shows; frames of weight 0 take
+    the average of their surroundings, or 0 where nothing is seen at all)."""
     roll = np.unwrap(np.arctan2(up[:, 0], -up[:, 1]))
+    w = np.ones(len(roll)) if weight is None else np.asarray(weight, dtype=np.float64)
+    if not (w > 0).any():
+        return np.zeros(len(roll))
     k = max(1, int(round(seconds * fps)) | 1)
-    if len(roll) < 2 or k == 1:
-        return roll
-    return np.convolve(np.pad(roll, k // 2, mode="edge"), np.ones(k) / k, mode="valid")
+    box = np.ones(k) / k
+    num = np.convolve(np.pad(w * roll, k // 2, mode="edge"), box, mode="valid")
+    den = np.convolve(np.pad(w, k // 2, mode="edge"), box, mode="valid")
+    seen = den > 1e-9
+    out = np.interp(np.arange(len(roll)), np.flatnonzero(seen), num[seen] / den[seen])
+    return out
 
 
 def turned_points(points: np.ndarray, angle: np.ndarray) -> np.ndarray:

@@ -89,8 +89,14 @@ def test_progress_and_cancel(small_weights):
     seen: list[float] = []
     Uplifter(small_weights, backend="numpy")(kps, progress=seen.append, batch_windows=2)
     assert seen and seen[-1] == 1.0 and seen == sorted(seen)
+    levelled: list[float] = []  # Level the Camera's first look fills the first fifth of the bar
+    Uplifter(small_weights, backend="numpy", level=True)(kps, progress=levelled.append, batch_windows=2)
+    assert levelled[-1] == 1.0 and levelled == sorted(levelled) and 0 < levelled[0] <= 0.2 and len(levelled) > len(seen)
+    assert any(v == pytest.approx(0.2) for v in levelled)
     with pytest.raises(UpliftCancelled):
         Uplifter(small_weights, backend="numpy")(kps, should_cancel=lambda: True)
+    with pytest.raises(UpliftCancelled):
+        Uplifter(small_weights, backend="numpy", level=True)(kps, should_cancel=lambda: True)
 
 
 def test_bundled_model_on_real_motion_it_never_saw():
@@ -184,6 +190,13 @@ def test_turned_points_are_what_the_camera_turned_upright_sees():
     assert np.allclose(np.einsum("tij,tj->ti", roll_matrix(-roll), up), down.up_in_camera(), atol=1e-9)
     wrapped = np.tile([np.sin(3.1), -np.cos(3.1), 0.0], (40, 1))
     assert np.allclose(camera_roll(wrapped, 30.0), 3.1)  # upside down: no jump at 180 degrees
+    # frames without the person (weight 0) carry the network's guesses: they neither count nor keep their own
+    guessed = up.copy()
+    guessed[40:60] = [1.0, 0.0, 0.0]
+    weight = np.ones(len(up))
+    weight[40:60] = 0.0
+    assert np.allclose(camera_roll(guessed, 30.0, weight=weight), roll, atol=1e-9)
+    assert np.allclose(camera_roll(guessed, 30.0, weight=np.zeros(len(up))), 0.0)
 
 
 def test_level_the_camera_makes_a_rolled_camera_as_good_as_a_level_one():
