@@ -186,6 +186,10 @@ def test_library_protocol_and_constant_pose_baseline(tmp_path):
     rolled = json.loads(rolled_json.read_text())
     assert rolled["camera_roll_deg"] == 25.0 and result["camera_roll_deg"] == 0.0
     assert rolled["constant_mean_pose"] == const and rolled["model"] != result["model"]
+    assert result["runtime"] == {"flip": True, "fix_swaps": True, "level": True}  # the extension's defaults
+    plain_json = tmp_path / "plain.json"
+    assert evaluate.main([*args[:-3], str(plain_json), "--ik-every", "0", "--no-level", "--keep-swaps"]) == 0
+    assert json.loads(plain_json.read_text())["runtime"] == {"flip": True, "fix_swaps": False, "level": False}
     # the mean of a single repeated rotation is that rotation
     q = np.tile(train.rotations[:1], (5, 1, 1))
     m = mean_pose([q])
