@@ -64,15 +64,16 @@ def test_three_clips_one_broken(batch_out):
     assert len(rows) == 1 + 166 and rows[1].startswith("4,0.1000,1,")  # frames 3-168 of the file, from frame 1
 
 
-def test_existing_outputs_are_skipped_not_overwritten(batch_out):
+def test_existing_outputs_are_skipped_not_overwritten(batch_out, tmp_path):
     out, _ = batch_out
     before = (out / "sample_mediapipe.bvh").stat().st_mtime_ns
     proc = _batch(str(SAMPLE), "--out", str(out), "--export", "bvh")
     assert proc.returncode == 0 and "skipped" in proc.stdout and "0 of 1 clips done, 1 skipped" in proc.stdout
     assert (out / "sample_mediapipe.bvh").stat().st_mtime_ns == before
-    proc = _batch(str(SAMPLE), "--out", str(out), "--export", "bvh", "--overwrite", "--no-fix-swaps")
+    proc = _batch(str(SAMPLE), "--out", str(out), "--export", "bvh", "--overwrite")
     assert proc.returncode == 0 and (out / "sample_mediapipe.bvh").stat().st_mtime_ns != before
-    assert "left and right" not in proc.stdout  # --no-fix-swaps: the detections as they are
+    proc = _batch(str(SAMPLE), "--out", str(tmp_path), "--export", "bvh", "--no-fix-swaps")
+    assert proc.returncode == 0 and "left and right" not in proc.stdout  # the detections as they are
 
 
 def test_bad_arguments_one_line_before_any_clip_runs(tmp_path):
