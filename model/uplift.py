@@ -22,6 +22,7 @@ from .motion import Motion, resample
 from .network import NetworkConfig, load_weights, numpy_forward, split_outputs
 from .root_path import DEFAULT_FOV, blended_root, floor_height, perspective_root, pin_planted_feet, sinking
 from .rotations import (
+    elementary_rotation,
     matrix_to_quat,
     matrix_to_sixd,
     mirror_matrix,
@@ -205,7 +206,7 @@ class Uplifter:
         acc, sixd = self._windows(padded, cfg.window // 2, flip, batch_windows, should_cancel, progress)
         acc, sixd = acc[:n], sixd[:n]
         if roll is not None:  # the up direction back into the camera as it was (rotations in G do not change)
-            acc[:, 3:6] = np.einsum("tij,tj->ti", roll_matrix(roll[:n]), acc[:, 3:6])
+            acc[:, 3:6] = np.einsum("tij,tj->ti", elementary_rotation("z", roll[:n]), acc[:, 3:6])
         rot = sixd_to_matrix(sixd)
         parts = {"velocity": acc[:, :3], "up": acc[:, 3:6], "log_bones": acc[:, 6:]}
         skeleton = skeleton_from_log_bones(parts["log_bones"], (pts[..., 2] > 0).mean(-1))
@@ -236,15 +237,6 @@ class Uplifter:
         return motion.grounded()
 
 
-def roll_matrix(angle: np.ndarray) -> np.ndarray:
-    """(T, 3, 3) rotations about the camera's axis (z) by ``angle`` (T,) radians: x towards y (clockwise in an
-    image whose y points down); their upper-left 2 x 2 turns pixels the same way (:func:`turned_points`)."""
-    c, s = np.cos(angle), np.sin(angle)
-    m = np.zeros((len(angle), 3, 3))
-    m[:, 0, 0], m[:, 0, 1], m[:, 1, 0], m[:, 1, 1], m[:, 2, 2] = c, -s, s, c, 1.0
-    return m
-
-
 def camera_roll(up: np.ndarray, fps: float, seconds: float = 1.0, weight: np.ndarray | None = None) -> np.ndarray:
     """(T,) radians: the camera's roll in every frame (the world's up direction (T, 3) in its coordinates, x right, y
     down, z forward, seen in the image against the image's up: positive leaning towards +x), averaged over
@@ -264,7 +256,7 @@ def camera_roll(up: np.ndarray, fps: float, seconds: float = 1.0, weight: np.nda
 
 
 def turned_points(points: np.ndarray, angle: np.ndarray) -> np.ndarray:
-    """(T, 26, 3) points with each frame's x, y turned by ``angle`` (T,) radians (:func:`roll_matrix`) about the
+    """(T, 26, 3) points with each frame's x, y turned by ``angle`` (T,) radians (about the camera's axis, x towards y) about the
     clip's mean point: what the camera turned by ``angle`` about its axis sees, up to a shift (which the network's
     normalisation takes out). Absent points stay absent."""
     seen = points[..., 2] > 0
@@ -272,7 +264,9 @@ def turned_points(points: np.ndarray, angle: np.ndarray) -> np.ndarray:
     if not seen.any():
         return out
     centre = points[seen][:, :2].mean(0)
-    out[..., :2] = np.einsum("tij,tkj->tki", roll_matrix(angle)[:, :2, :2], points[..., :2] - centre) + centre
+    out[..., :2] = (
+        np.einsum("tij,tkj->tki", elementary_rotation("z", angle)[:, :2, :2], points[..., :2] - centre) + centre
+    )
     out[~seen] = 0.0
     return out
 

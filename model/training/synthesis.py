@@ -26,9 +26,10 @@ Keypoint model
 
 Camera model
     A static pinhole camera like real footage: horizontal field of view 25 (long lens) to 95 degrees (wide phone
-    lens), distance 2 to 9 m, height 0.3 to 2.8 m, azimuth anywhere around the person, aimed near the person with
-    a random pitch offset and roll up to 10 degrees (a chosen share up to 35: hand-held phones), image 1920 x 1080
-    landscape or 1080 x 1920 portrait (phones: 40 %); one sample in eight is aimed off so that part of the body leaves the frame, and points outside the image
+    lens), distance 2 to 9 m, height 0.3 to 2.8 m (a chosen share placed higher, looking down 15 to 40 degrees),
+    azimuth anywhere around the person, aimed near the person with a random pitch offset and roll up to 10 degrees
+    (a chosen share up to 35: hand-held phones), image 1920 x 1080 landscape or 1080 x 1920 portrait (phones:
+    40 %); one sample in eight is aimed off so that part of the body leaves the frame, and points outside the image
     are not detected (confidence 0), as detectors report them.
 
 Detector-noise model

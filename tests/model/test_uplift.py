@@ -17,6 +17,18 @@ from model.readers import read_keypoints
 from model.uplift import UpliftCancelled, Uplifter
 
 SAMPLE = Path(__file__).resolve().parents[2] / "model" / "samples" / "sample_mediapipe.json"
+CMU = Path(__file__).resolve().parents[1] / "fixtures" / "bvh" / "cmu_01_01_first120.bvh"
+
+
+@pytest.fixture(scope="module")
+def cmu_clip():
+    """The held-out CMU clip's first 120 frames as a Motion and its 26 points (T, 26, 3)."""
+    from model.body_points import keypoints_3d
+    from model.mocap.bvh import read_bvh
+    from model.mocap.retarget import retarget_clip
+
+    ref = retarget_clip(read_bvh(CMU))
+    return ref, keypoints_3d(ref.rotations, ref.skeleton.offsets, ref.root_translation)[0]
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +123,7 @@ def test_bundled_model_on_real_motion_it_never_saw():
     from model.training import evaluation as E
     from model.training.synthesis import detector_noise, gravity_frame
 
-    ref = retarget_clip(read_bvh(Path(__file__).resolve().parents[1] / "fixtures" / "bvh" / "cmu_01_01_first120.bvh"))
+    ref = retarget_clip(read_bvh(CMU))
     kp, _ = keypoints_3d(ref.rotations[None], ref.skeleton.offsets[None], ref.root_translation[None])
     cam = E.fixed_cameras(ref.root_translation.mean(0))[0]
     px, _ = cam.project(kp)
@@ -159,22 +171,18 @@ def test_detector_swaps_are_put_back_before_uplifting(small_weights):
     assert np.allclose(Uplifter(small_weights, backend="numpy", fix_swaps=False)(kps).rotations, kept.rotations)
 
 
-def test_turned_points_are_what_the_camera_turned_upright_sees():
+def test_turned_points_are_what_the_camera_turned_upright_sees(cmu_clip):
     """A camera rolled 25 degrees (and looking 18 degrees further down): ``camera_roll`` of its true up direction and
     ``turned_points`` by minus that give what the same camera turned back about its axis sees (after the network's
-    normalisation, which takes out the shift); ``roll_matrix`` turns the up direction the same way."""
+    normalisation, which takes out the shift); the same turn about z turns the up direction back."""
     from dataclasses import replace as replaced
 
-    from model.body_points import keypoints_3d
     from model.features import normalise_window
-    from model.mocap.bvh import read_bvh
-    from model.mocap.retarget import retarget_clip
     from model.rotations import elementary_rotation
     from model.training import evaluation as E
-    from model.uplift import camera_roll, roll_matrix, turned_points
+    from model.uplift import camera_roll, turned_points
 
-    ref = retarget_clip(read_bvh(Path(__file__).resolve().parents[1] / "fixtures" / "bvh" / "cmu_01_01_first120.bvh"))
-    kp3d, _ = keypoints_3d(ref.rotations, ref.skeleton.offsets, ref.root_translation)
+    ref, kp3d = cmu_clip
     cam = E.fixed_cameras(ref.root_translation.mean(0))[0]
     down = replaced(cam, rotation=elementary_rotation("x", np.radians(-18.0))[None] @ cam.rotation)
     tilted = down.rolled(np.radians(25.0))
@@ -187,7 +195,7 @@ def test_turned_points_are_what_the_camera_turned_upright_sees():
     assert np.allclose(np.abs(np.degrees(roll)), 25.0, atol=1e-6), np.degrees(roll[:3])
     back = turned_points(seen(tilted), -roll)
     assert np.allclose(normalise_window(back), normalise_window(seen(down)), atol=1e-4)
-    assert np.allclose(np.einsum("tij,tj->ti", roll_matrix(-roll), up), down.up_in_camera(), atol=1e-9)
+    assert np.allclose(np.einsum("tij,tj->ti", elementary_rotation("z", -roll), up), down.up_in_camera(), atol=1e-9)
     wrapped = np.tile([np.sin(3.1), -np.cos(3.1), 0.0], (40, 1))
     assert np.allclose(camera_roll(wrapped, 30.0), 3.1)  # upside down: no jump at 180 degrees
     # frames without the person (weight 0) carry the network's guesses: they neither count nor keep their own
@@ -199,18 +207,15 @@ def test_turned_points_are_what_the_camera_turned_upright_sees():
     assert np.allclose(camera_roll(guessed, 30.0, weight=np.zeros(len(up))), 0.0)
 
 
-def test_level_the_camera_makes_a_rolled_camera_as_good_as_a_level_one():
+def test_level_the_camera_makes_a_rolled_camera_as_good_as_a_level_one(cmu_clip):
     """The bundled network on exact 2D of one clip from a level camera and from the same camera rolled 30 degrees
     (more than most of its training saw). With Level the Camera the rolled camera's up direction is as near the truth
     as the level camera's and the pose scores what the level camera's scores; without, the up direction is several
     degrees off. The up direction comes back in the rolled camera's coordinates."""
     from model.body_points import keypoints_3d
-    from model.mocap.bvh import read_bvh
-    from model.mocap.retarget import retarget_clip
     from model.training import evaluation as E
 
-    ref = retarget_clip(read_bvh(Path(__file__).resolve().parents[1] / "fixtures" / "bvh" / "cmu_01_01_first120.bvh"))
-    kp3d, _ = keypoints_3d(ref.rotations, ref.skeleton.offsets, ref.root_translation)
+    ref, kp3d = cmu_clip
     level_cam = E.fixed_cameras(ref.root_translation.mean(0))[0]
     scores = {}
     for roll, level in ((0.0, False), (30.0, False), (30.0, True)):
