@@ -84,8 +84,9 @@ def canonical_rest(clip: MotionClip, mapping: Mapping, unit_scale: float, path: 
 
     Each joint aims from where the canonical body puts it at rest (its parent may be off by a rest-direction
     difference) at the source joints it carries: its primary segment (pelvis -> spine1, spine3 -> neck, else the
-    only child or the leaf's end) exactly, and where it carries more (pelvis: the hips; spine3: the collars) the
-    twist about the primary segment that best matches them, so no error is carried down a limb. Bone lengths are
+    only child) exactly, and where it carries more (pelvis: the hips; spine3: the collars) the twist about the
+    primary segment that best matches them, so no error is carried down a limb. A leaf (head, feet, wrists) keeps
+    its parent's correction, turned onto the leaf's end only where that end is the leaf's own (:func:`_leaf_rest`). Bone lengths are
     the subject's (at least ``MIN_SEGMENT``); a segment through stiff joints (ones the source lacks) takes the
     lengths along the canonical directions that best reach the source joint, near the canonical proportions.
     A source segment of zero length is looked past to the next joint. MotionFileError naming the file and joint when a
@@ -123,7 +124,9 @@ def canonical_rest(clip: MotionClip, mapping: Mapping, unit_scale: float, path: 
     for j in range(NUM_JOINTS):
         if j in mapping.stiff:
             continue
-        if j > 0:
+        if j > 0 and main_child(j) is None:
+            align[j] = _leaf_rest(j, align[PARENTS[j]], clip, kids, idx, canon)
+        elif j > 0:
             align[j] = _aim(j, placed, target, clip, kids, idx, mapping, canon, unit_scale, path)
         for end, joints in _segments(j, mapping.stiff):
             if end is None:
@@ -210,6 +213,30 @@ def _aim(
     if num or den:
         rot = _axis_rotation(axis, float(np.arctan2(num, den))) @ rot
     return rot
+
+
+#: A leaf's end (head top, toe tip, hand tip) that points further than this from where its parent's rest frame puts
+#: the canonical leaf's end is not the leaf's own segment (an eye, a thumb, a bone tail pointing anywhere). Measured on
+#: the CMU archives: head tops, toe ends and hand tips lie 0-26 degrees from there, Daz's eyes and thumbs 54-62, the
+#: bone tails of FBX files read through Blender 62-133.
+LEAF_END_AGREEMENT_DEG = 40.0
+
+
+def _leaf_rest(
+    j: int, parent: np.ndarray, clip: MotionClip, kids: list[list[int]], idx: list[int], canon: Skeleton
+) -> np.ndarray:
+    """A leaf joint's rest correction: its parent's (the leaf neutral in the source's rest pose, as the canonical
+    T-pose has it), turned the least way onto the source leaf's end when that end is the leaf's own segment (within
+    ``LEAF_END_AGREEMENT_DEG``: CMU's head tops and toe ends). A leaf's end moves no joint, so neither label consistency
+    nor retarget fidelity can see it; the points the keypoint model puts in its frame (face, toes) do."""
+    d_src = _first_offset(clip, kids, idx[j])
+    if np.linalg.norm(d_src) < 1e-9:
+        return parent
+    d_can = parent @ canon.leaf_ends[j]
+    cos = float(d_can @ d_src) / (np.linalg.norm(d_can) * np.linalg.norm(d_src))
+    if cos < np.cos(np.radians(LEAF_END_AGREEMENT_DEG)):
+        return parent
+    return rotation_between(d_can, d_src) @ parent
 
 
 def _axis_rotation(axis: np.ndarray, angle: float) -> np.ndarray:

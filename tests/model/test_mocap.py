@@ -252,6 +252,65 @@ def test_labels_mean_the_same_whatever_the_rest_pose():
     assert angle.mean() < 1.0 and angle.max() < 5.0, (angle.mean(), angle.max())
 
 
+def _leaf_labels(motion) -> np.ndarray:  # (T, 5, 3, 3): head, feet, wrists, relative to their parents
+    from model.rotations import quat_to_matrix
+
+    leaves = [JOINT_INDEX[n] for n in ("head", "left_foot", "right_foot", "left_wrist", "right_wrist")]
+    return quat_to_matrix(motion.rotations[:, leaves])
+
+
+def test_leaf_labels_do_not_follow_ends_that_are_not_the_leaf():
+    """A leaf's end moves no joint, so neither label consistency nor fidelity sees it, but the face and toe points
+    sit in its frame. Ends that are not the leaf's own segment (a bone tail pointing anywhere, as FBX files read
+    through Blender give; an eye or a thumb as the first child, as Daz files have) leave the leaf neutral in the
+    file's rest pose; an end near where the parent puts it (a head top 15 degrees further back) is followed."""
+    from model.mocap.clip import clip_height, guess_unit_scale
+    from model.mocap.retarget import retarget_mapped
+    from model.rotations import elementary_rotation, geodesic_angle
+
+    clip = read_bvh(FIX / "bvh" / "cmu_01_01_first120.bvh")
+    mapping = map_joints(clip)
+    scale = guess_unit_scale(clip_height(clip))
+    base = _leaf_labels(retarget_mapped(clip, mapping, scale))
+    names = clip.names
+    head, lhand, ltoe = names.index("Head"), names.index("LeftHand"), names.index("LeftToeBase")
+
+    def relabel(ends: dict, offsets: np.ndarray | None = None) -> np.ndarray:
+        other = MotionClip(
+            names, clip.parents, clip.offsets if offsets is None else offsets, ends, clip.local_rotations,
+            clip.root_translation, clip.frame_time,
+        )
+        return _leaf_labels(retarget_mapped(other, mapping, scale))
+
+    # bone tails pointing anywhere: the head's end down and forward, the toe's down, the hand's first child backwards
+    ends = {j: v.copy() for j, v in clip.end_sites.items()}
+    ends[head] = np.array([0.5, -10.0, 8.5]) * 0.1
+    ends[ltoe] = np.array([-1.8, -11.9, -3.3]) * 0.1
+    offsets = clip.offsets.copy()
+    fingers = names.index("LeftFingerBase")
+    offsets[fingers] = np.array([-2.0, 1.5, 0.8])  # the hand's first child: now points back along the forearm
+    garbage = relabel(ends, offsets)
+    # ... label as if the file had no ends there: the leaf neutral in the file's rest pose
+    ends_none = {j: v for j, v in clip.end_sites.items() if j not in (head, ltoe)}
+    offsets_none = clip.offsets.copy()
+    offsets_none[fingers] = 0.0
+    offsets_none[names.index("LFingers")] = 0.0
+    offsets_none[names.index("LThumb")] = 0.0
+    for j in (names.index("LFingers"), names.index("LThumb")):
+        ends_none[j] = np.zeros(3)
+    assert np.degrees(geodesic_angle(garbage, relabel(ends_none, offsets_none))).max() < 1e-6
+    # ... which is within the file's rest-pose lean of the labels its true ends give (the least turn onto those
+    # bone tails made the head, toe and hand 60-150 degrees off)
+    angle = np.degrees(geodesic_angle(garbage, base))
+    assert angle.max() < 30.0, angle.max(axis=0)
+    # a head top 15 degrees further back in the file's rest pose is the head's own: the labels follow it
+    ends = {j: v.copy() for j, v in clip.end_sites.items()}
+    ends[head] = elementary_rotation("x", np.radians(-15.0)) @ ends[head]
+    angle = np.degrees(geodesic_angle(relabel(ends), base))
+    assert np.allclose(angle[:, 0], 15.0, atol=0.5), angle[:, 0]
+    assert angle[:, 1:].max() < 1e-6
+
+
 def test_exponential_map_rotations_turn_their_own_bones():
     """In the exponential-map layout the rotation stored with LeftArm turns the upper arm (the one with
     LeftShoulder is always zero): walking arms hang by the sides, and the knees bend, as CMU's walks do."""
