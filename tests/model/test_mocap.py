@@ -273,12 +273,17 @@ def test_leaf_labels_do_not_follow_ends_that_are_not_the_leaf():
     scale = guess_unit_scale(clip_height(clip))
     base = _leaf_labels(retarget_mapped(clip, mapping, scale))
     names = clip.names
-    head, lhand, ltoe = names.index("Head"), names.index("LeftHand"), names.index("LeftToeBase")
+    head, ltoe = names.index("Head"), names.index("LeftToeBase")
 
     def relabel(ends: dict, offsets: np.ndarray | None = None) -> np.ndarray:
         other = MotionClip(
-            names, clip.parents, clip.offsets if offsets is None else offsets, ends, clip.local_rotations,
-            clip.root_translation, clip.frame_time,
+            names,
+            clip.parents,
+            clip.offsets if offsets is None else offsets,
+            ends,
+            clip.local_rotations,
+            clip.root_translation,
+            clip.frame_time,
         )
         return _leaf_labels(retarget_mapped(other, mapping, scale))
 
