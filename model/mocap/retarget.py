@@ -17,7 +17,7 @@ import numpy as np
 
 from ..kinematics import forward_kinematics
 from ..motion import Motion
-from ..rotations import matrix_to_quat, quat_continuity, rotation_between
+from ..rotations import matrix_to_axis_angle, matrix_to_quat, quat_continuity, quat_to_matrix, rotation_between
 from ..skeleton import JOINT_INDEX, JOINT_NAMES, NUM_JOINTS, PARENTS, Skeleton, main_child
 from .clip import Mapping, MotionClip, MotionFileError, clip_height, guess_unit_scale, map_joints, upright
 
@@ -86,11 +86,11 @@ def canonical_rest(clip: MotionClip, mapping: Mapping, unit_scale: float, path: 
     difference) at the source joints it carries: its primary segment (pelvis -> spine1, spine3 -> neck, else the
     only child) exactly, and where it carries more (pelvis: the hips; spine3: the collars) the twist about the
     primary segment that best matches them, so no error is carried down a limb. A leaf (head, feet, wrists) keeps
-    its parent's correction, turned onto the leaf's end only where that end is the leaf's own (:func:`_leaf_rest`). Bone lengths are
-    the subject's (at least ``MIN_SEGMENT``); a segment through stiff joints (ones the source lacks) takes the
-    lengths along the canonical directions that best reach the source joint, near the canonical proportions.
-    A source segment of zero length is looked past to the next joint. MotionFileError naming the file and joint when a
-    joint has no rest direction at all."""
+    its parent's correction, turned onto the leaf's end only where that end is the leaf's own (:func:`_leaf_rest`).
+    Bone lengths are the subject's (at least ``MIN_SEGMENT``); a segment through stiff joints (ones the source
+    lacks) takes the lengths along the canonical directions that best reach the source joint, near the canonical
+    proportions. A source segment of zero length is looked past to the next joint. MotionFileError naming the file
+    and joint when a joint has no rest direction at all."""
     idx = mapping.index
     rest = clip.rest_positions() * unit_scale
     for side in ("left", "right"):  # a rest pose that is no standing pose (iClone's: every bone points up)
@@ -267,9 +267,72 @@ def retarget_mapped(clip: MotionClip, mapping: Mapping, unit_scale: float | None
         if p >= 0:
             local[:, j] = np.swapaxes(g[:, p], -1, -2) @ g[:, j]
     root = pos_src[:, idx[0]] * unit_scale + glob[:, idx[0]] @ body.pelvis  # the canonical pelvis
+    normalise_hinges(local, offsets, rigid=[j for j in range(NUM_JOINTS) if j in mapping.stiff])
     quats = quat_continuity(matrix_to_quat(local), axis=0)
     motion = Motion(quats, root, Skeleton(offsets, Skeleton.default().leaf_ends), fps=clip.fps)
     return motion.grounded()
+
+
+#: The hinges: (the upper segment's joint, the hinge, the lower segment's joint, the axis a bend turns about in the
+#: canonical frame, or None where every source already shares it). The elbows' axis is the CMU skeleton's (most of the
+#: library: ASF/AMC, the exponential-map set, the Daz and MotionBuilder BVH files bend about it within 0-8 degrees).
+HINGES: tuple[tuple[str, str, str, tuple[float, float, float] | None], ...] = (
+    ("left_shoulder", "left_elbow", "left_wrist", (0.0, -np.sqrt(0.75), 0.5)),
+    ("right_shoulder", "right_elbow", "right_wrist", (0.0, np.sqrt(0.75), -0.5)),
+    ("left_hip", "left_knee", "left_ankle", None),
+    ("right_hip", "right_knee", "right_ankle", None),
+)
+#: Bends larger than this (degrees) tell a clip's hinge axis.
+HINGE_EVIDENCE_DEG = 40.0
+
+
+def _swing_twist(r: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rotations (T, 3, 3) as swing @ twist: the twist about the unit axis ``u``, the swing about axes normal to it."""
+    q = matrix_to_quat(r)
+    proj = (q[:, 1:] @ u)[:, None] * u
+    tw = np.concatenate([q[:, :1], proj], axis=1)
+    n = np.linalg.norm(tw, axis=1, keepdims=True)
+    tw = np.where(n > 1e-9, tw / np.maximum(n, 1e-12), np.array([1.0, 0.0, 0.0, 0.0]))
+    twist = quat_to_matrix(tw)
+    return r @ np.swapaxes(twist, -1, -2), twist
+
+
+def normalise_hinges(local: np.ndarray, offsets: np.ndarray, rigid: list[int] | tuple[int, ...] = ()) -> None:
+    """One meaning for the elbows' and knees' labels, in place on local rotations (T, 22, 3, 3); no joint moves.
+
+    Sources split an arm's twist differently: CMU's skeleton keeps the forearm's twist in the wrist and bends the
+    elbow about one axis, FBX rigs put some of it in the elbow, DeepMimic's upper arms rest 30 degrees turned.
+    Each hinge's twist about its lower segment goes to the joint below (whose world rotation stays), and for the
+    elbows the upper arm's twist is turned, once per clip, so that the clip's bends turn about the canonical axis
+    (``HINGES``), the hand keeping its world rotation (a ``rigid`` hand, one the source lacks, turns with the
+    forearm, as does a hand that never turns against it). A clip without bends over ``HINGE_EVIDENCE_DEG`` keeps its
+    upper arm's twist."""
+    for upper, hinge, lower, axis in HINGES:
+        p, h, c = JOINT_INDEX[upper], JOINT_INDEX[hinge], JOINT_INDEX[lower]
+        fixed = c in rigid or bool(np.abs(local[:, c] - np.eye(3)).max() < 1e-6)
+        u = offsets[c] / np.linalg.norm(offsets[c])
+        swing, twist = _swing_twist(local[:, h], u)
+        local[:, h] = swing
+        if not fixed:
+            local[:, c] = twist @ local[:, c]
+        if axis is None:
+            continue
+        aa = matrix_to_axis_angle(swing)
+        angle = np.linalg.norm(aa, axis=-1)
+        bent = angle > np.radians(HINGE_EVIDENCE_DEG)
+        if bent.sum() < 5:
+            continue
+        target = np.asarray(axis)
+        seen = (aa[bent] / angle[bent, None]).mean(0)  # an elbow bends one way: no sign to align
+        seen = seen - u * (seen @ u)
+        if np.linalg.norm(seen) < 1e-6:
+            continue
+        seen /= np.linalg.norm(seen)
+        turn = _axis_rotation(u, float(np.arctan2(u @ np.cross(target, seen), target @ seen)))  # target -> seen
+        local[:, p] = local[:, p] @ turn
+        local[:, h] = turn.T @ local[:, h] @ turn
+        if not fixed:
+            local[:, c] = turn.T @ local[:, c]
 
 
 def label_consistency_mm(motion: Motion) -> float:

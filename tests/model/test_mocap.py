@@ -316,6 +316,41 @@ def test_leaf_labels_do_not_follow_ends_that_are_not_the_leaf():
     assert angle[:, 1:].max() < 1e-6
 
 
+def test_hinges_get_one_meaning_and_no_joint_moves():
+    """An arm whose upper arm rests turned 50 degrees (its elbow bends about a turned axis) and whose elbow also
+    carries the forearm's twist (as FBX rigs do): after normalise_hinges every bend turns about the canonical axis,
+    the elbow carries no twist, and every joint's position and the hands' and feet's world rotations are unchanged."""
+    from model.kinematics import forward_kinematics
+    from model.mocap.retarget import HINGES, normalise_hinges
+    from model.rotations import axis_angle_to_matrix, elementary_rotation, matrix_to_axis_angle
+
+    rng = np.random.default_rng(3)
+    offsets = Skeleton.default().offsets
+    t = 60
+    local = axis_angle_to_matrix(rng.normal(0, 0.3, (t, 22, 3)))
+    for _upper, hinge, _lower, axis in HINGES[:2]:
+        u = offsets[JOINT_INDEX[hinge.replace("elbow", "wrist")]]
+        u = u / np.linalg.norm(u)
+        turned = elementary_rotation("x", np.radians(50.0)) @ np.asarray(axis)  # the source's elbow axis
+        bend = rng.uniform(0.8, 2.0, t)[:, None] * turned
+        twist = rng.uniform(-0.7, 0.7, t)[:, None] * u
+        local[:, JOINT_INDEX[hinge]] = axis_angle_to_matrix(bend) @ axis_angle_to_matrix(twist)
+    before_pos, before_glob = forward_kinematics(local, offsets, np.zeros((t, 3)))
+    after = local.copy()
+    normalise_hinges(after, offsets)
+    pos, glob = forward_kinematics(after, offsets, np.zeros((t, 3)))
+    assert np.abs(pos - before_pos).max() < 1e-9
+    ends = [JOINT_INDEX[n] for n in ("left_wrist", "right_wrist", "left_ankle", "right_ankle")]
+    assert np.abs(glob[:, ends] - before_glob[:, ends]).max() < 1e-9
+    for _upper, hinge, _lower, axis in HINGES:
+        aa = matrix_to_axis_angle(after[:, JOINT_INDEX[hinge]])
+        u = offsets[JOINT_INDEX[_lower]] / np.linalg.norm(offsets[JOINT_INDEX[_lower]])
+        assert np.abs(aa @ u).max() < 1e-6  # no twist left in the hinge
+        if axis is not None:
+            unit = aa / np.linalg.norm(aa, axis=-1, keepdims=True)
+            assert np.degrees(np.arccos(np.clip(unit @ np.asarray(axis), -1, 1))).max() < 1e-4
+
+
 def test_exponential_map_rotations_turn_their_own_bones():
     """In the exponential-map layout the rotation stored with LeftArm turns the upper arm (the one with
     LeftShoulder is always zero): walking arms hang by the sides, and the knees bend, as CMU's walks do."""
