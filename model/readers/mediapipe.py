@@ -63,7 +63,7 @@ def read_mediapipe_json(doc: dict, path: Path) -> Detections:
         raise KeypointFileError(path, "'frames' must be a list")
     w, h = doc.get("image_width"), doc.get("image_height")
     size: tuple[float, float] | None = None
-    if all(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in (w, h)):
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) and v >= 1 for v in (w, h)):
         size = (float(w), float(h))  # type: ignore[arg-type]
     normalized = doc.get("normalized", True) is not False
     fps = doc.get("fps")

@@ -354,6 +354,19 @@ def _mutate(doc, path: list[int], value):
     return doc[:i] + [_mutate(doc[i], path[1:], value)] + doc[i + 1 :]
 
 
+def test_an_image_size_under_one_pixel_is_no_image_size(tmp_path):
+    """A MediaPipe JSON whose image height is a fraction (found by the fuzz test below: 0.26 became a zero-pixel
+    image and a traceback) reads as a file without an image size."""
+    from model.readers import read_tracks
+
+    doc = json.loads((FIX / "mediapipe.json").read_text())
+    doc["image_height"] = 0.26
+    path = tmp_path / "mediapipe.json"
+    path.write_text(json.dumps(doc))
+    track = read_tracks(path)[0]
+    assert track.image_size is None and track.num_frames > 0
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     name=st.sampled_from(
