@@ -251,13 +251,12 @@ def camera_roll(up: np.ndarray, fps: float, seconds: float = 1.0, weight: np.nda
     num = np.convolve(np.pad(w * roll, k // 2, mode="edge"), box, mode="valid")
     den = np.convolve(np.pad(w, k // 2, mode="edge"), box, mode="valid")
     seen = den > 1e-9
-    out = np.interp(np.arange(len(roll)), np.flatnonzero(seen), num[seen] / den[seen])
-    return out
+    return np.interp(np.arange(len(roll)), np.flatnonzero(seen), num[seen] / den[seen])
 
 
 def turned_points(points: np.ndarray, angle: np.ndarray) -> np.ndarray:
-    """(T, 26, 3) points with each frame's x, y turned by ``angle`` (T,) radians (about the camera's axis, x towards y) about the
-    clip's mean point: what the camera turned by ``angle`` about its axis sees, up to a shift (which the network's
+    """(T, 26, 3) points with each frame's x, y turned by ``angle`` (T,) radians (about the camera's axis, x towards
+    y) about the clip's mean point: what the camera turned by ``angle`` about its axis sees, up to a shift (which the network's
     normalisation takes out). Absent points stay absent."""
     seen = points[..., 2] > 0
     out = np.array(points, copy=True)

@@ -10,6 +10,7 @@ exporters) needs no axis change (:func:`~.clip.upright` turns the others).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +18,14 @@ import numpy as np
 
 from ..kinematics import forward_kinematics
 from ..motion import Motion
-from ..rotations import matrix_to_axis_angle, matrix_to_quat, quat_continuity, quat_to_matrix, rotation_between
+from ..rotations import (
+    matrix_to_axis_angle,
+    matrix_to_quat,
+    quat_continuity,
+    quat_normalize,
+    quat_to_matrix,
+    rotation_between,
+)
 from ..skeleton import JOINT_INDEX, JOINT_NAMES, NUM_JOINTS, PARENTS, Skeleton, main_child
 from .clip import Mapping, MotionClip, MotionFileError, clip_height, guess_unit_scale, map_joints, upright
 
@@ -267,7 +275,7 @@ def retarget_mapped(clip: MotionClip, mapping: Mapping, unit_scale: float | None
         if p >= 0:
             local[:, j] = np.swapaxes(g[:, p], -1, -2) @ g[:, j]
     root = pos_src[:, idx[0]] * unit_scale + glob[:, idx[0]] @ body.pelvis  # the canonical pelvis
-    normalise_hinges(local, offsets, rigid=[j for j in range(NUM_JOINTS) if j in mapping.stiff])
+    normalise_hinges(local, offsets, rigid=mapping.stiff)
     quats = quat_continuity(matrix_to_quat(local), axis=0)
     motion = Motion(quats, root, Skeleton(offsets, Skeleton.default().leaf_ends), fps=clip.fps)
     return motion.grounded()
@@ -290,14 +298,11 @@ def _swing_twist(r: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Rotations (T, 3, 3) as swing @ twist: the twist about the unit axis ``u``, the swing about axes normal to it."""
     q = matrix_to_quat(r)
     proj = (q[:, 1:] @ u)[:, None] * u
-    tw = np.concatenate([q[:, :1], proj], axis=1)
-    n = np.linalg.norm(tw, axis=1, keepdims=True)
-    tw = np.where(n > 1e-9, tw / np.maximum(n, 1e-12), np.array([1.0, 0.0, 0.0, 0.0]))
-    twist = quat_to_matrix(tw)
+    twist = quat_to_matrix(quat_normalize(np.concatenate([q[:, :1], proj], axis=1)))
     return r @ np.swapaxes(twist, -1, -2), twist
 
 
-def normalise_hinges(local: np.ndarray, offsets: np.ndarray, rigid: list[int] | tuple[int, ...] = ()) -> None:
+def normalise_hinges(local: np.ndarray, offsets: np.ndarray, rigid: Collection[int] = ()) -> None:
     """One meaning for the elbows' and knees' labels, in place on local rotations (T, 22, 3, 3); no joint moves.
 
     Sources split an arm's twist differently: CMU's skeleton keeps the forearm's twist in the wrist and bends the
