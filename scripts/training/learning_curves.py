@@ -4,6 +4,12 @@ development set scored for each weights snapshot, and (when present) the rendere
     python scripts/training/learning_curves.py runs/NAME [--realvideo ../shared/data/realvideo/pose2sim_trial1]
                                       [--renders runs/detector] [--png FILE.png]
 
+    python scripts/training/learning_curves.py --card model/weights/pose_uplift.json --png docs/learning_curves.png
+
+The second form draws the bundled weights' whole record from their card: the first stretch of steps, then each
+continuation the bundle grew from, one after the other on one step axis, with a line where each began (the label
+and camera changes each one trained on are named there).
+
 Reads ``runs/NAME/curves.jsonl`` (train.py: the training split at exact 2D, the validation subjects at exact 2D and
 at MediaPipe's measured profile: the model, its rotations on the true skeleton, the true rotations on its skeleton,
 MPJAE), scores every ``weights_step*.npz`` not yet scored on the real-video set (MediaPipe 2D of cam01, cam02, cam04
@@ -84,7 +90,14 @@ def _step(path: Path) -> int:
     return int(m.group(1)) if m else -1
 
 
-def draw(run: Path, curves: list[dict], real: list[dict], renders: list[dict], png: Path) -> None:
+def draw(
+    run: Path,
+    curves: list[dict],
+    real: list[dict],
+    renders: list[dict],
+    png: Path,
+    marks: list[tuple[int, str]] = (),
+) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -122,6 +135,20 @@ def draw(run: Path, curves: list[dict], real: list[dict], renders: list[dict], p
             color="tab:orange",
             label="rendered bodies, MediaPipe 2D",
         )
+    for axis in (ax, ax2):
+        for step, label in marks:
+            axis.axvline(step, color="black", ls=":", lw=0.8)
+            if axis is ax2:
+                axis.text(
+                    step,
+                    0.02,
+                    f" {label}",
+                    transform=axis.get_xaxis_transform(),
+                    fontsize=6.5,
+                    rotation=90,
+                    va="bottom",
+                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1},
+                )
     ax.set_xlabel("step")
     ax.set_ylabel("PA-MPJPE (mm)")
     ax.set_title(f"{run.name}: joint position error")
@@ -137,13 +164,52 @@ def draw(run: Path, curves: list[dict], real: list[dict], renders: list[dict], p
     plt.close(fig)
 
 
+#: The continuations the bundle grew from, in order: (key in the card's ``learning_curves``, label where it begins).
+LINEAGE = (
+    ("tilted_continuation", "tilted cameras (bundled: the mean with step 27,000)"),
+    ("leaf_continuation", "leaf labels of one meaning (library rebuilt)"),
+    ("hinge_continuation", "hinge labels of one meaning (library rebuilt)"),
+)
+
+
+def card_lineage(card: dict) -> tuple[list[dict], list[dict], list[tuple[int, str]]]:
+    """The card's curves on one step axis: (curve points, real-video points, [(step where a stretch begins, label)]).
+    Each continuation's steps are counted from its start, so they are shifted to follow the stretch before."""
+    lc = card["learning_curves"]
+    curves = [dict(c) for c in lc["curves"]]
+    real = [dict(r) for r in lc.get("real_video", [])]
+    marks = []
+    end = curves[-1]["step"] if curves else 0
+    for key, label in LINEAGE:
+        entry = lc.get(key)
+        if not entry:
+            continue
+        points = entry["curves"] if isinstance(entry, dict) else entry
+        marks.append((end, label))
+        for c in points:
+            shifted = dict(c, step=end + c["step"])
+            curves.append(shifted)
+            if "real_video_mean_pa_mpjpe_mm" in c:
+                real.append({"step": shifted["step"], "mean_pa_mpjpe_mm": c["real_video_mean_pa_mpjpe_mm"]})
+        end = curves[-1]["step"]
+    return curves, real, marks
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("run", type=Path)
+    p.add_argument("run", type=Path, nargs="?")
+    p.add_argument("--card", type=Path, help="draw this weights card's whole record instead of one run")
     p.add_argument("--realvideo", type=Path, default=ROOT.parent / "shared" / "data" / "realvideo" / "pose2sim_trial1")
     p.add_argument("--renders", type=Path, default=None)
     p.add_argument("--png", type=Path, default=None)
     args = p.parse_args(argv)
+    if args.card is not None:
+        curves, real, marks = card_lineage(json.loads(args.card.read_text()))
+        draw(Path(args.card.stem), curves, real, [], args.png or args.card.with_suffix(".png"), marks)
+        print(f"{len(curves)} curve points, {len(real)} real-video points, {len(marks)} continuations")
+        return 0
+    if args.run is None:
+        p.error("a run folder or --card is needed")
     path = args.run / "curves.jsonl"
     curves = [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
     real = score_realvideo(args.run, args.realvideo) if args.realvideo.is_dir() else []

@@ -1,0 +1,48 @@
+"""scripts/training/learning_curves.py --card: the bundled weights' whole record on one step axis."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+spec = importlib.util.spec_from_file_location("curves_script", ROOT / "scripts" / "training" / "learning_curves.py")
+curves_script = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(curves_script)
+
+
+def point(step: int, mm: float, **extra) -> dict:
+    m = {"model_mm": mm, "rotations_on_true_skeleton_mm": mm - 2, "true_rotations_on_its_skeleton_mm": 20.0}
+    return {"step": step, **{k: dict(m, mpjae_deg=mm / 4) for k in ("train_exact", "validation_exact")}, **extra}
+
+
+def test_continuations_follow_the_stretch_before_them(tmp_path):
+    card = {
+        "learning_curves": {
+            "curves": [point(500, 90.0), point(1000, 85.0)],
+            "real_video": [{"step": 1000, "mean_pa_mpjpe_mm": 95.0}],
+            "tilted_continuation": {"run": "x", "curves": [point(500, 84.0, real_video_mean_pa_mpjpe_mm=94.0)]},
+            "leaf_continuation": [point(500, 83.0), point(1000, 82.0)],
+        }
+    }
+    curves, real, marks = curves_script.card_lineage(card)
+    assert [c["step"] for c in curves] == [500, 1000, 1500, 2000, 2500]
+    assert [c["validation_exact"]["model_mm"] for c in curves] == [90.0, 85.0, 84.0, 83.0, 82.0]
+    assert real == [{"step": 1000, "mean_pa_mpjpe_mm": 95.0}, {"step": 1500, "mean_pa_mpjpe_mm": 94.0}]
+    assert [s for s, _ in marks] == [1000, 1500]  # where each continuation begins; the missing one is skipped
+    assert card["learning_curves"]["leaf_continuation"][0]["step"] == 500  # the card itself is left as it was
+
+    path = tmp_path / "card.json"
+    path.write_text(json.dumps(card))
+    png = tmp_path / "curves.png"
+    assert curves_script.main(["--card", str(path), "--png", str(png)]) == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_bundled_card_draws():
+    card = json.loads((ROOT / "model" / "weights" / "pose_uplift.json").read_text())
+    curves, _, marks = curves_script.card_lineage(card)
+    steps = [c["step"] for c in curves]
+    assert steps == sorted(steps) and len(set(steps)) == len(steps)
+    assert len(marks) == 3
