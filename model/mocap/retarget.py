@@ -167,6 +167,14 @@ def _path_lengths(units: np.ndarray, canon_lengths: np.ndarray, t: np.ndarray, w
     return np.maximum(np.linalg.solve(a, b), MIN_SEGMENT)
 
 
+#: Joints with one segment below them whose twist about it comes from the segment above them: the ankles, whose
+#: foot is the only child. The least turn onto the foot's rest direction alone rolled the foot about its own axis
+#: wherever a source's foot rests turned out or pitched other than the canonical one: the CMU ASF skeleton's planted
+#: feet (exponential-map files and ASF/AMC) came out rolled 15-20 degrees, every other source's 0-6. Matched to the
+#: shank instead, a foot's sideways axis stays square to the shank as in the canonical rest.
+TWIST_FROM_PARENT = frozenset({JOINT_INDEX["left_ankle"], JOINT_INDEX["right_ankle"]})
+
+
 def _aim(
     j: int,
     placed: np.ndarray,
@@ -180,7 +188,7 @@ def _aim(
     path: str,
 ) -> np.ndarray:
     """Joint j's rest correction: its primary segment from where it is placed exactly onto the source's, the twist
-    about it matching its other segments."""
+    about it matching its other segments (for ``TWIST_FROM_PARENT``: the segment above it)."""
     pairs: list[tuple[np.ndarray, np.ndarray]] = []  # (canonical vector, source vector), metres
     segments = _segments(j, mapping.stiff)
     for end, joints in segments:
@@ -207,7 +215,10 @@ def _aim(
     rot = rotation_between(d_can, d_src)
     axis = d_src / np.linalg.norm(d_src)
     num = den = 0.0
-    for (c, s), (end, _) in zip(pairs[1:], segments[1:], strict=True):
+    others = list(zip(pairs[1:], [end for end, _ in segments[1:]], strict=True))
+    if j in TWIST_FROM_PARENT:  # the only other segment there is: the one the joint hangs from
+        others.append(((-canon.offsets[j], target[PARENTS[j]] - target[j]), None))
+    for (c, s), end in others:
         if end is not None and np.linalg.norm(s - axis * (s @ axis)) < 0.3 * max(float(np.linalg.norm(s)), 0.1):
             # nearly along the primary segment (CMU's collars start where its neck does): its next joint tells
             nxt_end, nxt = _segments(end, mapping.stiff)[0]

@@ -316,6 +316,51 @@ def test_leaf_labels_do_not_follow_ends_that_are_not_the_leaf():
     assert angle[:, 1:].max() < 1e-6
 
 
+def test_a_foot_resting_turned_out_is_not_rolled():
+    """The ankle's twist about the foot comes from the shank above it: a file whose feet rest turned out 20 degrees
+    and pitched 10 degrees further down than the canonical body's (the CMU ASF skeleton's rest differs like that)
+    gives, standing in its rest pose, feet whose sideways axis is the normal of the plane of foot and shank, as in
+    the canonical rest (the least turn onto the foot alone rolled them about their own axis: 5.8 degrees here)."""
+    from model.kinematics import forward_kinematics
+    from model.mocap.clip import clip_height, guess_unit_scale
+    from model.mocap.retarget import label_consistency_mm, retarget_mapped
+    from model.rotations import elementary_rotation, quat_to_matrix
+
+    clip = read_bvh(FIX / "bvh" / "cmu_01_01_first120.bvh")
+    offsets = clip.offsets.copy()
+    for name, sign in (("LeftToeBase", 1.0), ("RightToeBase", -1.0)):
+        k = clip.names.index(name)
+        turn = elementary_rotation("y", np.radians(20.0 * sign)) @ elementary_rotation("x", np.radians(10.0))
+        offsets[k] = turn @ offsets[k]
+    t = 5
+    rest = MotionClip(
+        clip.names,
+        clip.parents,
+        offsets,
+        clip.end_sites,
+        np.tile(np.eye(3), (t, len(clip.names), 1, 1)),
+        np.tile(clip.root_translation[:1], (t, 1)),
+        clip.frame_time,
+    )
+    mapping = map_joints(rest)
+    motion = retarget_mapped(rest, mapping, guess_unit_scale(clip_height(rest)))
+    assert label_consistency_mm(motion) < 1e-6
+    _, glob = forward_kinematics(quat_to_matrix(motion.rotations), motion.skeleton.offsets, motion.root_translation)
+    pos = motion.joint_positions
+    canon = Skeleton.default().offsets
+    for side in ("left", "right"):
+        ankle, knee, foot = (JOINT_INDEX[f"{side}_{p}"] for p in ("ankle", "knee", "foot"))
+        normal = np.cross(canon[foot], -canon[ankle])  # across the foot, in the canonical rest (about x)
+        normal /= np.linalg.norm(normal)
+        toe, shank = pos[:, foot] - pos[:, ankle], pos[:, knee] - pos[:, ankle]
+        want = np.cross(toe, shank)
+        want /= np.linalg.norm(want, axis=-1, keepdims=True)
+        roll = np.degrees(np.arccos(np.clip(np.einsum("tij,j,ti->t", glob[:, ankle], normal, want), -1, 1)))
+        assert roll.max() < 1e-4, roll
+        out = np.degrees(np.arctan2(toe[:, 0], toe[:, 2])) * (1 if side == "left" else -1)
+        assert (out > 10.0).all(), out  # ... and the foot points where the file's does: turned out
+
+
 def test_hinges_get_one_meaning_and_no_joint_moves():
     """An arm whose upper arm rests turned 50 degrees (its elbow bends about a turned axis) and whose elbow also
     carries the forearm's twist (as FBX rigs do): after normalise_hinges every bend turns about the canonical axis,
