@@ -91,9 +91,10 @@ def canonical_rest(clip: MotionClip, mapping: Mapping, unit_scale: float, path: 
     """The source's rest pose brought onto the canonical rest directions, joint by joint from the root down.
 
     Each joint aims from where the canonical body puts it at rest (its parent may be off by a rest-direction
-    difference) at the source joints it carries: its primary segment (pelvis -> spine1, spine3 -> neck, else the
-    only child) exactly, and where it carries more (pelvis: the hips; spine3: the collars) the twist about the
-    primary segment that best matches them, so no error is carried down a limb. A leaf (head, feet, wrists) keeps
+    difference) at the source joints it carries: its primary segment (spine3 -> neck, else the only child) exactly,
+    the pelvis along the whole torso to the neck (``TORSO_PATH``), and where it carries more (pelvis: the hips;
+    spine3: the collars; an ankle: the shank above it, ``TWIST_FROM_PARENT``) the twist about the primary segment
+    that best matches them, so no error is carried down a limb. A leaf (head, feet, wrists) keeps
     its parent's correction, turned onto the leaf's end only where that end is the leaf's own (:func:`_leaf_rest`).
     Bone lengths are the subject's (at least ``MIN_SEGMENT``); a segment through stiff joints (ones the source
     lacks) takes the lengths along the canonical directions that best reach the source joint, near the canonical
@@ -167,6 +168,14 @@ def _path_lengths(units: np.ndarray, canon_lengths: np.ndarray, t: np.ndarray, w
     return np.maximum(np.linalg.solve(a, b), MIN_SEGMENT)
 
 
+#: The pelvis is aimed along the torso, at the neck (the canonical path there: spine1, spine2, spine3, neck), not at
+#: its first spine joint: where a skeleton puts that joint (straight above the hips, or behind them as the canonical
+#: body does) differs by up to 30 degrees between sources, and aiming at it tilted the pelvis of an upright person
+#: that much (its forward axis, torso and thighs within 10-15 degrees of vertical: ASF/AMC -3 degrees, exponential
+#: map 4, Daz and MotionBuilder BVH 19, DeepMimic 23, the dance BVH 29), the hips and spine taking the difference.
+TORSO_PATH = tuple(JOINT_INDEX[n] for n in ("spine1", "spine2", "spine3", "neck"))
+TORSO_END = JOINT_INDEX["neck"]
+
 #: Joints with one segment below them whose twist about it comes from the segment above them: the ankles, whose
 #: foot is the only child. The least turn onto the foot's rest direction alone rolled the foot about its own axis
 #: wherever a source's foot rests turned out or pitched other than the canonical one: the CMU ASF skeleton's planted
@@ -208,6 +217,9 @@ def _aim(
                     d_src = target[nxt_end] - placed[j]
         pairs.append((d_can, d_src))
     d_can, d_src = pairs[0]
+    if j == 0 and TORSO_END not in mapping.stiff:  # the pelvis: its up axis along the whole torso
+        d_can = canon.offsets[list(TORSO_PATH)].sum(0)
+        d_src = target[TORSO_END] - placed[0]
     if np.linalg.norm(d_src) < 1e-6 and segments[0][0] is None and j > 0:  # a leaf without an end goes on as it came
         d_can, d_src = canon.offsets[j], target[j] - target[PARENTS[j]]
     if np.linalg.norm(d_src) < 1e-6:

@@ -316,6 +316,46 @@ def test_leaf_labels_do_not_follow_ends_that_are_not_the_leaf():
     assert angle[:, 1:].max() < 1e-6
 
 
+def _standing_still(clip: MotionClip, offsets: np.ndarray, frames: int = 5) -> MotionClip:
+    """The clip's skeleton (with ``offsets``) standing in its rest pose for a few frames."""
+    return MotionClip(
+        clip.names,
+        clip.parents,
+        offsets,
+        clip.end_sites,
+        np.tile(np.eye(3), (frames, len(clip.names), 1, 1)),
+        np.tile(clip.root_translation[:1], (frames, 1)),
+        clip.frame_time,
+    )
+
+
+def test_an_upright_pelvis_whatever_the_first_spine_joint():
+    """Skeletons put their first spine joint anywhere from straight above the hips to well behind them (the canonical
+    body: 26 degrees back). The pelvis is aimed along the torso, at the neck, so the same upright body gets the same
+    pelvis label whichever it is (aimed at the first spine joint, the two labels differed by the 25 degrees that
+    joint was moved: 24 degrees); the joints the labels give are still exactly the library's."""
+    from model.mocap.clip import clip_height, guess_unit_scale
+    from model.mocap.retarget import label_consistency_mm, retarget_mapped
+    from model.rotations import geodesic_angle, quat_to_matrix
+
+    clip = read_bvh(FIX / "bvh" / "cmu_01_01_first120.bvh")
+    lower, spine = clip.names.index("LowerBack"), clip.names.index("Spine")
+    hips = (clip.offsets[clip.names.index("LeftUpLeg")] + clip.offsets[clip.names.index("RightUpLeg")]) / 2
+    assert np.degrees(np.arctan2(-hips[2], -hips[1])) < -20  # CMU's first spine joint: 25 degrees behind the hips
+    moved = clip.offsets.copy()
+    moved[lower] = [0.0, 0.0, hips[2]]  # ... now straight above them
+    moved[spine] = clip.offsets[spine] - moved[lower]  # the rest of the body where it was
+    labels = []
+    for offsets in (clip.offsets, moved):
+        still = _standing_still(clip, offsets)
+        motion = retarget_mapped(still, map_joints(still), guess_unit_scale(clip_height(still)))
+        assert label_consistency_mm(motion) < 1e-6
+        labels.append(quat_to_matrix(motion.rotations[:, 0]))
+    assert np.degrees(geodesic_angle(labels[0], labels[1])).max() < 1e-3
+    forward = labels[0][:, :, 2]  # the pelvis' forward axis of an upright body: near level (this rest pose leans 7)
+    assert np.degrees(np.abs(np.arcsin(forward[:, 1]))).max() < 10.0
+
+
 def test_a_foot_resting_turned_out_is_not_rolled():
     """The ankle's twist about the foot comes from the shank above it: a file whose feet rest turned out 20 degrees
     and pitched 10 degrees further down than the canonical body's (the CMU ASF skeleton's rest differs like that)
@@ -332,16 +372,7 @@ def test_a_foot_resting_turned_out_is_not_rolled():
         k = clip.names.index(name)
         turn = elementary_rotation("y", np.radians(20.0 * sign)) @ elementary_rotation("x", np.radians(10.0))
         offsets[k] = turn @ offsets[k]
-    t = 5
-    rest = MotionClip(
-        clip.names,
-        clip.parents,
-        offsets,
-        clip.end_sites,
-        np.tile(np.eye(3), (t, len(clip.names), 1, 1)),
-        np.tile(clip.root_translation[:1], (t, 1)),
-        clip.frame_time,
-    )
+    rest = _standing_still(clip, offsets)
     mapping = map_joints(rest)
     motion = retarget_mapped(rest, mapping, guess_unit_scale(clip_height(rest)))
     assert label_consistency_mm(motion) < 1e-6
