@@ -169,6 +169,7 @@ LINEAGE = (
     ("tilted_continuation", "tilted cameras (bundled: the mean with step 27,000)"),
     ("leaf_continuation", "leaf labels of one meaning (library rebuilt)"),
     ("hinge_continuation", "hinge labels of one meaning (library rebuilt)"),
+    ("pelvis_continuation", "ankle and pelvis labels of one meaning (library rebuilt)"),
 )
 
 

@@ -45,4 +45,4 @@ def test_the_bundled_card_draws():
     curves, _, marks = curves_script.card_lineage(card)
     steps = [c["step"] for c in curves]
     assert steps == sorted(steps) and len(set(steps)) == len(steps)
-    assert len(marks) == 3
+    assert len(marks) == sum(key in card["learning_curves"] for key, _ in curves_script.LINEAGE) >= 3
