@@ -179,7 +179,7 @@ TORSO_END = JOINT_INDEX["neck"]
 #: Joints with one segment below them whose twist about it comes from the segment above them: the ankles, whose
 #: foot is the only child. The least turn onto the foot's rest direction alone rolled the foot about its own axis
 #: wherever a source's foot rests turned out or pitched other than the canonical one: the CMU ASF skeleton's planted
-#: feet (exponential-map files and ASF/AMC) came out rolled 15-20 degrees, every other source's 0-6. Matched to the
+#: feet (exponential-map files and ASF/AMC) came out rolled 15-20 degrees, every other source's -4 to +6. Matched to the
 #: shank instead, a foot's sideways axis stays square to the shank as in the canonical rest.
 TWIST_FROM_PARENT = frozenset({JOINT_INDEX["left_ankle"], JOINT_INDEX["right_ankle"]})
 

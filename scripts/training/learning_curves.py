@@ -24,6 +24,7 @@ import argparse
 import json
 import re
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -96,7 +97,7 @@ def draw(
     real: list[dict],
     renders: list[dict],
     png: Path,
-    marks: list[tuple[int, str]] = (),
+    marks: Sequence[tuple[int, str]] = (),
 ) -> None:
     import matplotlib
 
