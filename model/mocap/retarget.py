@@ -174,7 +174,7 @@ def _path_lengths(units: np.ndarray, canon_lengths: np.ndarray, t: np.ndarray, w
 #: that much (its forward axis, torso and thighs within 10-15 degrees of vertical: ASF/AMC -3 degrees, exponential
 #: map 4, Daz and MotionBuilder BVH 19, DeepMimic 23, the dance BVH 29), the hips and spine taking the difference.
 TORSO_PATH = tuple(JOINT_INDEX[n] for n in ("spine1", "spine2", "spine3", "neck"))
-TORSO_END = JOINT_INDEX["neck"]
+TORSO_END = TORSO_PATH[-1]
 
 #: Joints with one segment below them whose twist about it comes from the segment above them: the ankles, whose
 #: foot is the only child. The least turn onto the foot's rest direction alone rolled the foot about its own axis
