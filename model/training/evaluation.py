@@ -23,10 +23,11 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from ..keypoints import KEYPOINT_INDEX, layout_from_names
+from ..keypoints import HALPE26, KEYPOINT_INDEX, layout_from_names
 from ..kinematics import forward_kinematics
 from ..root_path import low_pass
 from ..rotations import geodesic_angle, matrix_to_sixd, rotation_between
@@ -70,6 +71,17 @@ def clip_aligned_mpjpe(pred_world: np.ndarray, ref_world: np.ndarray) -> float:
 def mpjae(pred_rot: np.ndarray, ref_rot: np.ndarray) -> float:
     """Mean geodesic angle in degrees between rotation matrices (..., 3, 3) or quaternions (..., 4)."""
     return float(np.degrees(geodesic_angle(pred_rot, ref_rot)).mean())
+
+
+def twist_angle(pred_rot: np.ndarray, ref_rot: np.ndarray, directions: np.ndarray) -> np.ndarray:
+    """The part of each joint's angle error (radians, (..., J)) that is a turn about its own segment: of the rotation
+    between the predicted and the true local rotations (..., J, 3, 3), what is left once its segment's rest direction
+    (``directions`` (J, 3)) is brought onto where the truth has it by the smallest turn (the swing). A twist cannot be
+    seen in the segment's own direction; elsewhere in the body it is (an elbow's bend, a foot's point)."""
+    err = np.swapaxes(pred_rot, -1, -2) @ ref_rot
+    d = np.broadcast_to(directions, err.shape[:-1])
+    swing = rotation_between(d, (err @ d[..., None])[..., 0])
+    return geodesic_angle(swing, err)
 
 
 def root_and_feet(motion, ref, g: np.ndarray) -> dict[str, float]:  # two Motions
@@ -313,11 +325,12 @@ def reference_at(frames: int, fps: float, times: np.ndarray, ref: np.ndarray) ->
 
 def compare_with_reference(
     pred: np.ndarray, pred_fps: float, indices: list[int], times: np.ndarray, ref: np.ndarray, min_points: int = 4
-) -> dict[str, float]:
+) -> dict[str, Any]:
     """Predicted Halpe-26 points (T, 26, 3) against reference markers (R, M, 3) at ``times`` (the keypoints' frame 0
     is time 0). The reference is interpolated to the prediction's frames; frames with fewer than ``min_points``
     markers are skipped. ``pa_mpjpe_mm``: per frame after the best similarity transform; ``mpjpe_mm``: after one
-    similarity transform for the whole clip (so the root trajectory counts, not only the pose)."""
+    similarity transform for the whole clip (so the root trajectory counts, not only the pose);
+    ``per_point_pa_mm``: the per-frame error of each of ``indices`` (Halpe-26 names), where the reference has it."""
     ref_at = reference_at(len(pred), pred_fps, times, ref)
     pts = pred[:, indices]
     seen = np.isfinite(ref_at).all(-1)
@@ -325,9 +338,11 @@ def compare_with_reference(
     if not len(frames):
         raise ValueError("no frame shares enough points with the reference (check the times and marker names)")
     errors = []
+    per_point = np.full(seen.shape, np.nan)
     for t in frames:
         m = seen[t]
         errors.append(np.linalg.norm(procrustes(pts[t : t + 1, m], ref_at[t : t + 1, m])[0] - ref_at[t, m], axis=-1))
+        per_point[t, m] = errors[-1]
     every = np.concatenate([pts[t, seen[t]] for t in frames])[None]
     every_ref = np.concatenate([ref_at[t, seen[t]] for t in frames])[None]
     clip_error = np.linalg.norm(procrustes(every, every_ref)[0] - every_ref[0], axis=-1)
@@ -336,6 +351,11 @@ def compare_with_reference(
         "pa_mpjpe_mm": round(float(np.concatenate(errors).mean() * 1000), 2),
         "frames": int(len(frames)),
         "points": int(len(indices)),
+        "per_point_pa_mm": {
+            HALPE26[k]: round(float(np.nanmean(per_point[frames, i]) * 1000), 1)
+            for i, k in enumerate(indices)
+            if np.isfinite(per_point[frames, i]).any()
+        },
     }
 
 

@@ -66,7 +66,7 @@ from model.network import WeightsError  # noqa: E402
 from model.readers import KeypointFileError, read_tracks  # noqa: E402
 from model.root_path import DEFAULT_FOV  # noqa: E402
 from model.rotations import quat_to_matrix  # noqa: E402
-from model.skeleton import JOINT_NAMES  # noqa: E402
+from model.skeleton import JOINT_NAMES, Skeleton  # noqa: E402
 from model.training import evaluation as E  # noqa: E402
 from model.training.library import training_mean_pose  # noqa: E402
 from model.training.synthesis import NOISE_PROFILES, Clip, detector_noise, detector_placement, gravity_frame  # noqa: E402
@@ -75,6 +75,8 @@ from model.uplift import Uplifter  # noqa: E402
 #: How every uplift here runs unless a function's ``runtime`` says otherwise (``Uplifter`` keywords): the extension's
 #: defaults (Mirror Averaging, Fix Left/Right Swaps, Level the Camera).
 RUNTIME_DEFAULTS = {"flip": True, "fix_swaps": True, "level": True}
+#: Each joint's segment at rest (to its main child, or a leaf's end): the axis its twist error is measured about.
+SEGMENT_DIRECTIONS = Skeleton.default().segment_ends - Skeleton.default().rest_positions
 
 
 def seen_by(ref: Motion, kp3d: np.ndarray, cam, noise: str, rng: np.random.Generator) -> Keypoints2D:
@@ -143,6 +145,7 @@ def evaluate_motion(
         aligned = E.procrustes(motion.joint_positions, ref_pos)
         row["per_joint_pa_mm"] = (np.linalg.norm(aligned - ref_pos, axis=-1).mean(0) * 1000).tolist()
         row["per_joint_angle_deg"] = np.degrees(R.geodesic_angle(pred_rot, ref_rot).mean(0)).tolist()
+        row["per_joint_twist_deg"] = np.degrees(E.twist_angle(pred_rot, ref_rot, SEGMENT_DIRECTIONS).mean(0)).tolist()
         if constant is not None:  # the training set's mean pose, held constant (root: the truth's, for fairness)
             q = np.repeat(constant[None], frames, 0)
             pos, _ = forward_kinematics(q, ref.skeleton.offsets, np.zeros((frames, 3)))
@@ -194,7 +197,7 @@ def summarise(rows: list[dict]) -> dict:
         if part == "ik":
             out[part]["seconds_per_frame"] = round(float(np.mean([r["ik"]["seconds_per_frame"] for r in have])), 3)
     weights = np.array([r["frames"] for r in rows], dtype=np.float64)
-    for key in ("per_joint_pa_mm", "per_joint_angle_deg"):
+    for key in ("per_joint_pa_mm", "per_joint_angle_deg", "per_joint_twist_deg"):
         table = np.average(np.array([r[key] for r in rows]), axis=0, weights=weights)
         out[key] = {name: round(float(v), 1) for name, v in zip(JOINT_NAMES, table, strict=True)}
     by_camera: dict = {}

@@ -91,6 +91,11 @@ def test_perfect_prediction_scores_zero():
     pred[1::2, :10] = pred[::2, :10]
     out = E.compare_with_reference(pred[::2], 25.0, idx, np.arange(50) / 25.0, ref)
     assert out["pa_mpjpe_mm"] < 1e-6 and out["mpjpe_mm"] < 1e-6 and out["frames"] == 50
+    assert len(out["per_point_pa_mm"]) == 10 and max(out["per_point_pa_mm"].values()) < 1e-3
+    pred[::2, 3] += 0.1  # one point 10 cm off: it carries the error
+    per = E.compare_with_reference(pred[::2], 25.0, idx, np.arange(50) / 25.0, ref)["per_point_pa_mm"]
+    others = [v for k, v in per.items() if k != HALPE26[3]]
+    assert max(per, key=per.get) == HALPE26[3] and per[HALPE26[3]] > 3 * max(others)
 
 
 def test_real_detections_against_a_marker_reference(recording, tmp_path):
@@ -305,3 +310,14 @@ def test_real_video_split_with_the_cameras_calibration(recording, tmp_path, caps
     assert evaluate.main(args[:-1] + ["side"]) == 1
     err = capsys.readouterr().err.strip()
     assert "cameras.json" in err and "no camera 'side'" in err and "\n" not in err
+
+
+def test_twist_is_the_turn_about_the_segment():
+    """An error about a joint's own segment is all twist; one that only moves the segment is none; a mix splits."""
+    d = np.array([[1.0, 0.0, 0.0]])  # the segment along x
+    ref = np.eye(3)[None, None]
+    twist = elementary_rotation("x", 0.5)[None, None]
+    swing = elementary_rotation("z", 0.3)[None, None]
+    np.testing.assert_allclose(E.twist_angle(twist, ref, d), 0.5, atol=1e-9)
+    np.testing.assert_allclose(E.twist_angle(swing, ref, d), 0.0, atol=1e-9)
+    np.testing.assert_allclose(E.twist_angle(swing @ twist, ref, d), 0.5, atol=1e-9)
