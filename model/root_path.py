@@ -34,9 +34,11 @@ DEFAULT_FOV = 60.0
 #: The least number of detected points that fixes a frame's translation (three would do exactly; four leave room).
 MIN_POINTS = 4
 
-#: MediaPipe's measured error per point (per-axis spread as a fraction of the body's height; the model card's detector
-#: profile: 1,920 rendered frames; face points 1 %), the network's own error following the same order (hips best,
-#: wrists and feet worst). The training's detector noise (``training.synthesis.NOISE_PROFILES``) is this table too.
+#: MediaPipe's measured error per point, misses included (per-axis standard deviation as a fraction of the body's
+#: height; the model card's detector profile: 1,920 rendered frames; face points 1 %), the network's own error
+#: following the same order (hips best, wrists and feet worst). The training's detector noise draws the core of the
+#: error and the misses apart (``training.synthesis.NOISE_PROFILES`` and ``MISS_RATE``); a least-squares solve
+#: weighs by the whole of it.
 MEDIAPIPE_SPREAD = {
     "hip": 0.0092, "shoulder": 0.0123, "elbow": 0.0146, "wrist": 0.0254, "knee": 0.0214, "ankle": 0.0354,
     "big_toe": 0.0354, "small_toe": 0.0354, "heel": 0.0354, "head": 0.02, "neck": 0.02,

@@ -34,10 +34,13 @@ Camera model
 
 Detector-noise model
     Per-point Gaussian noise with standard deviation ``k * sigma_i * s`` where ``sigma_i`` is a detector profile
-    (``NOISE_PROFILES``: MediaPipe's, measured on rendered bodies, for 60 % of the clips; a COCO-trained detector's,
+    (``NOISE_PROFILES``: the core of MediaPipe's error, measured on rendered bodies, for 60 % of the clips; a COCO-trained detector's,
     from the OKS definition, for the rest), ``s`` the person's pixel height and ``k`` drawn per clip from 0.5 to 2;
     a share of that noise is frame by frame (white) and the rest temporally correlated (a smoothed random walk,
     about 0.3 s): MediaPipe's measured share (``WHITE_SHARE``) at evaluation, 0.1 to 0.6 drawn per clip in training.
+    Misses (``MISS_RATE``, measured): runs of frames where a point sits at its counterpart's place or 12-28 % of the
+    height away, with ordinary confidence; each clip's rate drawn around the measured one in training (a few clips
+    miss a lot, most little), the measured one at evaluation.
     Left/right swaps of a limb's points for a few frames (p = 0.01 per frame and limb), dropouts (confidence 0) of
     single points (p = 0.03) and of whole frames (p = 0.01); confidence is ``exp(-err^2 / (2 (sigma s)^2))``
     jittered by +-0.15, so bad points tend to carry low confidence like real detectors' output.
@@ -58,7 +61,7 @@ import numpy as np
 
 from ..body_points import keypoints_3d, lowest_foot_height
 from ..keypoints import KEYPOINT_INDEX
-from ..root_path import MEDIAPIPE_SPREAD, per_point
+from ..root_path import per_point
 from ..rotations import (
     elementary_rotation,
     matrix_to_quat,
@@ -126,19 +129,41 @@ _OKS = [
 OKS_SIGMAS = np.array(_OKS + [0.035, 0.079, 0.107] + [0.089] * 6)
 
 
-#: Per-axis spread of a detector's points around where they belong, as a fraction of the person's height.
-#: ``mediapipe``: measured (scripts/training/detector_renders.py --split train: MediaPipe Pose 0.10.21 on 1,920
-#: rendered frames of the MakeHuman body playing 8 training-split clips, front and side views, model card
-#: ``detector_profile``): the spread in % of the torso's image length, averaged over both sides and views (shoulders
-#: 6.5, elbows 7.6, wrists 13.3, hips 4.8, knees 11.2, ankles 18.6), times 0.27 (torso / height) over sqrt(2) (per
-#: axis); face points (not measured) 1 %, the Halpe head and neck points 2 %, feet like the ankles (the table is
-#: ``root_path.MEDIAPIPE_SPREAD``, which also weights the points of the root path's solve). ``coco``: a
+#: Per-axis spread of a detector's points around where they belong when it finds them (the core of its error, misses
+#: apart: ``MISS_RATE``), as a fraction of the person's height. ``mediapipe``: measured (scripts/training/
+#: detector_renders.py --split train --clips 16 --frames 120: MediaPipe Pose 0.10.21 on 3,840 rendered frames of the
+#: MakeHuman body playing 16 training-split clips, front and side views, model card ``detector_profile``): per axis
+#: 1.4826 x the median absolute deviation about the median, both sides and views pooled, in % of the limb joints'
+#: image height / 1.22 (the 26 points' height over the 12 limb joints', measured on the same clips): shoulders 1.65,
+#: elbows 1.66, wrists 1.35, hips 1.57, knees 1.07, ankles 0.92; feet like the ankles, face points (not measured)
+#: 1 %, the Halpe head and neck points 2 %. The plain standard deviation (``root_path.MEDIAPIPE_SPREAD``, which weights
+#: the root path's solve) is several times this for the knees, ankles and wrists: their misses. ``coco``: a
 #: COCO-trained detector at a mean OKS of about 0.8 (COCO keypoint AP about 75): per-axis error 0.47 x the COCO OKS
 #: sigma x the height (OKS = exp(-d^2 / (2 s^2 (2 sigma)^2)) with the object scale s about half the height).
+MEDIAPIPE_CORE = {
+    "hip": 0.0157, "shoulder": 0.0165, "elbow": 0.0166, "wrist": 0.0135, "knee": 0.0107, "ankle": 0.0092,
+    "big_toe": 0.0092, "small_toe": 0.0092, "heel": 0.0092, "head": 0.02, "neck": 0.02,
+}  # fmt: skip
 NOISE_PROFILES: dict[str, np.ndarray] = {
-    "mediapipe": per_point(MEDIAPIPE_SPREAD, 0.01),
+    "mediapipe": per_point(MEDIAPIPE_CORE, 0.01),
     "coco": 0.47 * OKS_SIGMAS,
 }
+
+#: How often a detector misses a point (puts it more than 12 % of the body's height from where it belongs), per point
+#: and frame, besides the limbs' left/right swaps (``detector_noise``, about 1 % of frames). Measured on the same
+#: 3,840 frames (misses, swaps included: shoulders 2.6 %, elbows 4.7, wrists 3.9, hips 1.7, knees 6.3, ankles 5.1),
+#: less the 1 % the swaps make: 59 % of the misses are the point put on or near its counterpart (the other side's
+#: joint), the rest 13-27 % of the height away (quartiles, in any direction); misses come in runs (median 3 frames,
+#: 90 % under 13) and most in a few clips (floor work, crawling, the body leaving the view: the median clip 1.0 %, the
+#: worst 27 %); the detector's confidence on them is ordinary (median 0.72, against 0.99 on its other points). Not
+#: measured for COCO-trained detectors: the same. Face, head and neck points (not measured): 1 %.
+MISS_RATE = per_point(
+    {"shoulder": 0.016, "elbow": 0.037, "wrist": 0.029, "hip": 0.007, "knee": 0.053, "ankle": 0.041,
+     "big_toe": 0.041, "small_toe": 0.041, "heel": 0.041},
+    0.01,
+)  # fmt: skip
+#: Share of the misses (``MISS_RATE``) that put a point at its counterpart's place.
+MISS_ON_COUNTERPART = 0.5
 
 #: Share of a detector's error variance that changes frame by frame (white); the rest drifts slowly (a smoothed
 #: random walk). ``mediapipe``: measured on the same renders (MediaPipe's own smoothing on, 30 fps): its error's
@@ -371,7 +396,8 @@ def detector_noise(
     The spread per point is a detector profile (``NOISE_PROFILES``; ``profile`` None draws MediaPipe's for 60 % of
     the clips and the COCO-style one for the rest) times ``level`` (None: drawn per clip from 0.5 to 2). ``white``:
     the share of the error's variance that is frame by frame (None: drawn per clip from 0.1 to 0.6 when ``level`` is
-    drawn, else the profile's ``WHITE_SHARE``)."""
+    drawn, else the profile's ``WHITE_SHARE``). Misses (``_misses``) at the measured rates, drawn per clip around
+    them when ``level`` is drawn."""
     b, t, k, _ = px.shape
     height = np.ptp(px[..., 1], axis=-1).mean(-1) + 1.0  # (B,) person height in pixels
     scale = rng.uniform(0.5, 2.0, size=(b, 1, 1, 1)) if level is None else np.full((b, 1, 1, 1), level)
@@ -407,13 +433,39 @@ def detector_noise(
         tmp = noisy[..., a, :].copy()
         noisy[..., a, :] = np.where(run[..., None], noisy[..., c, :], noisy[..., a, :])
         noisy[..., c, :] = np.where(run[..., None], tmp, noisy[..., c, :])
+    missed = _misses(rng, noisy, height, level is None)
     d2 = ((noisy - px) ** 2).sum(-1) / (2 * (2 * prof[:, None] * height[:, None, None]) ** 2 + 1e-9)
     conf = np.clip(np.exp(-d2) * 0.9 + 0.1 + rng.uniform(-0.15, 0.15, size=d2.shape), 0.05, 1.0)
+    conf = np.where(missed, rng.uniform(0.3, 0.95, size=d2.shape), conf)  # a detector is as sure of its misses
     drop = (rng.random((b, t, k)) < 0.03) | (rng.random((b, t, 1)) < 0.01)
     conf = np.where(drop, 0.0, conf)
     out = np.concatenate([noisy, conf[..., None]], -1)
     out[drop] = 0.0
     return out.astype(np.float32)
+
+
+def _misses(rng: np.random.Generator, noisy: np.ndarray, height: np.ndarray, drawn: bool) -> np.ndarray:
+    """Misses (``MISS_RATE``) in place on noisy points (B, T, 26, 2): runs of frames (1 to about 13, mean 5) where a
+    point sits at its counterpart's place (``MISS_ON_COUNTERPART`` of them) or 12-28 % of the ``height`` (B,) away in
+    a direction of its own per clip. ``drawn``: each clip's rate is the profile's times a gamma draw (shape 0.5, mean
+    1: most clips miss little, a few a lot, as measured), else the profile's. Returns the (B, T, 26) missed mask."""
+    b, t, k, _ = noisy.shape
+    rate = MISS_RATE[None] * (rng.gamma(0.5, 2.0, size=(b, 1)) if drawn else 1.0)
+    start = rng.random((b, t, k)) < np.minimum(rate / 5.0, 1.0)[:, None]
+    length = rng.geometric(0.2, size=(b, t, k))
+    missed = np.zeros((b, t, k), bool)
+    for shift in range(min(t, 20)):
+        missed[:, shift:] |= (start & (length > shift))[:, : t - shift]
+    counterpart = np.arange(k)
+    for a, c in _SWAP_PAIRS:
+        counterpart[a], counterpart[c] = c, a
+    on_counterpart = (rng.random((b, 1, k)) < MISS_ON_COUNTERPART) & (counterpart != np.arange(k))
+    angle = rng.uniform(0.0, 2.0 * np.pi, size=(b, 1, k))
+    away = rng.uniform(0.12, 0.28, size=(b, 1, k)) * height[:, None, None]
+    elsewhere = noisy + np.stack([np.cos(angle), np.sin(angle)], -1) * away[..., None]
+    moved = np.where(on_counterpart[..., None], noisy[:, :, counterpart], elsewhere)
+    noisy[...] = np.where(missed[..., None], moved, noisy)
+    return missed
 
 
 def detector_failures(
