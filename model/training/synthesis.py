@@ -34,10 +34,11 @@ Camera model
 
 Detector-noise model
     Per-point Gaussian noise with standard deviation ``k * sigma_i * s`` where ``sigma_i`` is a detector profile
-    (``NOISE_PROFILES``: the core of MediaPipe's error, measured on rendered bodies, for 60 % of the clips; a COCO-trained detector's,
-    from the OKS definition, for the rest), ``s`` the person's pixel height and ``k`` drawn per clip from 0.5 to 2;
-    a share of that noise is frame by frame (white) and the rest temporally correlated (a smoothed random walk,
-    about 0.3 s): MediaPipe's measured share (``WHITE_SHARE``) at evaluation, 0.1 to 0.6 drawn per clip in training.
+    (``NOISE_PROFILES``: the core of MediaPipe's error, measured on rendered bodies, for 60 % of the clips; a
+    COCO-trained detector's, from the OKS definition, for the rest), ``s`` the person's pixel height and ``k`` drawn
+    per clip from 0.5 to 2; a share of that noise is frame by frame (white) and the rest temporally correlated (a
+    smoothed random walk, about 0.3 s): MediaPipe's measured share (``WHITE_SHARE``) at evaluation, 0.1 to 0.6 drawn
+    per clip in training.
     Misses (``MISS_RATE``, measured): runs of frames where a point sits at its counterpart's place or 12-28 % of the
     height away, with ordinary confidence; each clip's rate drawn around the measured one in training (a few clips
     miss a lot, most little), the measured one at evaluation.
@@ -132,7 +133,8 @@ OKS_SIGMAS = np.array(_OKS + [0.035, 0.079, 0.107] + [0.089] * 6)
 #: Per-axis spread of a detector's points around where they belong when it finds them (the core of its error, misses
 #: apart: ``MISS_RATE``), as a fraction of the person's height. ``mediapipe``: measured (scripts/training/
 #: detector_renders.py --split train --clips 16 --frames 120: MediaPipe Pose 0.10.21 on 3,840 rendered frames of the
-#: MakeHuman body playing 16 training-split clips, front and side views, model card ``detector_profile``): per axis
+#: MakeHuman body playing 16 training-split clips, front and side views; the model card's ``evaluation.
+#: validation_subjects_mediapipe_profile_core_and_misses.measurement``): per axis
 #: 1.4826 x the median absolute deviation about the median, both sides and views pooled, in % of the limb joints'
 #: image height / 1.22 (the 26 points' height over the 12 limb joints', measured on the same clips): shoulders 1.65,
 #: elbows 1.66, wrists 1.35, hips 1.57, knees 1.07, ankles 0.92; feet like the ankles, face points (not measured)

@@ -15,7 +15,8 @@ point placement), a fixed seed, points outside the image dropped; uplifted and c
 N-MPJPE, PA-MPJPE, MPJAE (all 22 joints, the root's in the gravity frame), the root path (``clip_aligned_mpjpe_mm``:
 world positions after one similarity transform for the whole clip; ``root_path_mm``: the pelvis alone), the feet
 (``planted_foot_speed_m_s``: the model's foot speed where the truth's foot is still), the vertical (the pelvis'
-height range, truth and model), the up direction, per-joint and per-camera tables. Where the error is: the model's
+height range, truth and model), the up direction, per-joint and per-camera tables (``per_joint_twist_deg``: of each
+joint's angle error, the turn about its own segment). Where the error is: the model's
 rotations on the true skeleton (``rotations_on_true_skeleton``) and the true rotations on the model's skeleton
 (``true_rotations_on_its_skeleton``); ``--library-split train`` asks whether the model fits its own training data. Baselines: IK and bone direction from the model's own 3D joints on every
 ``--ik-every``-th frame (``model_on_baseline_frames`` is the model on exactly those frames), and the training set's
