@@ -61,7 +61,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..body_points import keypoints_3d, lowest_foot_height
-from ..keypoints import KEYPOINT_INDEX
+from ..keypoints import HALPE_MIRROR, KEYPOINT_INDEX
 from ..root_path import per_point
 from ..rotations import (
     elementary_rotation,
@@ -179,6 +179,8 @@ _SWAP_PAIRS = [
     (KEYPOINT_INDEX[f"left_{p}"], KEYPOINT_INDEX[f"right_{p}"])
     for p in ("eye", "ear", "shoulder", "elbow", "wrist", "hip", "knee", "ankle", "big_toe", "small_toe", "heel")
 ]
+#: Each of the 26 points' counterpart on the other side (itself on the midline).
+_COUNTERPART = np.array(HALPE_MIRROR)
 
 
 def euler_to_matrix(order: str, angles: np.ndarray) -> np.ndarray:
@@ -458,14 +460,11 @@ def _misses(rng: np.random.Generator, noisy: np.ndarray, height: np.ndarray, dra
     missed = np.zeros((b, t, k), bool)
     for shift in range(min(t, 20)):
         missed[:, shift:] |= (start & (length > shift))[:, : t - shift]
-    counterpart = np.arange(k)
-    for a, c in _SWAP_PAIRS:
-        counterpart[a], counterpart[c] = c, a
-    on_counterpart = (rng.random((b, 1, k)) < MISS_ON_COUNTERPART) & (counterpart != np.arange(k))
+    on_counterpart = (rng.random((b, 1, k)) < MISS_ON_COUNTERPART) & (_COUNTERPART != np.arange(k))
     angle = rng.uniform(0.0, 2.0 * np.pi, size=(b, 1, k))
     away = rng.uniform(0.12, 0.28, size=(b, 1, k)) * height[:, None, None]
     elsewhere = noisy + np.stack([np.cos(angle), np.sin(angle)], -1) * away[..., None]
-    moved = np.where(on_counterpart[..., None], noisy[:, :, counterpart], elsewhere)
+    moved = np.where(on_counterpart[..., None], noisy[:, :, _COUNTERPART], elsewhere)
     noisy[...] = np.where(missed[..., None], moved, noisy)
     return missed
 
@@ -487,14 +486,11 @@ def detector_failures(
             out[..., far, 2] *= scale
             gone = hidden & (rng.random((b, t)) < 0.3)
             out[..., far, :][gone] = 0.0
-    flip = np.arange(out.shape[2])
-    for a, c in _SWAP_PAIRS:
-        flip[a], flip[c] = c, a
     for i in range(b):
         if rng.random() < 0.25:  # the whole body's sides swapped for a run of frames
             n = int(rng.integers(3, 41))
             s0 = int(rng.integers(0, max(t - n, 1)))
-            out[i, s0 : s0 + n] = out[i, s0 : s0 + n][:, flip]
+            out[i, s0 : s0 + n] = out[i, s0 : s0 + n][:, _COUNTERPART]
         if rng.random() < 0.1:  # nobody detected for a run of frames
             n = int(rng.integers(2, 21))
             s0 = int(rng.integers(0, max(t - n, 1)))
