@@ -1,7 +1,10 @@
 """The keypoint model: where the 26 Halpe detector points sit on the canonical skeleton.
 
 Each point is a joint, or a fixed offset in a joint's frame (nose, eyes, ears and head top in the head's frame;
-toes in the foot's; heels in the ankle's), given for the 1.66 m canonical body and scaled with the body's size.
+toes in the foot's; heels in the ankle's), given for the 1.66 m canonical body and scaled with the body's size. The
+neck and hip points are the midpoints of the shoulders and of the hips, as detectors without those points make them
+(``keypoints.to_halpe26``: COCO-17, MediaPipe) and as OpenPose and Halpe place theirs, not the neck and pelvis
+joints (the neck joint is 9 cm above the shoulders' midpoint on the canonical body).
 Training data, grounding (feet on the floor) and evaluation all use this one model.
 """
 
@@ -22,8 +25,8 @@ KEYPOINT_SOURCES: dict[str, tuple[int, tuple[float, float, float]]] = {
     "left_ear": (_HEAD, (0.075, 0.05, -0.005)),
     "right_ear": (_HEAD, (-0.075, 0.05, -0.005)),
     "head": (_HEAD, (0.0, 0.148, -0.007)),
-    "neck": (JOINT_INDEX["neck"], (0.0, 0.0, 0.0)),
-    "hip": (JOINT_INDEX["pelvis"], (0.0, 0.0, 0.0)),
+    "neck": (JOINT_INDEX["neck"], (0.0, 0.0, 0.0)),  # replaced by the shoulders' midpoint (keypoints_from_pose)
+    "hip": (JOINT_INDEX["pelvis"], (0.0, 0.0, 0.0)),  # replaced by the hips' midpoint
 }
 for _side, _s in (("left", 1.0), ("right", -1.0)):
     for _part in ("shoulder", "elbow", "wrist", "hip", "knee", "ankle"):
@@ -34,6 +37,10 @@ for _side, _s in (("left", 1.0), ("right", -1.0)):
 
 _KP_JOINT = np.array([KEYPOINT_SOURCES[n][0] for n in HALPE26])
 _KP_OFFSET = np.array([KEYPOINT_SOURCES[n][1] for n in HALPE26])
+_MIDPOINTS = [
+    (KEYPOINT_INDEX[mid], KEYPOINT_INDEX[f"left_{pair}"], KEYPOINT_INDEX[f"right_{pair}"])
+    for mid, pair in (("neck", "shoulder"), ("hip", "hip"))
+]
 
 
 FOOT_POINTS = [
@@ -61,4 +68,7 @@ def keypoints_from_pose(pos: np.ndarray, glob: np.ndarray, offsets: np.ndarray) 
         / np.linalg.norm(Skeleton.default().offsets[1:], axis=-1).sum()
     )
     off = _KP_OFFSET * scale[..., None, None, None]  # (..., 1, 26, 3)
-    return pos[..., _KP_JOINT, :] + (glob[..., _KP_JOINT, :, :] @ off[..., None])[..., 0]
+    points = pos[..., _KP_JOINT, :] + (glob[..., _KP_JOINT, :, :] @ off[..., None])[..., 0]
+    for mid, a, b in _MIDPOINTS:
+        points[..., mid, :] = 0.5 * (points[..., a, :] + points[..., b, :])
+    return points

@@ -261,13 +261,19 @@ def to_halpe26(points: np.ndarray, layout: tuple[str | None, ...]) -> np.ndarray
     dst = [KEYPOINT_INDEX[layout[i]] for i in src]  # type: ignore[index]
     out[..., dst, :] = points[..., src, :]
     clean_points(out)
-    for mid, (a, b) in (("neck", ("left_shoulder", "right_shoulder")), ("hip", ("left_hip", "right_hip"))):
-        if mid not in layout:
-            ia, ib, im = KEYPOINT_INDEX[a], KEYPOINT_INDEX[b], KEYPOINT_INDEX[mid]
-            conf = np.minimum(out[..., ia, 2], out[..., ib, 2])
-            out[..., im, :2] = np.where(conf[..., None] > 0, 0.5 * (out[..., ia, :2] + out[..., ib, :2]), 0.0)
-            out[..., im, 2] = conf
-    return out
+    return fill_midpoints(out, [mid for mid in ("neck", "hip") if mid not in layout])
+
+
+def fill_midpoints(points: np.ndarray, which: list[str] | tuple[str, ...] = ("neck", "hip")) -> np.ndarray:
+    """In place on (..., 26, 3) points: ``which`` of neck and hip become the midpoints of the shoulders and of the
+    hips, with the smaller of the two confidences (absent when either is)."""
+    for mid in which:
+        pair = "shoulder" if mid == "neck" else "hip"
+        ia, ib, im = KEYPOINT_INDEX[f"left_{pair}"], KEYPOINT_INDEX[f"right_{pair}"], KEYPOINT_INDEX[mid]
+        conf = np.minimum(points[..., ia, 2], points[..., ib, 2])
+        points[..., im, :2] = np.where(conf[..., None] > 0, 0.5 * (points[..., ia, :2] + points[..., ib, :2]), 0.0)
+        points[..., im, 2] = conf
+    return points
 
 
 def clean_points(points: np.ndarray) -> np.ndarray:

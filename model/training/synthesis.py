@@ -51,7 +51,8 @@ Detector-noise model
     further from the camera than its counterpart and within a tenth of the body height of it in the image:
     confidence scaled by 0.2-0.6, dropped with p = 0.3). Point placement (``detector_placement``): the shoulders
     sit higher and the hips lower than the joint centres, as measured for MediaPipe, by a per-clip share of that
-    bias, and every 3D point moves by a constant offset per clip (normal, 2 cm).
+    bias, and every 3D point moves by a constant offset per clip (normal, 2 cm). The neck and hip points are the
+    image's shoulders' and hips' midpoints, as the readers make them for detectors without those points.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..body_points import keypoints_3d, lowest_foot_height
-from ..keypoints import HALPE_MIRROR, KEYPOINT_INDEX
+from ..keypoints import HALPE26, HALPE_MIRROR, KEYPOINT_INDEX, fill_midpoints
 from ..root_path import per_point
 from ..rotations import (
     elementary_rotation,
@@ -611,11 +612,57 @@ def _regrounded(
     return out
 
 
-#: Where MediaPipe puts points away from the joint centres (measured on the same 1,920 frames as its noise
-#: profile, model card ``detector_profile``): its shoulders 5.4 % of the torso's image length above the rig's
-#: shoulder joints, its hips 3.0 % below; here as a fraction of the body's height along the torso's up axis. The
-#: earlier 480-frame measurement on validation motion put the shoulders 9-18 % high: training draws 0 to 2.5 times
-#: this bias, which covers both.
+#: Where MediaPipe puts each point, relative to the keypoint model's (:mod:`..body_points`): (joint, offset in that
+#: joint's frame, metres for the 1.66 m canonical body; scaled with the body). Fit by robust least squares to its
+#: detections on the rendered MakeHuman body (MediaPipe 0.10.21; 16 training clips, front and side views, about
+#: 3,500 detections per point; front and side fitted alone agree within 1 cm), left and right averaged mirrored. The
+#: face is relative to the nose: all five face points sat 3 cm lower and 2.5 cm further forward on the rendered rig's
+#: head joint, which is where that rig puts its head joint, not where the detector puts the face. Torso points in
+#: the torso's frames, limb joints in their parent segment's. The real-video reference (triangulated MediaPipe)
+#: shows the same ears: 4-5 cm in front of the keypoint model's. Used to score predictions against references made
+#: from MediaPipe (``evaluate.py``'s ``placed_as_mediapipe_pa_mpjpe_mm``), not in training (``PLACEMENT_BIAS``).
+MEDIAPIPE_PLACEMENT: dict[str, tuple[str, tuple[float, float, float]]] = {"nose": ("head", (0.0, 0.0, 0.0))}
+for _side, _s in (("left", 1.0), ("right", -1.0)):
+    for _point, _joint, (_x, _y, _z) in (
+        ("eye", "head", (-0.016, -0.004, -0.004)),
+        ("ear", "head", (-0.041, 0.003, 0.046)),
+        ("shoulder", "spine3", (-0.030, 0.011, -0.003)),
+        ("hip", "pelvis", (-0.031, 0.006, 0.005)),
+        ("elbow", f"{_side}_shoulder", (-0.010, -0.002, 0.019)),
+        ("wrist", f"{_side}_elbow", (0.007, 0.005, 0.001)),
+        ("knee", f"{_side}_hip", (-0.009, 0.021, -0.008)),
+        ("ankle", f"{_side}_knee", (-0.006, 0.020, 0.003)),
+        ("big_toe", f"{_side}_foot", (-0.016, 0.003, -0.046)),
+        ("small_toe", f"{_side}_foot", (-0.016, 0.003, -0.046)),  # MediaPipe has one toe point: as the big toe's
+        ("heel", f"{_side}_ankle", (-0.002, 0.013, 0.024)),
+    ):
+        MEDIAPIPE_PLACEMENT[f"{_side}_{_point}"] = (_joint, (_s * _x, _y, _z))
+_PLACE_JOINT = np.array([JOINT_INDEX[MEDIAPIPE_PLACEMENT[n][0]] if n in MEDIAPIPE_PLACEMENT else 0 for n in HALPE26])
+_PLACE_OFFSET = np.array([MEDIAPIPE_PLACEMENT[n][1] if n in MEDIAPIPE_PLACEMENT else (0.0, 0.0, 0.0) for n in HALPE26])
+
+
+def placement_shift(glob: np.ndarray, offsets: np.ndarray, level: np.ndarray | float = 1.0) -> np.ndarray:
+    """How far MediaPipe's points (..., T, 26, 3) sit from the keypoint model's: ``MEDIAPIPE_PLACEMENT`` turned with
+    the joints' global rotations ``glob`` (..., T, 22, 3, 3), scaled with the bodies ``offsets`` (..., 22, 3) and by
+    ``level`` (a number, or one per body (...,)). The neck and hip points, midpoints, move with their pairs."""
+    size = (
+        np.linalg.norm(offsets[..., 1:, :], axis=-1).sum(-1)
+        / np.linalg.norm(Skeleton.default().offsets[1:], axis=-1).sum()
+    )
+    k = np.asarray(level, float) * size  # (...,)
+    shift = (glob[..., _PLACE_JOINT, :, :] @ _PLACE_OFFSET[..., None])[..., 0] * k[..., None, None, None]
+    for mid, pair in (("neck", "shoulder"), ("hip", "hip")):  # midpoints stay midpoints (body_points)
+        shift[..., KEYPOINT_INDEX[mid], :] = 0.5 * (
+            shift[..., KEYPOINT_INDEX[f"left_{pair}"], :] + shift[..., KEYPOINT_INDEX[f"right_{pair}"], :]
+        )
+    return shift
+
+
+#: The placement training draws (measured on 1,920 rendered frames, model card): MediaPipe's shoulders 5.4 % of the
+#: torso's image length above the rig's shoulder joints, its hips 3.0 % below; here as a fraction of the body's
+#: height along the torso's up axis. An earlier 480-frame measurement on validation motion put the shoulders 9-18 %
+#: high: training draws 0 to 2.5 times this bias, which covers both. (``MEDIAPIPE_PLACEMENT``'s full table, drawn
+#: at 0-2x in training instead, made both real-detector sets worse: model card.)
 PLACEMENT_BIAS = {"shoulder": 0.0146, "hip": -0.0081}
 
 
@@ -626,8 +673,7 @@ def detector_placement(
     up axis (times ``level``, or 0 to 2.5 drawn per clip), then a constant offset per clip and point (normal, 2 cm;
     none when ``level`` is given)."""
     b = len(kp3d)
-    glob = quat_to_matrix(clip.rotations[:, :, 0])  # the pelvis' world rotation; the torso is near it
-    up = glob[..., :, 1]  # (B, T, 3)
+    up = quat_to_matrix(clip.rotations[:, :, 0])[..., :, 1]  # the pelvis' up axis (B, T, 3); the torso is near it
     size = (
         np.linalg.norm(clip.offsets[:, 1:], axis=-1).sum(-1)
         / np.linalg.norm(Skeleton.default().offsets[1:], axis=-1).sum()
@@ -704,6 +750,7 @@ def make_batch(
             noisy = detector_noise(rng, px, fps, level=1.0, profile=noise)
         outside = ((px < 0) | (px > camera.image[:, None, None, :])).any(-1) | (depth <= 0.1)
         noisy[outside] = 0.0
+    fill_midpoints(noisy)  # neck and hip from the image's shoulders and hips, as the readers make them
     g = gravity_frame(camera)  # (B, 3, 3) world -> G
     local = quat_to_matrix(clip.rotations)  # (B, T, 22, 3, 3)
     local[:, :, 0] = g[:, None] @ local[:, :, 0]

@@ -28,7 +28,9 @@ With ``--keypoints`` (any keypoint file or folder the add-on reads) and ``--refe
 Halpe-style names such as LShoulder, RKnee, LAnkle, Nose; mm, cm or m): real 2D detections are uplifted and the
 predicted 26 points compared with the markers of the same names, matched in time (keypoint frame 0 = reference time
 0; ``--offset`` shifts the reference). ``pa_mpjpe_mm`` per frame after the best similarity transform, ``mpjpe_mm``
-after one similarity transform for the whole clip (the root trajectory counts). Baselines: the reference's own mean
+after one similarity transform for the whole clip (the root trajectory counts); ``placed_as_mediapipe_pa_mpjpe_mm``
+the same with the predicted body's points moved to where MediaPipe puts them (``synthesis.MEDIAPIPE_PLACEMENT``,
+measured on rendered bodies), for references triangulated from MediaPipe. Baselines: the reference's own mean
 pose held constant (an oracle), the training mean pose (``--library``), MediaPipe's world landmarks
 (``--world-baseline``). ``--calibration FILE.json CAMERA`` (the camera's K, distortion, R, t) splits the error: the
 model on the reference projected into that camera (exact 2D: the lifting's share), the detector's 2D error against
@@ -58,7 +60,7 @@ sys.path.insert(0, str(ROOT))
 
 from model import rotations as R  # noqa: E402
 from model.body_points import keypoints_3d  # noqa: E402
-from model.keypoints import HALPE26, NUM_KEYPOINTS, Keypoints2D  # noqa: E402
+from model.keypoints import HALPE26, NUM_KEYPOINTS, Keypoints2D, fill_midpoints  # noqa: E402
 from model.kinematics import forward_kinematics  # noqa: E402
 from model.mocap import read_motion  # noqa: E402
 from model.mocap.clip import MotionFileError  # noqa: E402
@@ -70,7 +72,14 @@ from model.rotations import quat_to_matrix  # noqa: E402
 from model.skeleton import JOINT_NAMES, Skeleton  # noqa: E402
 from model.training import evaluation as E  # noqa: E402
 from model.training.library import training_mean_pose  # noqa: E402
-from model.training.synthesis import NOISE_PROFILES, Clip, detector_noise, detector_placement, gravity_frame  # noqa: E402
+from model.training.synthesis import (  # noqa: E402
+    NOISE_PROFILES,
+    Clip,
+    detector_noise,
+    detector_placement,
+    gravity_frame,
+    placement_shift,
+)
 from model.uplift import Uplifter  # noqa: E402
 
 #: How every uplift here runs unless a function's ``runtime`` says otherwise (``Uplifter`` keywords): the extension's
@@ -93,6 +102,7 @@ def seen_by(ref: Motion, kp3d: np.ndarray, cam, noise: str, rng: np.random.Gener
         px, depth = cam.project(detector_placement(rng, kp3d, clip, level=1.0))
         noisy = detector_noise(rng, px, ref.fps, level=1.0, profile=noise)
     noisy[((px < 0) | (px > cam.image[:, None, None, :])).any(-1) | (depth <= 0.1)] = 0.0  # out of the image
+    fill_midpoints(noisy)  # neck and hip from the image's shoulders and hips, as the readers make them
     w, h = (float(v) for v in cam.image[0])
     return Keypoints2D(noisy[0], fps=ref.fps, image_size=(int(w), int(h)), source_format="semi-synthetic")
 
@@ -397,6 +407,10 @@ def evaluate_keypoints(
             raise KeypointFileError(Path(reference), str(exc)) from None
 
     out: dict = compare(pred, motion.fps)
+    # the same body's points where MediaPipe puts them (measured on renders): for references triangulated from it
+    _, glob = forward_kinematics(motion.rotations, motion.skeleton.offsets, motion.root_translation)
+    placed = pred + placement_shift(glob, motion.skeleton.offsets, 1.0)
+    out["placed_as_mediapipe_pa_mpjpe_mm"] = compare(placed, motion.fps)["pa_mpjpe_mm"]
     baselines: dict = {}
     # the reference's own mean pose (each frame centred on its markers), held constant
     with np.errstate(invalid="ignore"), warnings.catch_warnings():

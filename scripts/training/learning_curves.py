@@ -171,6 +171,7 @@ LINEAGE = (
     ("leaf_continuation", "leaf labels of one meaning (library rebuilt)"),
     ("hinge_continuation", "hinge labels of one meaning (library rebuilt)"),
     ("pelvis_continuation", "ankle and pelvis labels of one meaning (library rebuilt)"),
+    ("neck_continuation", "neck and hip points at the midpoints (bundled: the mean with the stretch before)"),
 )
 
 

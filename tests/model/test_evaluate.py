@@ -106,6 +106,8 @@ def test_real_detections_against_a_marker_reference(recording, tmp_path):
     assert result["points"] == len(TRC_NAMES) and result["frames"] == 30
     assert 10.0 < result["pa_mpjpe_mm"] < 150.0, result
     assert result["mpjpe_mm"] >= result["pa_mpjpe_mm"]
+    # the same body's points where MediaPipe puts them: a few cm moved, so near the plain score but not on it
+    assert 0.0 < abs(result["placed_as_mediapipe_pa_mpjpe_mm"] - result["pa_mpjpe_mm"]) < 30.0, result
     # files without an image size keep the network's root path (and say so); given one, the perspective path
     assert result["root_path"] == "network" and "no image size" in result["notes"][0]
     sized = tmp_path / "sized.json"

@@ -253,6 +253,60 @@ def test_evaluation_batches_exact_and_at_a_profile():
     assert 0 < np.median(moved) < 0.1
 
 
+def test_detector_placement_moves_points_as_mediapipe_does():
+    """MediaPipe's measured placement (``placement_shift``, for scoring against references made from MediaPipe): every
+    point moves by its table offset turned with its joint and scaled with the body; left and right mirror each other;
+    the ears sit in front of the keypoint model's; levels per body. The neck and hip points are the midpoints of
+    their pairs: in the keypoint model, in the placement, and in every batch's 2D (from the image's points)."""
+    from model.kinematics import forward_kinematics
+    from model.skeleton import Skeleton
+    from model.training.synthesis import MEDIAPIPE_PLACEMENT, placement_shift
+
+    body = Skeleton.default()
+    turn = np.array([np.cos(np.pi / 4), 0.0, np.sin(np.pi / 4), 0.0])  # 90 degrees about the vertical
+    q = np.zeros((2, 1, 22, 4))
+    q[..., 0] = 1.0
+    q[1, 0, JOINT_INDEX["head"]] = turn
+    offsets = np.stack([body.offsets, 1.2 * body.offsets])
+    kp, pos = keypoints_3d(q, offsets, np.zeros((2, 1, 3)))
+    _, glob = forward_kinematics(q, offsets[:, None], np.zeros((2, 1, 3)))
+    shift = placement_shift(glob, offsets, 1.0)
+    ear = np.array(MEDIAPIPE_PLACEMENT["left_ear"][1])
+    np.testing.assert_allclose(shift[0, 0, KEYPOINT_INDEX["left_ear"]], ear, atol=1e-9)
+    np.testing.assert_allclose(shift[1, 0, KEYPOINT_INDEX["left_ear"]], 1.2 * quat_to_matrix(turn) @ ear, atol=1e-9)
+    assert ear[2] > 0.03  # in front of the ear canal
+    for name, (_, off) in MEDIAPIPE_PLACEMENT.items():
+        if name.startswith("left_"):
+            other = np.array(MEDIAPIPE_PLACEMENT["right_" + name[5:]][1])
+            np.testing.assert_allclose(other, np.array(off) * [-1, 1, 1])
+    levels = placement_shift(glob, offsets, np.array([0.0, 2.0]))
+    assert np.abs(levels[0]).max() == 0.0
+    np.testing.assert_allclose(levels[1], 2.0 * shift[1])
+    for mid, pair in (("neck", "shoulder"), ("hip", "hip")):
+        np.testing.assert_allclose(
+            kp[:, :, KEYPOINT_INDEX[mid]],
+            0.5 * (pos[:, :, JOINT_INDEX[f"left_{pair}"]] + pos[:, :, JOINT_INDEX[f"right_{pair}"]]),
+        )
+        np.testing.assert_allclose(
+            shift[..., KEYPOINT_INDEX[mid], :],
+            0.5 * (shift[..., KEYPOINT_INDEX[f"left_{pair}"], :] + shift[..., KEYPOINT_INDEX[f"right_{pair}"], :]),
+        )
+    rng = np.random.default_rng(5)
+    clip = synthetic_motion(rng, 2, 30, 30.0)
+    real = [
+        Clip(clip.rotations[i : i + 1], clip.root[i : i + 1], clip.offsets[i : i + 1], [clip.leaf_ends[i]])
+        for i in range(2)
+    ]
+    for noise in ("exact", "mediapipe", "train"):  # as the readers make them for COCO-17 and MediaPipe
+        x = make_batch(np.random.default_rng(9), 8, 30, 30.0, real, real_fraction=1.0, noise=noise)["inputs"]
+        for mid, pair in (("neck", "shoulder"), ("hip", "hip")):
+            two = x[..., [KEYPOINT_INDEX[f"left_{pair}"], KEYPOINT_INDEX[f"right_{pair}"]], :]
+            seen = (two[..., 2] > 0).all(-1)
+            assert seen.mean() > 0.5
+            np.testing.assert_allclose(x[..., KEYPOINT_INDEX[mid], :2][seen], two[..., :2].mean(-2)[seen], atol=1e-5)
+            np.testing.assert_array_equal(x[..., KEYPOINT_INDEX[mid], 2][~seen], 0.0)
+
+
 def test_chest_split_moves_only_the_hidden_upper_spine():
     """Random bodies place spine3 anywhere from mid-chest (the canonical MPFB body) to near the collar bones
     (motion-capture skeletons): the neck, collars and shoulders stay within a few cm, spine3 rises."""
