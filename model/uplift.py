@@ -17,7 +17,7 @@ import numpy as np
 
 from .body_points import FOOT_POINTS, keypoints_3d
 from .features import blend_weights, normalise_window, resample_points, window_starts
-from .keypoints import HALPE_MIRROR, Keypoints2D
+from .keypoints import HALPE_MIRROR, Keypoints2D, fill_midpoints
 from .motion import Motion, resample
 from .network import NetworkConfig, load_weights, numpy_forward, split_outputs
 from .root_path import DEFAULT_FOV, blended_root, floor_height, perspective_root, pin_planted_feet, sinking
@@ -176,7 +176,9 @@ class Uplifter:
         camera's roll in every frame (its up direction, averaged over a second) and the network then sees the points
         turned upright (:func:`turned_points`); joint rotations and root motion are in the gravity-aligned frame,
         which a camera's roll about its axis does not change, and the up direction is turned back. (Levelling the
-        pitch as well, through a homography, scored worse: the model card's *Level the Camera*.)"""
+        pitch as well, through a homography, scored worse: the model card's *Level the Camera*.) The neck and hip
+        points are read as the shoulders' and hips' midpoints, whatever the detector gave (as the network was
+        trained: :mod:`.body_points`)."""
         if root_path not in ("perspective", "network"):
             raise ValueError(f"root_path must be 'perspective' or 'network', got {root_path!r}")
         cfg: NetworkConfig = self.config
@@ -186,6 +188,7 @@ class Uplifter:
             pts, swapped = undo_swaps(pts)
             if swapped.any() and notes is not None:
                 notes.append(f"left and right put back in {int(swapped.sum())} frames where the detector swapped them")
+        pts = fill_midpoints(pts.copy())  # neck and hip as the network reads them: the pairs' midpoints (body_points)
         pts = resample_points(pts, src_fps, cfg.fps) if abs(src_fps - cfg.fps) > 1e-6 else pts
         n = len(pts)
         padded = pts

@@ -229,3 +229,22 @@ def test_level_the_camera_makes_a_rolled_camera_as_good_as_a_level_one(cmu_clip)
     (up0, pa0), (up_off, _), (up_on, pa_on) = scores.values()
     assert up_on < up0 + 1.0 and up_off > up_on + 4.0, scores
     assert abs(pa_on - pa0) < 2.5, scores  # mm
+
+
+def test_neck_and_hip_are_read_as_midpoints(small_weights):
+    """A detector's own neck and mid-hip points (OpenPose BODY_25, Halpe) are read as the shoulders' and hips'
+    midpoints, as the network was trained: moving them changes nothing; moving a shoulder does."""
+    from model.keypoints import KEYPOINT_INDEX
+
+    pts = read_keypoints(SAMPLE).points[:60].copy()
+    up = Uplifter(small_weights, backend="numpy")
+    base = up(Keypoints2D(pts, fps=30.0))
+    moved = pts.copy()
+    for mid in ("neck", "hip"):
+        moved[:, KEYPOINT_INDEX[mid], :2] += (0.0, -40.0)  # 40 px higher
+        moved[:, KEYPOINT_INDEX[mid], 2] = 0.9
+    again = up(Keypoints2D(moved, fps=30.0))
+    np.testing.assert_allclose(again.rotations, base.rotations, atol=1e-9)
+    shoulder = pts.copy()
+    shoulder[:, KEYPOINT_INDEX["left_shoulder"], :2] += (0.0, -40.0)
+    assert np.abs(up(Keypoints2D(shoulder, fps=30.0)).rotations - base.rotations).max() > 1e-4
