@@ -274,7 +274,7 @@ def test_detector_placement_moves_points_as_mediapipe_does():
     ear = np.array(MEDIAPIPE_PLACEMENT["left_ear"][1])
     np.testing.assert_allclose(shift[0, 0, KEYPOINT_INDEX["left_ear"]], ear, atol=1e-9)
     np.testing.assert_allclose(shift[1, 0, KEYPOINT_INDEX["left_ear"]], 1.2 * quat_to_matrix(turn) @ ear, atol=1e-9)
-    assert ear[2] > 0.03  # in front of the ear canal
+    assert ear[2] > 0.03  # in front of the keypoint model's ear point
     for name, (_, off) in MEDIAPIPE_PLACEMENT.items():
         if name.startswith("left_"):
             other = np.array(MEDIAPIPE_PLACEMENT["right_" + name[5:]][1])
