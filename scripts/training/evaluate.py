@@ -60,7 +60,7 @@ sys.path.insert(0, str(ROOT))
 
 from model import rotations as R  # noqa: E402
 from model.body_points import keypoints_3d  # noqa: E402
-from model.keypoints import HALPE26, NUM_KEYPOINTS, Keypoints2D, fill_midpoints  # noqa: E402
+from model.keypoints import HALPE26, NUM_KEYPOINTS, Keypoints2D  # noqa: E402
 from model.kinematics import forward_kinematics  # noqa: E402
 from model.mocap import read_motion  # noqa: E402
 from model.mocap.clip import MotionFileError  # noqa: E402
@@ -102,7 +102,6 @@ def seen_by(ref: Motion, kp3d: np.ndarray, cam, noise: str, rng: np.random.Gener
         px, depth = cam.project(detector_placement(rng, kp3d, clip, level=1.0))
         noisy = detector_noise(rng, px, ref.fps, level=1.0, profile=noise)
     noisy[((px < 0) | (px > cam.image[:, None, None, :])).any(-1) | (depth <= 0.1)] = 0.0  # out of the image
-    fill_midpoints(noisy)  # neck and hip from the image's shoulders and hips, as the readers make them
     w, h = (float(v) for v in cam.image[0])
     return Keypoints2D(noisy[0], fps=ref.fps, image_size=(int(w), int(h)), source_format="semi-synthetic")
 
