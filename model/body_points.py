@@ -14,7 +14,7 @@ import numpy as np
 
 from .keypoints import HALPE26, KEYPOINT_INDEX
 from .kinematics import forward_kinematics
-from .skeleton import JOINT_INDEX, Skeleton
+from .skeleton import JOINT_INDEX, size_ratio
 
 # Halpe point -> (joint, offset in that joint's frame, metres for the 1.66 m canonical body; scaled with the body)
 _HEAD = JOINT_INDEX["head"]
@@ -63,11 +63,7 @@ def keypoints_3d(rotations: np.ndarray, offsets: np.ndarray, root: np.ndarray) -
 def keypoints_from_pose(pos: np.ndarray, glob: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """The 26 Halpe points (..., T, 26, 3) of a posed body: its joints' world positions (..., T, 22, 3) and global
     rotations (..., T, 22, 3, 3) from forward kinematics, ``offsets`` (..., 22, 3) its bones."""
-    scale = (
-        np.linalg.norm(offsets[..., 1:, :], axis=-1).sum(-1)
-        / np.linalg.norm(Skeleton.default().offsets[1:], axis=-1).sum()
-    )
-    off = _KP_OFFSET * scale[..., None, None, None]  # (..., 1, 26, 3)
+    off = _KP_OFFSET * size_ratio(offsets)[..., None, None, None]  # (..., 1, 26, 3)
     points = pos[..., _KP_JOINT, :] + (glob[..., _KP_JOINT, :, :] @ off[..., None])[..., 0]
     for mid, a, b in _MIDPOINTS:
         points[..., mid, :] = 0.5 * (points[..., a, :] + points[..., b, :])

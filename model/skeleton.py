@@ -147,6 +147,13 @@ def positions_to_offsets(positions: np.ndarray, parents: tuple[int, ...] = PAREN
     return offsets
 
 
+def size_ratio(offsets: np.ndarray) -> np.ndarray:
+    """(...,) each body's size against the canonical body's: the sum of its bone lengths (the root's height left
+    out) over the canonical sum, for bodies ``offsets`` (..., 22, 3)."""
+    own = np.linalg.norm(np.asarray(offsets, dtype=np.float64)[..., 1:, :], axis=-1).sum(-1)
+    return own / np.linalg.norm(Skeleton.default().offsets[1:], axis=-1).sum()
+
+
 @dataclass(frozen=True)
 class Skeleton:
     """Rest pose of one body: offsets of each joint from its parent, plus the ends of the leaf segments.

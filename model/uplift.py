@@ -30,7 +30,7 @@ from .rotations import (
     rotation_to_matrix,
     sixd_to_matrix,
 )
-from .skeleton import MIRROR, NUM_JOINTS, Skeleton
+from .skeleton import MIRROR, NUM_JOINTS, Skeleton, size_ratio
 from .swaps import undo_swaps
 
 DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "weights" / "pose_uplift.npz"
@@ -282,6 +282,6 @@ def skeleton_from_log_bones(log_bones: np.ndarray, frame_weight: np.ndarray) -> 
     base = Skeleton.default()
     dirs = base.offsets / np.maximum(np.linalg.norm(base.offsets, axis=-1, keepdims=True), 1e-9)
     offsets = dirs * full[:, None]
-    scale = full[1:].sum() / np.linalg.norm(base.offsets[1:], axis=-1).sum()
+    scale = float(size_ratio(offsets))
     offsets[0] = base.offsets[0] * scale
     return Skeleton(offsets, {j: v * scale for j, v in base.leaf_ends.items()})

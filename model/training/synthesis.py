@@ -72,7 +72,7 @@ from ..rotations import (
     quat_multiply,
     quat_to_matrix,
 )
-from ..skeleton import JOINT_INDEX, MIRROR, NUM_JOINTS, SEGMENT_GROUPS, Skeleton
+from ..skeleton import JOINT_INDEX, MIRROR, NUM_JOINTS, SEGMENT_GROUPS, Skeleton, size_ratio
 
 # (axis order applied left to right: R = R_0(a0) R_1(a1) R_2(a2)), then (lo, hi) degrees per angle in that order.
 _LEFT_AND_CENTRE: dict[str, tuple[str, tuple[tuple[float, float], ...]]] = {
@@ -645,11 +645,7 @@ def placement_shift(glob: np.ndarray, offsets: np.ndarray, level: np.ndarray | f
     """How far MediaPipe's points (..., T, 26, 3) sit from the keypoint model's: ``MEDIAPIPE_PLACEMENT`` turned with
     the joints' global rotations ``glob`` (..., T, 22, 3, 3), scaled with the bodies ``offsets`` (..., 22, 3) and by
     ``level`` (a number, or one per body (...,)). The neck and hip points, midpoints, move with their pairs."""
-    size = (
-        np.linalg.norm(offsets[..., 1:, :], axis=-1).sum(-1)
-        / np.linalg.norm(Skeleton.default().offsets[1:], axis=-1).sum()
-    )
-    k = np.asarray(level, float) * size  # (...,)
+    k = np.asarray(level, float) * size_ratio(offsets)  # (...,)
     shift = (glob[..., _PLACE_JOINT, :, :] @ _PLACE_OFFSET[..., None])[..., 0] * k[..., None, None, None]
     for mid, pair in (("neck", "shoulder"), ("hip", "hip")):  # midpoints stay midpoints (body_points)
         shift[..., KEYPOINT_INDEX[mid], :] = 0.5 * (
@@ -674,11 +670,7 @@ def detector_placement(
     none when ``level`` is given)."""
     b = len(kp3d)
     up = quat_to_matrix(clip.rotations[:, :, 0])[..., :, 1]  # the pelvis' up axis (B, T, 3); the torso is near it
-    size = (
-        np.linalg.norm(clip.offsets[:, 1:], axis=-1).sum(-1)
-        / np.linalg.norm(Skeleton.default().offsets[1:], axis=-1).sum()
-        * Skeleton.default().height
-    )
+    size = size_ratio(clip.offsets) * Skeleton.default().height
     out = kp3d.copy()
     k = (rng.uniform(0.0, 2.5, size=b) if level is None else np.full(b, level)) * size
     for part, bias in PLACEMENT_BIAS.items():

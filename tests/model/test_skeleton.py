@@ -7,7 +7,7 @@ import pytest
 
 from model.kinematics import forward_kinematics
 from model.rotations import mirror_quat
-from model.skeleton import JOINT_INDEX, JOINT_NAMES, MIRROR, NUM_JOINTS, PARENTS, Skeleton
+from model.skeleton import JOINT_INDEX, JOINT_NAMES, MIRROR, NUM_JOINTS, PARENTS, Skeleton, size_ratio
 
 
 def test_topology_is_smpl_body_order():
@@ -57,6 +57,21 @@ def test_scaling_height_and_proportions():
         base.scaled(tail=2.0)
     with pytest.raises(ValueError):
         base.scaled(height=-1)
+
+
+def test_size_ratio_is_the_bodies_size_against_the_canonical_body():
+    base = Skeleton.default()
+    tall = base.scaled(height=base.height * 1.25)
+    bodies = np.stack([base.offsets, tall.offsets, base.scaled(thigh=1.2).offsets])
+    ratio = size_ratio(bodies)
+    assert ratio.shape == (3,)
+    assert ratio[:2] == pytest.approx([1.0, 1.25])
+    lengths = base.bone_lengths()[1:]  # longer thighs: the ratio grows by their share of the bones' sum
+    extra = 0.2 * lengths[[JOINT_INDEX["left_knee"] - 1, JOINT_INDEX["right_knee"] - 1]].sum()
+    assert ratio[2] == pytest.approx(1.0 + extra / lengths.sum())
+    moved = base.offsets.copy()
+    moved[0] += 5.0  # the root's place is not part of the size
+    assert size_ratio(moved) == pytest.approx(1.0)
 
 
 def test_mirrored_pose_is_the_reflection_of_the_pose():
