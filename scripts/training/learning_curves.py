@@ -15,7 +15,9 @@ at MediaPipe's measured profile: the model, its rotations on the true skeleton, 
 MPJAE), scores every ``weights_step*.npz`` not yet scored on the real-video set (MediaPipe 2D of cam01, cam02, cam04
 against the reference triangulated without that camera, PA-MPJPE mm; appended to ``realvideo.jsonl``), reads
 ``results_weights_step*.json`` from ``--renders`` (scripts/training/detector_renders.py --weights ...), and draws
-``runs/NAME/curves.png``. Prints one line per curve point.
+``runs/NAME/curves.png``. Prints one line per curve point. A run trained with ``--average`` also has the averaged
+weights' curves (``averaged`` in each point, drawn dash-dotted) and their snapshots ``averaged_step*.npz`` scored on
+the real video (``realvideo_averaged.jsonl``, drawn with open circles).
 """
 
 from __future__ import annotations
@@ -35,18 +37,19 @@ sys.path.insert(0, str(ROOT))
 REAL_CAMERAS = ("cam01", "cam02", "cam04")
 
 
-def score_realvideo(run: Path, realvideo: Path) -> list[dict]:
-    """Every snapshot of the run on the real-video set (cached in ``realvideo.jsonl``)."""
+def score_realvideo(run: Path, realvideo: Path, prefix: str = "weights") -> list[dict]:
+    """Every snapshot of the run (``PREFIX_step*.npz``) on the real-video set (cached in ``realvideo.jsonl``, or
+    ``realvideo_PREFIX.jsonl`` for another prefix)."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from evaluate import evaluate_keypoints
 
-    cache = run / "realvideo.jsonl"
+    cache = run / ("realvideo.jsonl" if prefix == "weights" else f"realvideo_{prefix}.jsonl")
     done = (
         {json.loads(line)["step"]: json.loads(line) for line in cache.read_text().splitlines()}
         if cache.exists()
         else {}
     )
-    for weights in sorted(run.glob("weights_step*.npz"), key=_step):
+    for weights in sorted(run.glob(f"{prefix}_step*.npz"), key=_step):
         step = _step(weights)
         if step in done:
             continue
@@ -98,6 +101,7 @@ def draw(
     renders: list[dict],
     png: Path,
     marks: Sequence[tuple[int, str]] = (),
+    real_averaged: Sequence[dict] = (),
 ) -> None:
     import matplotlib
 
@@ -118,6 +122,17 @@ def draw(
                 label=f"{name}: its rotations, true skeleton",
             )
             ax2.plot(steps, [c[name]["mpjae_deg"] for c in curves], color=colour, label=f"{name}: MPJAE")
+        averaged = [c for c in curves if name in c.get("averaged", {})]
+        if averaged and name != "train_exact":
+            at = [c["step"] for c in averaged]
+            ax.plot(
+                at,
+                [c["averaged"][name]["model_mm"] for c in averaged],
+                color=colour,
+                ls="-.",
+                label=f"{name}: averaged",
+            )
+            ax2.plot(at, [c["averaged"][name]["mpjae_deg"] for c in averaged], color=colour, ls="-.")
     if real:
         ax.plot(
             [r["step"] for r in real],
@@ -126,6 +141,15 @@ def draw(
             color="tab:red",
             label="real video (pose2sim cam01/02/04)",
         )
+        if real_averaged:
+            ax.plot(
+                [r["step"] for r in real_averaged],
+                [r["mean_pa_mpjpe_mm"] for r in real_averaged],
+                "o-.",
+                color="tab:red",
+                mfc="white",
+                label="real video: averaged weights",
+            )
         ax.axhline(98.1, color="tab:red", ls=":", lw=1, label="real video: MediaPipe's own 3D (98.1)")
         ax.axhline(114.5, color="grey", ls=":", lw=1, label="real video: oracle constant pose (114.5)")
     if renders:
@@ -216,8 +240,10 @@ def main(argv: list[str] | None = None) -> int:
     path = args.run / "curves.jsonl"
     curves = [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
     real = score_realvideo(args.run, args.realvideo) if args.realvideo.is_dir() else []
+    real_averaged = score_realvideo(args.run, args.realvideo, "averaged") if args.realvideo.is_dir() else []
     renders = read_renders(args.renders)
     real_by_step = {r["step"]: r for r in real}
+    averaged_by_step = {r["step"]: r for r in real_averaged}
     for c in curves:
         line = [f"step {c['step']:6d}"]
         for name in ("train_exact", "validation_exact", "validation_mediapipe"):
@@ -229,8 +255,19 @@ def main(argv: list[str] | None = None) -> int:
                 )
         if c["step"] in real_by_step:
             line.append(f"real video {real_by_step[c['step']]['mean_pa_mpjpe_mm']:.1f} mm")
+        if "averaged" in c:
+            av = c["averaged"]
+            parts = [
+                f"{av[n]['model_mm']:.1f}"
+                for n in ("train_exact", "validation_exact", "validation_mediapipe")
+                if n in av
+            ]
+            mpjae = av.get("validation_mediapipe", {}).get("mpjae_deg")
+            line.append("averaged " + " / ".join(parts) + (f" mm, {mpjae:.1f} deg" if mpjae is not None else " mm"))
+            if c["step"] in averaged_by_step:
+                line.append(f"real video {averaged_by_step[c['step']]['mean_pa_mpjpe_mm']:.1f} mm")
         print(" | ".join(line))
-    draw(args.run, curves, real, renders, args.png or args.run / "curves.png")
+    draw(args.run, curves, real, renders, args.png or args.run / "curves.png", real_averaged=real_averaged)
     return 0
 
 

@@ -8,6 +8,11 @@
 Writes ``runs/NAME/checkpoint.pt`` (every ``--every`` steps; ``--resume`` continues from it), ``train.log`` and, at
 the end, ``weights.npz`` + ``weights.json`` (the card: config, data, training budget, validation metrics).
 
+``--average H`` keeps an exponential moving average of the weights (half-life H steps) beside them: while the rate is
+high the weights move a long way from one snapshot to the next, and their recent mean scores better than any one of
+them. It is checkpointed, scored on the learning curves beside the weights (``averaged`` in ``curves.jsonl``), saved as
+``averaged_stepN.npz`` with each snapshot and as ``averaged.npz`` at the end.
+
 Supervision ``full`` uses ground-truth rotations (geodesic angle or MSE on the representation) and positions;
 ``positions_only`` never sees a rotation label: joint positions through forward kinematics plus a joint-limit prior.
 """
@@ -133,6 +138,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--dropout", type=float, default=None, help="dropout in the temporal layers (training only)")
     p.add_argument("--every", type=int, default=200, help="checkpoint every N steps")
+    p.add_argument(
+        "--average",
+        type=float,
+        default=0.0,
+        help="half-life in steps of a moving average of the weights kept beside them (0: none)",
+    )
     p.add_argument(
         "--workers",
         type=int,
@@ -277,6 +288,35 @@ def curve_metrics(model, batch: dict, cfg: NetworkConfig, device, torch) -> dict
     }
 
 
+class WeightAverage:
+    """Exponential moving average of a network's floating-point weights, ``half_life`` steps: ``update`` after each
+    optimiser step; ``state`` from a checkpoint continues an average (missing entries start at the live weights)."""
+
+    def __init__(self, model, half_life: float, state: dict | None = None) -> None:
+        if half_life <= 0:
+            raise ValueError("half_life must be positive")
+        self.decay = 0.5 ** (1.0 / half_life)
+        self.live = [(name, t) for name, t in model.state_dict().items() if t.is_floating_point()]
+        state = state or {}
+        self.values = {
+            name: (state[name].to(t.device, t.dtype) if name in state else t.detach()).clone() for name, t in self.live
+        }
+
+    def update(self) -> None:
+        for name, t in self.live:
+            self.values[name].lerp_(t.detach(), 1.0 - self.decay)
+
+    def state_dict(self) -> dict:
+        return self.values
+
+    def copy_into(self, model) -> None:
+        """Load the average into ``model`` (a network of the same shape; other buffers from the live one)."""
+        state = model.state_dict()
+        state.update({name: t for name, t in self.live if name not in self.values})
+        state.update(self.values)
+        model.load_state_dict(state)
+
+
 _WORKER: dict = {}
 
 
@@ -342,11 +382,13 @@ def main(argv: list[str] | None = None) -> int:
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
     step = 0
     ckpt = args.out / "checkpoint.pt"
+    average_state = None
     if args.resume and ckpt.exists():
         state = torch.load(ckpt, map_location=device, weights_only=False)
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["opt"])
         step = state["step"]
+        average_state = state.get("averaged")
     elif args.init is not None:
         from model.network import load_weights
 
@@ -367,6 +409,8 @@ def main(argv: list[str] | None = None) -> int:
                 arrays.setdefault(key, value.numpy())
         model.load_state_dict({k: torch.as_tensor(v) for k, v in arrays.items()})
     net = torch.nn.parallel.DistributedDataParallel(model) if distributed else model
+    average = WeightAverage(model, args.average, average_state) if args.average > 0 else None
+    shadow = UpliftNet(cfg).to(device).eval() if average is not None else None  # the average, for scoring and saving
 
     real = []
     for path in args.real:
@@ -405,6 +449,8 @@ def main(argv: list[str] | None = None) -> int:
         total.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
+        if average is not None:
+            average.update()
         step += 1
         if rank == 0 and (step % 20 == 0 or step == args.steps):
             rate = (step - start) / (time.time() - t0)
@@ -421,6 +467,17 @@ def main(argv: list[str] | None = None) -> int:
             point = {"step": step, "seconds": round(time.time() - t0, 1)}
             point |= {name: curve_metrics(model, b, cfg, device, torch) for name, b in curve_sets.items()}
             model.train()
+            if average is not None:
+                average.copy_into(shadow)
+                point["averaged"] = {
+                    name: curve_metrics(shadow, b, cfg, device, torch) for name, b in curve_sets.items()
+                }
+                save_weights(
+                    args.out / f"averaged_step{step}.npz",
+                    torch_state_to_arrays(shadow),
+                    cfg,
+                    {"name": f"{args.out.name} step {step}, averaged (half-life {args.average:g} steps)"},
+                )
             with open(args.out / "curves.jsonl", "a") as fh:
                 fh.write(json.dumps(point) + "\n")
             save_weights(
@@ -436,6 +493,7 @@ def main(argv: list[str] | None = None) -> int:
                     "model": model.state_dict(),
                     "opt": opt.state_dict(),
                     "step": step,
+                    "averaged": average.state_dict() if average is not None else None,
                     "args": vars(args)
                     | {
                         "out": str(args.out),
@@ -482,6 +540,11 @@ def main(argv: list[str] | None = None) -> int:
             "config": asdict(cfg),
         }
         save_weights(args.out / "weights.npz", torch_state_to_arrays(model), cfg, card)
+        if average is not None:
+            average.copy_into(shadow)
+            card_avg = card | {"name": f"{args.out.name}, averaged (half-life {args.average:g} steps)"}
+            card_avg["training"] = card["training"] | {"average_half_life_steps": args.average}
+            save_weights(args.out / "averaged.npz", torch_state_to_arrays(shadow), cfg, card_avg)
         print(json.dumps(card["validation_synthetic"]))
     if distributed:
         torch.distributed.barrier()  # every rank done before the group goes (gloo aborted at exit without it)

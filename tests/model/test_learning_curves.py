@@ -47,3 +47,19 @@ def test_the_bundled_card_draws():
     assert steps == sorted(steps) and len(set(steps)) == len(steps)
     assert len(marks) == sum(key in card["learning_curves"] for key, _ in curves_script.LINEAGE)
     assert curves and all("validation_exact" in c and "train_exact" in c for c in curves)
+
+
+def test_a_run_with_averaged_weights_shows_both(tmp_path, capsys):
+    """A run trained with --average: each line shows the averaged weights' curve numbers and real-video score beside
+    the weights' own (cached scores are read, not recomputed), and the picture is drawn."""
+    run = tmp_path / "run"
+    run.mkdir()
+    points = [point(1000, 90.0, averaged=point(1000, 86.0)), point(2000, 85.0, averaged=point(2000, 80.0))]
+    (run / "curves.jsonl").write_text("".join(json.dumps(p) + "\n" for p in points))
+    (run / "realvideo.jsonl").write_text(json.dumps({"step": 2000, "mean_pa_mpjpe_mm": 88.0}) + "\n")
+    (run / "realvideo_averaged.jsonl").write_text(json.dumps({"step": 2000, "mean_pa_mpjpe_mm": 84.5}) + "\n")
+    assert curves_script.main([str(run), "--realvideo", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "averaged 86.0 / 86.0 mm" in lines[0] and "real video" not in lines[0]
+    assert "real video 88.0 mm" in lines[1] and lines[1].endswith("averaged 80.0 / 80.0 mm | real video 84.5 mm")
+    assert (run / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

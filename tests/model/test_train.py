@@ -123,3 +123,84 @@ def test_parts_network_trains_and_uplifts_on_both_backends(tmp_path):
     np.testing.assert_allclose(on_torch.rotations, on_numpy.rotations, atol=1e-3)
     refused = _train(["--out", str(tmp_path / "frame"), "--steps", "1", *SMALL, "--init", str(weights)])
     assert refused.returncode != 0 and "network shape differs" in refused.stderr
+
+
+def _train_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("train_script", ROOT / "scripts" / "training" / "train.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_weight_average_is_the_exponential_mean_of_the_weights():
+    """Half-life 1 step: each update moves the average half-way to the live weights; a saved state continues it, and
+    copy_into gives a network the average."""
+    import torch
+
+    WeightAverage = _train_module().WeightAverage
+    lin = torch.nn.Linear(2, 1)
+    with torch.no_grad():
+        lin.weight.zero_()
+        lin.bias.fill_(2.0)
+    average = WeightAverage(lin, half_life=1.0)
+    for value in (1.0, 1.0, 3.0):
+        with torch.no_grad():
+            lin.weight.fill_(value)
+        average.update()
+    assert torch.allclose(average.state_dict()["weight"], torch.full((1, 2), 1.875))  # 0 -> 0.5 -> 0.75 -> 1.875
+    assert torch.allclose(average.state_dict()["bias"], torch.tensor([2.0]))
+    resumed = WeightAverage(lin, half_life=1.0, state=average.state_dict())
+    resumed.update()
+    assert torch.allclose(resumed.state_dict()["weight"], torch.full((1, 2), 2.4375))
+    assert torch.allclose(average.state_dict()["weight"], torch.full((1, 2), 1.875))  # its own copy
+    other = torch.nn.Linear(2, 1)
+    resumed.copy_into(other)
+    assert torch.allclose(other.weight, torch.full((1, 2), 2.4375))
+    assert torch.allclose(lin.weight, torch.full((1, 2), 3.0))  # the live weights untouched
+    with pytest.raises(ValueError):
+        WeightAverage(lin, half_life=0.0)
+
+
+def test_averaged_weights_are_scored_saved_and_resumed(tmp_path):
+    """--average with a library: each curve point scores the average beside the weights, each snapshot has its
+    averaged twin, the end writes averaged.npz, and --resume continues the checkpointed average (at learning rate 0
+    the weights stand still and the average halves its distance to them every half-life)."""
+    import importlib.util
+
+    from model.mocap import read_motion
+    from model.network import load_weights
+
+    spec = importlib.util.spec_from_file_location("evaluate_tests", ROOT / "tests" / "model" / "test_evaluate.py")
+    tests_evaluate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tests_evaluate)
+    train = read_motion(FIXTURES / "deepmimic" / "humanoid3d_walk.txt").resampled(30.0)
+    val = read_motion(FIXTURES / "bvh" / "cmu_01_01_first120.bvh").resampled(30.0)
+    lib = tests_evaluate.write_library(tmp_path / "lib.npz", train, val)
+    out = tmp_path / "avg"
+    common = ["--out", str(out), "--library", str(lib), "--window", "27", "--curve-every", "2", "--average", "2"]
+    done = _train([*common, "--steps", "4", "--every", "2", *SMALL])
+    assert done.returncode == 0, done.stderr[-2000:]
+    points = [json.loads(line) for line in (out / "curves.jsonl").read_text().splitlines()]
+    assert [p["step"] for p in points] == [2, 4]
+    for p in points:
+        assert set(p["averaged"]) == {"train_exact", "validation_exact", "validation_mediapipe"}
+        assert np.isfinite(p["averaged"]["validation_exact"]["model_mm"])
+    assert (out / "averaged_step2.npz").is_file() and (out / "averaged_step4.npz").is_file()
+    live4, _ = load_weights(out / "weights_step4.npz")
+    avg4, _ = load_weights(out / "averaged_step4.npz")
+    assert max(np.abs(avg4[k] - live4[k]).max() for k in live4) > 1e-5
+    resumed = _train([*common, "--steps", "6", "--every", "2", "--resume", *SMALL[:-2], "--lr", "0"])
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    live6, _ = load_weights(out / "weights.npz")
+    avg6, cfg = load_weights(out / "averaged.npz")
+    for k in live4:
+        np.testing.assert_allclose(live6[k], live4[k], atol=1e-6)
+        np.testing.assert_allclose(avg6[k] - live6[k], 0.5 * (avg4[k] - live4[k]), atol=1e-5)
+    card = json.loads((out / "averaged.json").read_text())
+    assert card["training"]["average_half_life_steps"] == 2 and card["config"]["layers"] == cfg.layers
+    motion = Uplifter(out / "averaged.npz", backend="numpy")(
+        read_keypoints(ROOT / "model" / "samples" / "sample_mediapipe.json")
+    )
+    assert np.isfinite(motion.rotations).all()
