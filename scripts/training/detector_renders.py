@@ -13,7 +13,9 @@ MediaPipe Pose (``scripts/detect_mediapipe.py``, its own smoothing on) gives 2D 
 
 Printed and written to ``OUT/results.json`` (``results_<weights>.json`` with ``--weights``): PA-MPJPE (mm, per frame, on the 12 limb joints: shoulders, elbows,
 wrists, hips, knees, ankles) of the network uplifting MediaPipe's 2D, of MediaPipe's own world landmarks, and of the
-training set's mean pose held constant, each against the rig's posed joints; and the detector profile: where
+training set's mean pose held constant, each against the rig's posed joints; the network on exact 2D of the same
+motion from the same camera (the library clip's own 26 points projected, its pelvis on the rig's, scored against the
+clip's own joints: what is left without the detector); and the detector profile: where
 MediaPipe puts each of those points in the image relative to the rig's projected joint (mean offset and spread in
 % of the torso's image length, per view), how its error changes over time (its spread and frame-to-frame change in %
 of the body's image height, and var(change) / (2 var): 1 for an error new in every frame, near 0 for one that drifts
@@ -156,7 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--skip-render", action="store_true", help="reuse the renders and detections in --out")
     args = p.parse_args(argv)
-    from model.keypoints import HALPE26
+    from model.body_points import keypoints_3d
+    from model.keypoints import HALPE26, Keypoints2D
     from model.pipeline import UpliftOptions, read_person, uplift
     from model.skeleton import JOINT_INDEX, MODEL_TO_BLENDER
     from model.training import evaluation as E
@@ -219,7 +222,8 @@ def main(argv: list[str] | None = None) -> int:
     limb_k = [HALPE26.index(n) for n in LIMBS]
     rows, profile = [], {v: {"offset": [], "nobody": 0, "frames": 0, "swapped": 0, "drift": []} for v in VIEWS}
     options = UpliftOptions(gaps="keep", backend="auto", flip=not args.no_flip)
-    for job in jobs:
+    for job, (_, motion) in zip(jobs, clips, strict=True):
+        points_3d, joints_3d = keypoints_3d(motion.rotations, motion.skeleton.offsets, motion.root_translation)
         for view in VIEWS:
             rec = rendered[job["name"]][view]
             truth = np.array(rec["joints"])[:, 1:]  # (T, 12, 3) Blender world
@@ -232,12 +236,24 @@ def main(argv: list[str] | None = None) -> int:
             const, _ = forward_kinematics(q, Skeleton.default().offsets, np.zeros((len(truth), 3)))
             n = min(len(truth), len(pred), len(world))
             seen = np.isfinite(world[:n]).all((-1, -2))
+            # the same motion's exact 2D: the clip's own points, its pelvis where the rig's is in the first frame
+            shift = np.array(rec["joints"][0][0]) - joints_3d[0, JOINT_INDEX["pelvis"]] @ MODEL_TO_BLENDER.T
+            exact_px = project(
+                points_3d @ MODEL_TO_BLENDER.T + shift, np.array(rec["world_to_camera"]), rec["focal_px"]
+            )
+            exact_kp = Keypoints2D(
+                np.concatenate([exact_px, np.ones(exact_px.shape[:-1] + (1,))], -1),
+                fps=motion.fps,
+                image_size=(640, 480),
+            )
+            exact = uplift(exact_kp, options, weights=args.weights).motion.joint_positions[:, limb_j]
             row = {
                 "clip": job["name"],
                 "view": view,
                 "frames": n,
                 "detected": int(seen.sum()),
                 "model": E.pa_mpjpe(pred[:n], truth[:n]),
+                "model_exact_2d": E.pa_mpjpe(exact[:n], joints_3d[:n, limb_j]),
                 "mediapipe_world": E.pa_mpjpe(world[:n][seen], truth[:n][seen]) if seen.any() else None,
                 "constant_mean_pose": E.pa_mpjpe(const[:n][:, limb_j], truth[:n]),
             }
@@ -261,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
             err -= np.nanmean(err, 0)
             prof["drift"].append((np.nanmean(err**2), np.nanmean(np.diff(err, axis=0) ** 2)))
     out: dict = {"rows": rows}
-    for key in ("model", "mediapipe_world", "constant_mean_pose"):
+    for key in ("model", "model_exact_2d", "mediapipe_world", "constant_mean_pose"):
         vals = [(r[key], r["frames"]) for r in rows if r[key] is not None]
         out[f"{key}_pa_mpjpe_mm"] = round(float(np.average([v for v, _ in vals], weights=[w for _, w in vals])), 1)
     out["profile"] = {}
