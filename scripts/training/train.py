@@ -310,9 +310,9 @@ class WeightAverage:
         return self.values
 
     def copy_into(self, model) -> None:
-        """Load the average into ``model`` (a network of the same shape; other buffers from the live one)."""
+        """Load the average into ``model`` (a network of the same shape; entries that are not floating point, if any,
+        stay its own)."""
         state = model.state_dict()
-        state.update({name: t for name, t in self.live if name not in self.values})
         state.update(self.values)
         model.load_state_dict(state)
 
