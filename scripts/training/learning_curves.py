@@ -231,8 +231,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--png", type=Path, default=None)
     args = p.parse_args(argv)
     if args.card is not None:
-        curves, real, marks = card_lineage(json.loads(args.card.read_text()))
-        draw(Path(args.card.stem), curves, real, [], args.png or args.card.with_suffix(".png"), marks)
+        card = json.loads(args.card.read_text())
+        curves, real, marks = card_lineage(card)
+        averaged = card["learning_curves"].get("real_video_averaged", [])
+        png = args.png or args.card.with_suffix(".png")
+        draw(Path(args.card.stem), curves, real, [], png, marks, real_averaged=averaged)
         print(f"{len(curves)} curve points, {len(real)} real-video points, {len(marks)} continuations")
         return 0
     if args.run is None:
