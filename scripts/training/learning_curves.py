@@ -134,22 +134,14 @@ def draw(
             )
             ax2.plot(at, [c["averaged"][name]["mpjae_deg"] for c in averaged], color=colour, ls="-.")
     if real:
-        ax.plot(
-            [r["step"] for r in real],
-            [r["mean_pa_mpjpe_mm"] for r in real],
-            "o-",
-            color="tab:red",
-            label="real video (pose2sim cam01/02/04)",
-        )
-        if real_averaged:
-            ax.plot(
-                [r["step"] for r in real_averaged],
-                [r["mean_pa_mpjpe_mm"] for r in real_averaged],
-                "o-.",
-                color="tab:red",
-                mfc="white",
-                label="real video: averaged weights",
-            )
+        for points, style, face, label in (
+            (real, "o-", "tab:red", "real video (pose2sim cam01/02/04)"),
+            (real_averaged, "o-.", "white", "real video: averaged weights"),
+        ):
+            if points:
+                steps_at = [r["step"] for r in points]
+                mm = [r["mean_pa_mpjpe_mm"] for r in points]
+                ax.plot(steps_at, mm, style, color="tab:red", mfc=face, label=label)
         ax.axhline(98.1, color="tab:red", ls=":", lw=1, label="real video: MediaPipe's own 3D (98.1)")
         ax.axhline(114.5, color="grey", ls=":", lw=1, label="real video: oracle constant pose (114.5)")
     if renders:
