@@ -161,10 +161,10 @@ for f, key in zip(frames, info["scene_frames"]):
     hips = rig.pose.bones.get(rig.get("pose_uplift_root_bone", "")) or rig.pose.bones[0]
     pelvis = rig.matrix_world @ hips.head
     cam.data.ortho_scale = 2.4
-    # from where the video's camera was: the model's forward axis is the camera's viewing direction, which is
-    # Blender's -Y, so the camera stands on the +Y side looking towards -Y
-    cam.location = (pelvis.x, pelvis.y + 6.0, pelvis.z + 0.05)
-    cam.rotation_euler = (1.5708, 0.0, 3.14159)
+    # from where the video's camera was: the uplift leaves the video's viewing direction along Blender's +Y (its
+    # Front view, model.motion), so the camera stands on the -Y side looking towards +Y
+    cam.location = (pelvis.x, pelvis.y - 6.0, pelvis.z + 0.05)
+    cam.rotation_euler = (1.5708, 0.0, 0.0)
     scene.render.filepath = png + f".{f}.png"
     bpy.ops.render.render(write_still=True)
     img = bpy.data.images.load(scene.render.filepath)

@@ -108,7 +108,7 @@ def draw(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(13, 4.8))
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(13, 5.6))
     steps = [c["step"] for c in curves]
     styles = {"train_exact": "tab:green", "validation_exact": "tab:blue", "validation_mediapipe": "tab:purple"}
     for name, colour in styles.items():
@@ -170,13 +170,14 @@ def draw(
     ax.set_ylabel("PA-MPJPE (mm)")
     ax.set_title(f"{run.name}: joint position error")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7)
+    # below the plots, where no curve runs
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, frameon=False)
     ax2.set_xlabel("step")
     ax2.set_ylabel("MPJAE (degrees)")
     ax2.set_title("joint angle error")
     ax2.grid(alpha=0.3)
-    ax2.legend(fontsize=7)
-    fig.tight_layout()
+    ax2.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=1, frameon=False)
+    fig.subplots_adjust(left=0.06, right=0.98, top=0.94, bottom=0.32, wspace=0.18)
     fig.savefig(png, dpi=90)
     plt.close(fig)
 
