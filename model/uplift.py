@@ -35,6 +35,9 @@ from .swaps import undo_swaps
 
 DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "weights" / "pose_uplift.npz"
 DEFAULT_FPS = 30.0
+#: Two windows that see the same frames and put the body's heading further apart than this on average (degrees) do
+#: not agree which way the body faces (``Uplifter._settle_edges``).
+FACING_TURN_DEG = 90.0
 
 
 class UpliftCancelled(Exception):
@@ -123,11 +126,13 @@ class Uplifter:
         batch_windows: int,
         should_cancel: Callable[[], bool] | None = None,
         progress: Callable[[float], None] | None = None,
+        starts: list[int] | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Points (T >= window, 26, 3) at the network's rate -> the windows' outputs blended per frame: velocity, up,
-        log bone lengths (T, 27) and 6D rotations (T, 22, 6); windows ``stride`` frames apart."""
+        log bone lengths (T, 27) and 6D rotations (T, 22, 6); windows ``stride`` frames apart, or at ``starts``
+        (frames before the first window and after the last hold its first and last frame)."""
         cfg: NetworkConfig = self.config
-        starts = window_starts(len(padded), cfg.window, stride)
+        starts = window_starts(len(padded), cfg.window, stride) if starts is None else starts
         weight = blend_weights(cfg.window)
         extra = 3 + 3 + NUM_JOINTS - 1  # velocity, up, log bone lengths
         acc = np.zeros((len(padded), extra), np.float64)
@@ -145,7 +150,53 @@ class Uplifter:
                 total[s : s + cfg.window] += weight
             if progress is not None:
                 progress(min(1.0, (i + len(chunk)) / len(starts)))
-        return acc / total[:, None], sixd / total[:, None, None]
+        first, end = starts[0], starts[-1] + cfg.window
+        acc[first:end] /= total[first:end, None]
+        sixd[first:end] /= total[first:end, None, None]
+        acc[:first], sixd[:first] = acc[first], sixd[first]
+        acc[end:], sixd[end:] = acc[end - 1], sixd[end - 1]
+        return acc, sixd
+
+    def _settle_edges(
+        self, points: np.ndarray, acc: np.ndarray, sixd: np.ndarray, stride: int, flip: bool, batch_windows: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The blended outputs (``_windows``) of a clip of three windows or more, with a turned-around edge window
+        put right. The first window alone covers the clip's first frames, and a few odd detections there can turn
+        the body it lifts around (MediaPipe's first detection of a person can have the left and right shoulders
+        reversed and narrowed: the bundled sample's frame 3). Two windows that see the same frames should agree
+        on which way the body faces in them; where the first and second disagree by more than ``FACING_TURN_DEG``
+        on average and the second and third agree, the first window starts one frame further in, then two, until it
+        agrees with the second (the frames before it hold its first frame). The same at the clip's end."""
+        cfg: NetworkConfig = self.config
+        n, w = len(points), cfg.window
+        starts = window_starts(n, w, stride)
+        if len(starts) < 3:
+            return acc, sixd
+        heading: dict[int, np.ndarray] = {}
+
+        def yaw(s: int) -> np.ndarray:  # one window's headings over its frames
+            if s not in heading:
+                heading[s] = facing_yaw(self._windows(points[s : s + w], w, flip, batch_windows)[1])
+            return heading[s]
+
+        def apart(a: int, b: int) -> bool:  # windows starting at a < b disagree on the frames both see
+            off = np.abs(np.angle(np.exp(1j * (yaw(a)[b - a :] - yaw(b)[: a + w - b]))))
+            return bool(np.degrees(off.mean()) > FACING_TURN_DEG)
+
+        new = list(starts)
+        if apart(starts[0], starts[1]) and not apart(starts[1], starts[2]):
+            for shift in range(starts[0] + 1, starts[1]):
+                if not apart(shift, starts[1]):
+                    new[0] = shift
+                    break
+        if apart(starts[-2], starts[-1]) and not apart(starts[-3], starts[-2]):
+            for shift in range(starts[-1] - 1, starts[-2], -1):
+                if not apart(starts[-2], shift):
+                    new[-1] = shift
+                    break
+        if new == starts:
+            return acc, sixd
+        return self._windows(points, stride, flip, batch_windows, starts=new)
 
     def __call__(
         self,
@@ -176,7 +227,8 @@ class Uplifter:
         camera's roll in every frame (its up direction, averaged over a second) and the network then sees the points
         turned upright (:func:`turned_points`); joint rotations and root motion are in the gravity-aligned frame,
         which a camera's roll about its axis does not change, and the up direction is turned back. (Levelling the
-        pitch as well, through a homography, scored worse: the model card's *Level the Camera*.) The neck and hip
+        pitch as well, through a homography, scored worse: the model card's *Level the Camera*.) An edge window that
+        disagrees with its neighbour on which way the body faces is moved further in (:meth:`_settle_edges`). The neck and hip
         points are read as the shoulders' and hips' midpoints, whatever the detector gave (as the network was
         trained: :mod:`.body_points`)."""
         if root_path not in ("perspective", "network"):
@@ -207,6 +259,7 @@ class Uplifter:
             padded = turned_points(padded, -roll)
             progress = rest
         acc, sixd = self._windows(padded, cfg.window // 2, flip, batch_windows, should_cancel, progress)
+        acc, sixd = self._settle_edges(padded, acc, sixd, cfg.window // 2, flip, batch_windows)
         acc, sixd = acc[:n], sixd[:n]
         if roll is not None:  # the up direction back into the camera as it was (rotations in G do not change)
             acc[:, 3:6] = np.einsum("tij,tj->ti", elementary_rotation("z", roll[:n]), acc[:, 3:6])
@@ -238,6 +291,13 @@ class Uplifter:
             quats, root, up = resample(quats, root, up, cfg.fps, src_fps, keypoints.num_frames)
         motion = Motion(quats, root, skeleton, src_fps, up_in_camera=up)
         return motion.grounded()
+
+
+def facing_yaw(sixd: np.ndarray) -> np.ndarray:
+    """(T,) radians: the body's heading about the vertical (where its root's forward axis, +z at rest, points, seen
+    from above: 0 along +z, pi/2 along +x) from 6D joint rotations (T, 22, 6), the root's first."""
+    r = sixd_to_matrix(sixd[:, 0])
+    return np.arctan2(r[:, 0, 2], r[:, 2, 2])
 
 
 def camera_roll(up: np.ndarray, fps: float, seconds: float = 1.0, weight: np.ndarray | None = None) -> np.ndarray:

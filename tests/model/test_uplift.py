@@ -171,6 +171,72 @@ def test_detector_swaps_are_put_back_before_uplifting(small_weights):
     assert np.allclose(Uplifter(small_weights, backend="numpy", fix_swaps=False)(kps).rotations, kept.rotations)
 
 
+def test_facing_yaw_reads_the_root_heading():
+    """A root turned by an angle about the vertical has that heading (0 along +z, a quarter turn along +x)."""
+    from model.rotations import elementary_rotation, matrix_to_sixd
+    from model.uplift import facing_yaw
+
+    angles = np.radians([0.0, 30.0, 90.0, 179.0, -120.0])
+    rot = np.repeat(np.eye(3)[None, None], 5, 0).repeat(22, 1)
+    rot[:, 0] = elementary_rotation("y", angles)
+    np.testing.assert_allclose(facing_yaw(matrix_to_sixd(rot)), angles, atol=1e-9)
+
+
+def test_a_turned_around_first_window_is_lifted_again(monkeypatch):
+    """The bundled sample: MediaPipe's first detection of the man (frame 3) has his shoulders reversed and narrowed
+    while he stands facing the camera. The first window alone covers the clip's first frames, and the bundled network
+    turns them around (to frame 20); ``_settle_edges`` finds the first window disagreeing with the second on the
+    frames both see, starts it further in, and he faces the camera from his first frame; the rest stays as it was."""
+    from model.rotations import matrix_to_sixd, quat_to_matrix
+    from model.uplift import facing_yaw
+
+    kps = read_keypoints(SAMPLE)
+
+    def heading(motion):
+        return facing_yaw(matrix_to_sixd(quat_to_matrix(motion.rotations)))
+
+    def off(yaw, ref):  # degrees from a heading
+        return np.degrees(np.abs(np.angle(np.exp(1j * (yaw - ref)))))
+
+    settled = Uplifter(backend="numpy")(kps)
+    with monkeypatch.context() as m:
+        m.setattr(Uplifter, "_settle_edges", lambda self, points, acc, sixd, stride, flip, batch: (acc, sixd))
+        plain = Uplifter(backend="numpy")(kps)
+    yaw, raw = heading(settled), heading(plain)
+    camera = np.pi  # facing the camera: forward along -z (the video shows his face in frames 3-60)
+    assert off(raw[4:18], camera).min() > 90  # without: the first window's frames turned away (about 170 degrees)
+    assert off(yaw[3:60], camera).max() < 45  # with: every one of them faces the camera
+    q, r = settled.rotations[40:], plain.rotations[40:]  # beyond the first two windows
+    assert np.abs(np.abs((q * r).sum(-1)) - 1).max() < 1e-6  # the rest as it was (q or -q)
+
+
+def test_settle_edges_starts_a_turned_first_or_last_window_further_in(small_weights):
+    """Both ends, on a network whose answer is known: it faces the body away (half a turn) in every window that holds
+    the marked frame (confidence 0.5), towards the camera in every other. Marked at the clip's first or last frame,
+    the edge window is turned, the windows beside it are not; the edge window moves in past the marked frame, and
+    every frame comes out facing one way (the marked frame holds its neighbour's pose)."""
+    from model.rotations import elementary_rotation, matrix_to_sixd
+    from model.uplift import facing_yaw
+
+    class Known(Uplifter):
+        def _predict(self, windows, flip):
+            marked = np.isclose(windows[..., 2], 0.5).any(axis=(1, 2))
+            rot = np.repeat(np.eye(3)[None, None, None], len(windows), 0).repeat(windows.shape[1], 1).repeat(22, 2)
+            rot[marked, :, 0] = elementary_rotation("y", np.pi)
+            return matrix_to_sixd(rot), np.zeros((len(windows), windows.shape[1], 27))
+
+    up = Known(small_weights, backend="numpy")
+    w = up.config.window
+    for edge in (0, -1):
+        pts = np.ones((4 * w, 26, 3))
+        pts[..., :2] = np.random.default_rng(0).uniform(100, 300, (4 * w, 26, 2))
+        pts[edge, :, 2] = 0.5
+        plain, sixd = up._windows(pts, w // 2, False, 64)
+        assert np.degrees(np.abs(facing_yaw(sixd))).max() > 170  # the edge window's frames face away
+        _, settled = up._settle_edges(pts, plain, sixd, w // 2, False, 64)
+        assert np.degrees(np.abs(facing_yaw(settled))).max() < 1e-6, edge
+
+
 def test_turned_points_are_what_the_camera_turned_upright_sees(cmu_clip):
     """A camera rolled 25 degrees (and looking 18 degrees further down): ``camera_roll`` of its true up direction and
     ``turned_points`` by minus that give what the same camera turned back about its axis sees (after the network's
