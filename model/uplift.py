@@ -228,9 +228,9 @@ class Uplifter:
         turned upright (:func:`turned_points`); joint rotations and root motion are in the gravity-aligned frame,
         which a camera's roll about its axis does not change, and the up direction is turned back. (Levelling the
         pitch as well, through a homography, scored worse: the model card's *Level the Camera*.) An edge window that
-        disagrees with its neighbour on which way the body faces is moved further in (:meth:`_settle_edges`). The neck and hip
-        points are read as the shoulders' and hips' midpoints, whatever the detector gave (as the network was
-        trained: :mod:`.body_points`)."""
+        disagrees with its neighbour on which way the body faces is moved further in (:meth:`_settle_edges`). The
+        neck and hip points are read as the shoulders' and hips' midpoints, whatever the detector gave (as the
+        network was trained: :mod:`.body_points`)."""
         if root_path not in ("perspective", "network"):
             raise ValueError(f"root_path must be 'perspective' or 'network', got {root_path!r}")
         cfg: NetworkConfig = self.config
@@ -319,8 +319,8 @@ def camera_roll(up: np.ndarray, fps: float, seconds: float = 1.0, weight: np.nda
 
 def turned_points(points: np.ndarray, angle: np.ndarray) -> np.ndarray:
     """(T, 26, 3) points with each frame's x, y turned by ``angle`` (T,) radians (about the camera's axis, x towards
-    y) about the clip's mean point: what the camera turned by ``angle`` about its axis sees, up to a shift (which the network's
-    normalisation takes out). Absent points stay absent."""
+    y) about the clip's mean point: what the camera turned by ``angle`` about its axis sees, up to a shift (which the
+    network's normalisation takes out). Absent points stay absent."""
     seen = points[..., 2] > 0
     out = np.array(points, copy=True)
     if not seen.any():

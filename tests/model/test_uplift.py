@@ -275,9 +275,9 @@ def test_turned_points_are_what_the_camera_turned_upright_sees(cmu_clip):
 
 def test_level_the_camera_makes_a_rolled_camera_as_good_as_a_level_one(cmu_clip):
     """The bundled network on exact 2D of one clip from a level camera and from the same camera rolled 55 degrees
-    (beyond the 35 its training saw; at 45 it is a few degrees off on its own). With Level the Camera the rolled camera's up direction is as near the truth
-    as the level camera's and the pose scores what the level camera's scores; without, the up direction is several
-    degrees off. The up direction comes back in the rolled camera's coordinates."""
+    (beyond the 35 its training saw; at 45 it is a few degrees off on its own). With Level the Camera the rolled
+    camera's up direction is as near the truth as the level camera's and the pose scores what the level camera's
+    scores; without, the up direction is several degrees off. The up direction comes back in the rolled camera's coordinates."""
     from model.body_points import keypoints_3d
     from model.training import evaluation as E
 
