@@ -166,7 +166,8 @@ class Uplifter:
         reversed and narrowed: the bundled sample's frame 3). Two windows that see the same frames should agree
         on which way the body faces in them; where the first and second disagree by more than ``FACING_TURN_DEG``
         on average and the second and third agree, the first window starts one frame further in, then two, until it
-        agrees with the second (the frames before it hold its first frame). The same at the clip's end."""
+        agrees with the second (the frames before it hold its first frame). The same at the clip's end. Only the frames
+        the moved window saw or sees are blended again, from the windows that see them."""
         cfg: NetworkConfig = self.config
         n, w = len(points), cfg.window
         starts = window_starts(n, w, stride)
@@ -194,9 +195,18 @@ class Uplifter:
                 if not apart(starts[-2], shift):
                     new[-1] = shift
                     break
-        if new == starts:
-            return acc, sixd
-        return self._windows(points, stride, flip, batch_windows, starts=new)
+        acc, sixd = acc.copy(), sixd.copy()
+        if new[0] != starts[0]:  # frames before the moved window's end, from the windows that see them
+            end = new[0] + w
+            near = [s for s in new if s < end]
+            a, r = self._windows(points[: near[-1] + w], stride, flip, batch_windows, starts=near)
+            acc[:end], sixd[:end] = a[:end], r[:end]
+        if new[-1] != starts[-1]:  # the same from the moved last window's start on
+            begin = new[-1]
+            near = [s for s in new if s + w > begin]
+            a, r = self._windows(points[near[0] :], stride, flip, batch_windows, starts=[s - near[0] for s in near])
+            acc[begin:], sixd[begin:] = a[begin - near[0] :], r[begin - near[0] :]
+        return acc, sixd
 
     def __call__(
         self,

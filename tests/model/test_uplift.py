@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from model.features import resample_points
+from model.features import resample_points, window_starts
 from model.keypoints import Keypoints2D
 from model.network import NetworkConfig, save_weights, torch_state_to_arrays
 from model.network_torch import UpliftNet
@@ -233,8 +233,15 @@ def test_settle_edges_starts_a_turned_first_or_last_window_further_in(small_weig
         pts[edge, :, 2] = 0.5
         plain, sixd = up._windows(pts, w // 2, False, 64)
         assert np.degrees(np.abs(facing_yaw(sixd))).max() > 170  # the edge window's frames face away
-        _, settled = up._settle_edges(pts, plain, sixd, w // 2, False, 64)
+        acc, settled = up._settle_edges(pts, plain, sixd, w // 2, False, 64)
         assert np.degrees(np.abs(facing_yaw(settled))).max() < 1e-6, edge
+        # only the frames near the moved window were blended again: the same as blending the whole clip again
+        moved = window_starts(len(pts), w, w // 2)
+        moved[edge] += 1 if edge == 0 else -1  # one frame past the marked frame
+        whole_acc, whole = up._windows(pts, w // 2, False, 64, starts=moved)
+        np.testing.assert_allclose(settled, whole, atol=1e-12)
+        np.testing.assert_allclose(acc, whole_acc, atol=1e-12)
+        assert not np.allclose(sixd, whole)  # and the edge window did move
 
 
 def test_turned_points_are_what_the_camera_turned_upright_sees(cmu_clip):
