@@ -38,7 +38,8 @@ Detector-noise model
     COCO-trained detector's, from the OKS definition, for the rest), ``s`` the person's pixel height and ``k`` drawn
     per clip from 0.5 to 2; a share of that noise is frame by frame (white) and the rest temporally correlated (a
     smoothed random walk, about 0.3 s): MediaPipe's measured share (``WHITE_SHARE``) at evaluation, 0.1 to 0.6 drawn
-    per clip in training.
+    per clip in training. With ``side_views`` (training only) the spread and the miss rates follow the view frame by
+    frame, as measured (``SIDE_SPREAD_RATIO``, ``SIDE_MISS_RATIO``: wider and more often from the side).
     Misses (``MISS_RATE``, measured): runs of frames where a point sits at its counterpart's place or 12-28 % of the
     height away, with ordinary confidence; each clip's rate drawn around the measured one in training (a few clips
     miss a lot, most little), the measured one at evaluation.
@@ -167,6 +168,49 @@ MISS_RATE = per_point(
 )  # fmt: skip
 #: Share of the misses (``MISS_RATE``) that put a point at its counterpart's place.
 MISS_ON_COUNTERPART = 0.5
+
+#: How the detector's error depends on the view: MediaPipe's core spread and miss rate where the camera sees the body
+#: from the side (100 degrees round) over the same from the front (20 degrees round), per point, measured on the
+#: training-split renders (``detector_renders.py --split train``: ``core_spread_pct_height`` and ``miss_fraction``
+#: per view; 12 clips, 120 frames each, 1,440 frames per view). Core spread in % of the height, front / side:
+#: shoulders 1.39 / 1.64, elbows 1.41 / 1.81, wrists 1.02 / 1.54, hips 1.94 / 1.76, knees 0.98 / 1.11, ankles
+#: 0.84 / 0.80; misses in %: shoulders 1.1 / 4.3, elbows 3.7 / 4.7, wrists 4.9 / 4.0, hips 0.8 / 4.3, knees 6.3 /
+#: 9.0, ankles 5.2 / 6.0 (the feet as the ankles). ``MEDIAPIPE_CORE`` and ``MISS_RATE`` pooled the two views, so
+#: with ``side`` the front gets 2 / (1 + r) of them and the side 2 r / (1 + r) (``view_factor``); the face, head and
+#: neck points 1.
+SIDE_SPREAD_MEASURED = {
+    "shoulder": 1.18, "elbow": 1.28, "wrist": 1.51, "hip": 0.91, "knee": 1.13, "ankle": 0.95,
+    "big_toe": 0.95, "small_toe": 0.95, "heel": 0.95,
+}  # fmt: skip
+SIDE_MISS_MEASURED = {
+    "shoulder": 3.88, "elbow": 1.29, "wrist": 0.81, "hip": 5.39, "knee": 1.44, "ankle": 1.17,
+    "big_toe": 1.17, "small_toe": 1.17, "heel": 1.17,
+}  # fmt: skip
+SIDE_SPREAD_RATIO = per_point(SIDE_SPREAD_MEASURED, 1.0)
+SIDE_MISS_RATIO = per_point(SIDE_MISS_MEASURED, 1.0)
+#: Sideness (``sideness``) of the two measured views: sin 20 and sin 100 degrees.
+FRONT_SIDENESS, SIDE_SIDENESS = float(np.sin(np.radians(20.0))), float(np.sin(np.radians(100.0)))
+
+
+def sideness(points: np.ndarray, depth: np.ndarray) -> np.ndarray:
+    """How side-on the camera sees the body, (B, T) in [0, 1]: of the left-to-right shoulder and hip segments (world
+    points (B, T, 26, 3), their camera depths (B, T, 26)), the share of their length along the camera's axis
+    (0: square on, front or back; 1: from the side)."""
+    share = []
+    for part in ("shoulder", "hip"):
+        a, c = KEYPOINT_INDEX[f"left_{part}"], KEYPOINT_INDEX[f"right_{part}"]
+        length = np.linalg.norm(points[..., a, :] - points[..., c, :], axis=-1)
+        share.append(np.abs(depth[..., a] - depth[..., c]) / np.maximum(length, 1e-6))
+    return np.clip(np.mean(share, 0), 0.0, 1.0)
+
+
+def view_factor(side: np.ndarray, ratio: np.ndarray) -> np.ndarray:
+    """(B, T) sideness, (26,) side-over-front ratios -> (B, T, 26) factors on a profile pooled over the two measured
+    views: 2 / (1 + r) up to the front view's sideness, 2 r / (1 + r) from the side view's, linear between."""
+    t = np.clip((side - FRONT_SIDENESS) / (SIDE_SIDENESS - FRONT_SIDENESS), 0.0, 1.0)[..., None]
+    front = 2.0 / (1.0 + ratio)
+    return front + (ratio * front - front) * t
+
 
 #: Share of a detector's error variance that changes frame by frame (white); the rest drifts slowly (a smoothed
 #: random walk). ``mediapipe``: measured on the same renders (MediaPipe's own smoothing on, 30 fps): its error's
@@ -395,6 +439,7 @@ def detector_noise(
     level: float | None = None,
     profile: str | None = None,
     white: float | None = None,
+    side: np.ndarray | None = None,
 ) -> np.ndarray:
     """(B, T, 26, 2) clean pixels -> (B, T, 26, 3) noisy pixels with confidence (see the module docstring).
 
@@ -402,7 +447,8 @@ def detector_noise(
     the clips and the COCO-style one for the rest) times ``level`` (None: drawn per clip from 0.5 to 2). ``white``:
     the share of the error's variance that is frame by frame (None: drawn per clip from 0.1 to 0.6 when ``level`` is
     drawn, else the profile's ``WHITE_SHARE``). Misses (``_misses``) at the measured rates, drawn per clip around
-    them when ``level`` is drawn."""
+    them when ``level`` is drawn. ``side`` (B, T): how side-on the camera sees the body in each frame (``sideness``);
+    the spread and the miss rates then follow the view (``SIDE_SPREAD_RATIO``, ``SIDE_MISS_RATIO``)."""
     b, t, k, _ = px.shape
     height = np.ptp(px[..., 1], axis=-1).mean(-1) + 1.0  # (B,) person height in pixels
     scale = rng.uniform(0.5, 2.0, size=(b, 1, 1, 1)) if level is None else np.full((b, 1, 1, 1), level)
@@ -419,6 +465,8 @@ def detector_noise(
     else:
         share = np.where(pick, WHITE_SHARE["mediapipe"], WHITE_SHARE["coco"])
     sigma = scale * prof[:, None, :, None] * height[:, None, None, None]
+    if side is not None:
+        sigma = sigma * view_factor(side, SIDE_SPREAD_RATIO)[..., None]
     frame = rng.normal(size=px.shape)
     walk = np.cumsum(rng.normal(size=px.shape), axis=1)
     win = max(1, int(0.3 * fps))
@@ -438,7 +486,7 @@ def detector_noise(
         tmp = noisy[..., a, :].copy()
         noisy[..., a, :] = np.where(run[..., None], noisy[..., c, :], noisy[..., a, :])
         noisy[..., c, :] = np.where(run[..., None], tmp, noisy[..., c, :])
-    missed = _misses(rng, noisy, height, level is None)
+    missed = _misses(rng, noisy, height, level is None, None if side is None else view_factor(side, SIDE_MISS_RATIO))
     d2 = ((noisy - px) ** 2).sum(-1) / (2 * (2 * prof[:, None] * height[:, None, None]) ** 2 + 1e-9)
     conf = np.clip(np.exp(-d2) * 0.9 + 0.1 + rng.uniform(-0.15, 0.15, size=d2.shape), 0.05, 1.0)
     conf = np.where(missed, rng.uniform(0.3, 0.95, size=d2.shape), conf)  # a detector is as sure of its misses
@@ -449,14 +497,19 @@ def detector_noise(
     return out.astype(np.float32)
 
 
-def _misses(rng: np.random.Generator, noisy: np.ndarray, height: np.ndarray, drawn: bool) -> np.ndarray:
+def _misses(
+    rng: np.random.Generator, noisy: np.ndarray, height: np.ndarray, drawn: bool, factor: np.ndarray | None = None
+) -> np.ndarray:
     """Misses (``MISS_RATE``) in place on noisy points (B, T, 26, 2): runs of frames (1 to about 13, mean 5) where a
     point sits at its counterpart's place (``MISS_ON_COUNTERPART`` of them) or 12-28 % of the ``height`` (B,) away in
     a direction of its own per clip. ``drawn``: each clip's rate is the profile's times a gamma draw (shape 0.5, mean
-    1: most clips miss little, a few a lot, as measured), else the profile's. Returns the (B, T, 26) missed mask."""
+    1: most clips miss little, a few a lot, as measured), else the profile's; ``factor`` (B, T, 26) scales it frame
+    by frame (the view: ``view_factor``). Returns the (B, T, 26) missed mask."""
     b, t, k, _ = noisy.shape
-    rate = MISS_RATE[None] * (rng.gamma(0.5, 2.0, size=(b, 1)) if drawn else 1.0)
-    start = rng.random((b, t, k)) < np.minimum(rate / 5.0, 1.0)[:, None]
+    rate = (MISS_RATE[None] * (rng.gamma(0.5, 2.0, size=(b, 1)) if drawn else 1.0))[:, None]
+    if factor is not None:
+        rate = rate * factor
+    start = rng.random((b, t, k)) < np.minimum(rate / 5.0, 1.0)
     length = rng.geometric(0.2, size=(b, t, k))
     missed = np.zeros((b, t, k), bool)
     for shift in range(min(t, 20)):
@@ -695,6 +748,7 @@ def make_batch(
     white: float | None = None,
     tilted: float = 0.0,
     high: float = 0.0,
+    side_views: bool = False,
 ) -> dict[str, np.ndarray]:
     """One training batch: normalised noisy 2D windows and every target, in the gravity-aligned camera frame G.
 
@@ -704,7 +758,8 @@ def make_batch(
     plays the real crops on random bodies (``subject_bodies`` of them motion-capture subjects' bodies), ``jitter``
     varies half of them joint by joint (``real_clip_crops``); ``white`` fixes the training noise's frame-by-frame
     share (``detector_noise``; None: drawn per clip); ``tilted`` is the share of cameras rolled up to ``TILTED_ROLL``
-    degrees, ``high`` the share looking down ``HIGH_PITCH`` degrees (``random_cameras``). ``noise``:
+    degrees, ``high`` the share looking down ``HIGH_PITCH`` degrees (``random_cameras``); ``side_views``: the training
+    noise's spread and misses follow the view, frame by frame (``detector_noise``'s ``side``). ``noise``:
     "train" (drawn profiles, levels, placement and failures), "exact" (the keypoint model's points, nothing else;
     out-of-image points dropped) or a profile name of ``NOISE_PROFILES`` at level 1 with the measured placement bias and no failure modes (for evaluation)."""
     from ..features import normalise_window
@@ -731,7 +786,8 @@ def make_batch(
     if noise == "train":
         kp3d = detector_placement(rng, kp3d, clip)
         px, depth = camera.project(kp3d)
-        noisy = detector_failures(rng, detector_noise(rng, px, fps, white=white), px, depth, camera.image)
+        side = sideness(kp3d, depth) if side_views else None
+        noisy = detector_failures(rng, detector_noise(rng, px, fps, white=white, side=side), px, depth, camera.image)
     else:
         if noise != "exact":
             kp3d = detector_placement(rng, kp3d, clip, level=1.0)

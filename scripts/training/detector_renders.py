@@ -138,6 +138,24 @@ def project(points: np.ndarray, world_to_camera: np.ndarray, focal: float) -> np
     return np.stack([320 + focal * x / z, 240 - focal * y / z], -1)
 
 
+def core_profile(err: np.ndarray) -> dict:
+    """MediaPipe's error (frames, 12 limb joints, 2) in % of the limb joints' image height, NaN where not found ->
+    per joint kind (both sides pooled): the core of its spread per axis (``core_spread_pct_height``: 1.4826 x the
+    median absolute deviation about the median, the two axes' mean, / 1.22 to make it % of the 26 points' height, the
+    unit of ``synthesis.MEDIAPIPE_CORE``) and how often it is off by more than 12 % of the body's height
+    (``miss_fraction``, the unit of ``synthesis.MISS_RATE``, swaps included)."""
+    core, miss = {}, {}
+    for kind in ("shoulder", "elbow", "wrist", "hip", "knee", "ankle"):
+        idx = [LIMBS.index(f"left_{kind}"), LIMBS.index(f"right_{kind}")]
+        axes = [e[np.isfinite(e)] for e in err[:, idx].reshape(-1, 2).T]
+        mad = [1.4826 * np.median(np.abs(e - np.median(e))) for e in axes if len(e)]
+        core[kind] = round(float(np.mean(mad)) / 1.22, 2) if mad else None
+        dist = np.linalg.norm(err[:, idx], axis=-1).reshape(-1) / 1.22
+        dist = dist[np.isfinite(dist)]
+        miss[kind] = round(float((dist > 12.0).mean()), 4) if len(dist) else None
+    return {"core_spread_pct_height": core, "miss_fraction": miss}
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--library", required=True)
@@ -220,7 +238,8 @@ def main(argv: list[str] | None = None) -> int:
     constant_q = training_mean_pose(args.library)
     limb_j = [JOINT_INDEX[n] for n in LIMBS]
     limb_k = [HALPE26.index(n) for n in LIMBS]
-    rows, profile = [], {v: {"offset": [], "nobody": 0, "frames": 0, "swapped": 0, "drift": []} for v in VIEWS}
+    rows: list[dict] = []
+    profile = {v: {"offset": [], "nobody": 0, "frames": 0, "swapped": 0, "drift": [], "core": []} for v in VIEWS}
     options = UpliftOptions(gaps="keep", backend="auto", flip=not args.no_flip)
     for job, (_, motion) in zip(jobs, clips, strict=True):
         points_3d, joints_3d = keypoints_3d(motion.rotations, motion.skeleton.offsets, motion.root_translation)
@@ -268,6 +287,8 @@ def main(argv: list[str] | None = None) -> int:
             straight_err = np.linalg.norm(det[..., :2] - px, axis=-1)
             prof = profile[view]
             prof["offset"].append(np.where(ok[..., None], off, np.nan))
+            limb_height = np.ptp(px[..., 1], axis=-1)[:, None, None]  # the limb joints' image height, per frame
+            prof["core"].append(np.where(ok[..., None], (det[..., :2] - px) / limb_height * 100, np.nan))
             prof["frames"] += n
             prof["nobody"] += int((~ok.any(-1)).sum())
             prof["swapped"] += int(((swapped_err.mean(-1) < straight_err.mean(-1)) & ok.all(-1)).sum())
@@ -296,6 +317,7 @@ def main(argv: list[str] | None = None) -> int:
             "spread_pct_torso": {
                 n: round(float(np.nanstd(np.linalg.norm(off[:, k], axis=-1))), 1) for k, n in enumerate(LIMBS)
             },
+            **core_profile(np.concatenate(prof["core"])),
         }
     out["frames"] = sum(r["frames"] for r in rows)
     name = "results.json" if not args.weights else f"results_{Path(args.weights).stem}.json"

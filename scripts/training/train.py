@@ -136,6 +136,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=None,
         help="share of the cameras placed high, looking down 15-40 degrees (the rest 0.3-2.8 m above the floor)",
     )
+    p.add_argument(
+        "--side-views",
+        action="store_true",
+        default=None,
+        help="the detector noise's spread and misses follow the view, as measured (wider and more often from the side)",
+    )
     p.add_argument("--dropout", type=float, default=None, help="dropout in the temporal layers (training only)")
     p.add_argument("--every", type=int, default=200, help="checkpoint every N steps")
     p.add_argument(
@@ -181,6 +187,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "white": None,
         "tilted": 0.0,
         "high": 0.0,
+        "side_views": False,
         "dropout": 0.0,
     }
     file_cfg = json.loads(args.config.read_text()) if args.config else {}
@@ -436,6 +443,7 @@ def main(argv: list[str] | None = None) -> int:
         "white": args.white,
         "tilted": args.tilted,
         "high": args.high,
+        "side_views": args.side_views,
     }
     batches = batch_stream(rng, args, cfg, real, mix)
     while step < args.steps:

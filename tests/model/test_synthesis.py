@@ -369,3 +369,83 @@ def test_detector_misses_points_as_measured():
     noisy = detector_noise(np.random.default_rng(4), px, 30.0, profile="mediapipe")  # levels drawn: up to 2 x
     drawn = np.nanmean(far(noisy, 0.16), (1, 2))
     assert np.quantile(drawn, 0.25) < 0.5 * drawn.mean() and drawn.max() > 3 * drawn.mean()
+
+
+def test_sideness_reads_how_side_on_the_camera_sees_the_body():
+    """The canonical body at rest seen by cameras at 0, 20, 45, 90, 100 and 180 degrees round it: the share of its
+    shoulder and hip lines along the camera's axis is the sine of that angle (front and back 0, side 1)."""
+    from model.skeleton import Skeleton
+    from model.training.synthesis import Camera, sideness
+
+    sk = Skeleton.default()
+    quats = np.zeros((1, 1, 22, 4))
+    quats[..., 0] = 1.0
+    kp, _ = keypoints_3d(quats, sk.offsets[None], np.array([[[0.0, 1.0, 0.0]]]))
+    for deg in (0, 20, 45, 90, 100, 180):
+        a = np.radians(deg)
+        centre = np.array([[4 * np.sin(a), 1.0, 4 * np.cos(a)]])  # the body faces +z: 0 degrees is in front
+        back = -np.array([np.sin(a), 0.0, np.cos(a)])  # the camera looks level towards the body along its +z
+        x = np.cross([0.0, 1.0, 0.0], back)
+        x /= np.linalg.norm(x)
+        rot = np.stack([x, np.cross(back, x), back])[None]
+        _, depth = Camera(rot, centre, np.array([1000.0]), np.array([[1920.0, 1080.0]])).project(kp)
+        assert abs(sideness(kp, depth)[0, 0] - abs(np.sin(a))) < 0.02, deg
+
+
+def test_side_views_widen_the_noise_and_the_misses_as_measured():
+    """With ``side``, a frame seen from the side gets the measured side-over-front ratio of spread
+    (``SIDE_SPREAD_RATIO``) and of misses (``SIDE_MISS_RATIO``); the mean of the two measured views is the pooled
+    profile, so the profile itself is unchanged; without ``side`` nothing changes."""
+    from model.training.synthesis import (
+        FRONT_SIDENESS,
+        SIDE_MISS_RATIO,
+        SIDE_SIDENESS,
+        SIDE_SPREAD_RATIO,
+        view_factor,
+    )
+
+    side = np.array([[0.0, FRONT_SIDENESS, SIDE_SIDENESS, 1.0]])
+    spread = view_factor(side, SIDE_SPREAD_RATIO)[0]
+    np.testing.assert_allclose(spread[2] / spread[1], SIDE_SPREAD_RATIO)
+    np.testing.assert_allclose(0.5 * (spread[1] + spread[2]), 1.0)
+    np.testing.assert_allclose(spread[0], spread[1])  # square on: the front view's
+    np.testing.assert_allclose(spread[3], spread[2])
+    assert SIDE_SPREAD_RATIO.max() > 1.3 and SIDE_MISS_RATIO.max() > 2  # from the side MediaPipe is far worse
+
+    b, t = 256, 60
+    angle = 2 * np.pi * np.arange(26) / 26
+    px = np.zeros((b, t, 26, 2))
+    px[..., 0], px[..., 1] = 600 * np.cos(angle), 600 * np.sin(angle) + 600
+    views = np.where(np.arange(b)[:, None] < b // 2, FRONT_SIDENESS, SIDE_SIDENESS) * np.ones((b, t))
+
+    def core(noisy, clean):  # per point: 1.4826 x the median absolute deviation of x over the clips and frames
+        e = np.where(noisy[..., 2:] > 0, noisy[..., :2] - clean, np.nan)[..., 0]
+        return 1.4826 * np.nanmedian(np.abs(e - np.nanmedian(e, (0, 1))), (0, 1))
+
+    noisy = detector_noise(np.random.default_rng(5), px, 30.0, level=1.0, profile="mediapipe", side=views)
+    ratio = core(noisy[b // 2 :], px[b // 2 :]) / core(noisy[: b // 2], px[: b // 2])
+    limbs = [KEYPOINT_INDEX[f"{s}_{p}"] for s in ("left", "right") for p in ("shoulder", "elbow", "wrist")]
+    np.testing.assert_allclose(ratio[limbs], SIDE_SPREAD_RATIO[limbs], rtol=0.12)
+    far = np.linalg.norm(noisy[..., :2] - px, axis=-1) > 0.08 * 1200  # misses: far beyond the core spread
+    far = np.where(noisy[..., 2] > 0, far, np.nan)  # of the points detected
+    torso = [KEYPOINT_INDEX[f"{s}_{p}"] for s in ("left", "right") for p in ("shoulder", "hip")]
+    side_misses, front_misses = np.nanmean(far[b // 2 :, :, torso]), np.nanmean(far[: b // 2, :, torso])
+    # the shoulders and hips are missed 3.9 and 5.4 times as often from the side (the limb swaps, 1 % of frames in
+    # either view, come on top)
+    from model.training.synthesis import MISS_RATE
+
+    gain = view_factor(np.array([[SIDE_SIDENESS, FRONT_SIDENESS]]), SIDE_MISS_RATIO)[0]  # (2 views, 26)
+    expected = float((MISS_RATE * (gain[0] - gain[1]))[torso].mean())
+    assert 0.7 * expected < side_misses - front_misses < 1.3 * expected, (side_misses, front_misses, expected)
+    plain = detector_noise(np.random.default_rng(5), px, 30.0, level=1.0, profile="mediapipe")
+    again = detector_noise(np.random.default_rng(5), px, 30.0, level=1.0, profile="mediapipe", side=None)
+    np.testing.assert_array_equal(plain, again)
+
+
+def test_side_views_change_only_the_training_noise():
+    """``make_batch(side_views=True)``: the same motion, cameras and targets from the same seed, other noisy inputs."""
+    plain = make_batch(np.random.default_rng(7), 8, 27, 30.0)
+    side = make_batch(np.random.default_rng(7), 8, 27, 30.0, side_views=True)
+    for key in ("rotations", "positions", "velocity", "up", "log_bones"):
+        np.testing.assert_array_equal(plain[key], side[key])
+    assert not np.allclose(plain["inputs"], side["inputs"])
