@@ -19,7 +19,9 @@ clip's own joints: what is left without the detector); and the detector profile:
 MediaPipe puts each of those points in the image relative to the rig's projected joint (mean offset and spread in
 % of the torso's image length, per view), how its error changes over time (its spread and frame-to-frame change in %
 of the body's image height, and var(change) / (2 var): 1 for an error new in every frame, near 0 for one that drifts
-slowly; ``WHITE_SHARE``), how often it has nobody, and how often left and right are swapped.
+slowly; ``WHITE_SHARE``), how often it has nobody, how often left and right are swapped, and per view the core of its
+spread and its misses in the units of ``MEDIAPIPE_CORE`` and ``MISS_RATE`` (``core_profile``; their side-over-front
+ratios are ``SIDE_SPREAD_RATIO`` and ``SIDE_MISS_RATIO``).
 """
 
 from __future__ import annotations
