@@ -127,10 +127,12 @@ class Uplifter:
         should_cancel: Callable[[], bool] | None = None,
         progress: Callable[[float], None] | None = None,
         starts: list[int] | None = None,
+        keep: dict[int, np.ndarray | None] | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Points (T >= window, 26, 3) at the network's rate -> the windows' outputs blended per frame: velocity, up,
         log bone lengths (T, 27) and 6D rotations (T, 22, 6); windows ``stride`` frames apart, or at ``starts``
-        (frames before the first window and after the last hold its first and last frame)."""
+        (frames before the first window and after the last hold its first and last frame). ``keep``: the 6D
+        rotations (window, 22, 6) of each window whose start is one of its keys are stored there, unblended."""
         cfg: NetworkConfig = self.config
         starts = window_starts(len(padded), cfg.window, stride) if starts is None else starts
         weight = blend_weights(cfg.window)
@@ -145,6 +147,8 @@ class Uplifter:
             windows = normalise_window(np.stack([padded[s : s + cfg.window] for s in chunk]))
             rot, rest = self._predict(windows, flip)
             for k, s in enumerate(chunk):
+                if keep is not None and s in keep:
+                    keep[s] = rot[k]
                 acc[s : s + cfg.window] += rest[k] * weight[:, None]
                 sixd[s : s + cfg.window] += rot[k] * weight[:, None, None]
                 total[s : s + cfg.window] += weight
@@ -158,7 +162,14 @@ class Uplifter:
         return acc, sixd
 
     def _settle_edges(
-        self, points: np.ndarray, acc: np.ndarray, sixd: np.ndarray, stride: int, flip: bool, batch_windows: int
+        self,
+        points: np.ndarray,
+        acc: np.ndarray,
+        sixd: np.ndarray,
+        stride: int,
+        flip: bool,
+        batch_windows: int,
+        seen: dict[int, np.ndarray | None] | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """The blended outputs (``_windows``) of a clip of three windows or more, with a turned-around edge window
         put right. The first window alone covers the clip's first frames, and a few odd detections there can turn
@@ -167,13 +178,14 @@ class Uplifter:
         on which way the body faces in them; where the first and second disagree by more than ``FACING_TURN_DEG``
         on average and the second and third agree, the first window starts one frame further in, then two, until it
         agrees with the second (the frames before it hold its first frame). The same at the clip's end. Only the frames
-        the moved window saw or sees are blended again, from the windows that see them."""
+        the moved window saw or sees are blended again, from the windows that see them. ``seen``: windows' own 6D
+        rotations by start, as the main pass kept them (``_windows``'s ``keep``), so that they are not run again."""
         cfg: NetworkConfig = self.config
         n, w = len(points), cfg.window
         starts = window_starts(n, w, stride)
         if len(starts) < 3:
             return acc, sixd
-        heading: dict[int, np.ndarray] = {}
+        heading = {s: facing_yaw(r) for s, r in (seen or {}).items() if r is not None}
 
         def yaw(s: int) -> np.ndarray:  # one window's headings over its frames
             if s not in heading:
@@ -195,6 +207,8 @@ class Uplifter:
                 if not apart(starts[-2], shift):
                     new[-1] = shift
                     break
+        if new == starts:
+            return acc, sixd
         acc, sixd = acc.copy(), sixd.copy()
         if new[0] != starts[0]:  # frames before the moved window's end, from the windows that see them
             end = new[0] + w
@@ -268,8 +282,12 @@ class Uplifter:
             roll = camera_roll(first[:, 3:6], cfg.fps, weight=(padded[..., 2] > 0).mean(-1))
             padded = turned_points(padded, -roll)
             progress = rest
-        acc, sixd = self._windows(padded, cfg.window // 2, flip, batch_windows, should_cancel, progress)
-        acc, sixd = self._settle_edges(padded, acc, sixd, cfg.window // 2, flip, batch_windows)
+        edges = window_starts(len(padded), cfg.window, cfg.window // 2)
+        edge_windows: dict[int, np.ndarray | None] = dict.fromkeys(edges[:3] + edges[-3:])
+        acc, sixd = self._windows(
+            padded, cfg.window // 2, flip, batch_windows, should_cancel, progress, keep=edge_windows
+        )
+        acc, sixd = self._settle_edges(padded, acc, sixd, cfg.window // 2, flip, batch_windows, edge_windows)
         acc, sixd = acc[:n], sixd[:n]
         if roll is not None:  # the up direction back into the camera as it was (rotations in G do not change)
             acc[:, 3:6] = np.einsum("tij,tj->ti", elementary_rotation("z", roll[:n]), acc[:, 3:6])

@@ -200,7 +200,7 @@ def test_a_turned_around_first_window_is_lifted_again(monkeypatch):
 
     settled = Uplifter(backend="numpy")(kps)
     with monkeypatch.context() as m:
-        m.setattr(Uplifter, "_settle_edges", lambda self, points, acc, sixd, stride, flip, batch: (acc, sixd))
+        m.setattr(Uplifter, "_settle_edges", lambda self, points, acc, sixd, *rest: (acc, sixd))
         plain = Uplifter(backend="numpy")(kps)
     yaw, raw = heading(settled), heading(plain)
     camera = np.pi  # facing the camera: forward along -z (the video shows his face in frames 3-60)
@@ -219,7 +219,10 @@ def test_settle_edges_starts_a_turned_first_or_last_window_further_in(small_weig
     from model.uplift import facing_yaw
 
     class Known(Uplifter):
+        calls = 0
+
         def _predict(self, windows, flip):
+            self.calls += len(windows)
             marked = np.isclose(windows[..., 2], 0.5).any(axis=(1, 2))
             rot = np.repeat(np.eye(3)[None, None, None], len(windows), 0).repeat(windows.shape[1], 1).repeat(22, 2)
             rot[marked, :, 0] = elementary_rotation("y", np.pi)
@@ -242,6 +245,22 @@ def test_settle_edges_starts_a_turned_first_or_last_window_further_in(small_weig
         np.testing.assert_allclose(settled, whole, atol=1e-12)
         np.testing.assert_allclose(acc, whole_acc, atol=1e-12)
         assert not np.allclose(sixd, whole)  # and the edge window did move
+        # the edge windows as the main pass kept them: the same answer, without running them again
+        kept = dict.fromkeys(window_starts(len(pts), w, w // 2)[:3] + window_starts(len(pts), w, w // 2)[-3:])
+        up._windows(pts, w // 2, False, 64, keep=kept)
+        assert all(r is not None and r.shape == (w, 22, 6) for r in kept.values())
+        up.calls = 0
+        again = up._settle_edges(pts, plain, sixd, w // 2, False, 64, kept)[1]
+        np.testing.assert_allclose(again, settled, atol=1e-12)
+        solo = up.calls
+        up._settle_edges(pts, plain, sixd, w // 2, False, 64)
+        assert up.calls > solo  # without them, the edge windows run once more to read their headings
+    # nothing turned: no window runs again and the blended outputs come back as they were
+    pts[..., 2] = 1.0
+    plain, sixd = up._windows(pts, w // 2, False, 64, keep=kept)
+    up.calls = 0
+    assert up._settle_edges(pts, plain, sixd, w // 2, False, 64, kept)[1] is sixd
+    assert up.calls == 0
 
 
 def test_turned_points_are_what_the_camera_turned_upright_sees(cmu_clip):
