@@ -13,6 +13,9 @@ Baselines, from the model's own 3D joint positions:
 - ``bone_direction``: analytic swing-only rotations that point each bone at its child joint, no twist (what
   constraint-based add-ons produce).
 
+Where a limb's error lies (:func:`limb_directions`, in the camera's frame): its direction in the image, which the 2D
+shows, against the part toward or away from the camera, which it does not.
+
 Real detections against a 3D marker reference (:func:`read_reference_trc`, :func:`compare_with_reference`): the
 predicted Halpe-26 points against the markers with Halpe-style names, ``pa_mpjpe_mm`` per frame and ``mpjpe_mm``
 after one similarity transform for the whole clip.
@@ -153,6 +156,40 @@ def angle_between(a: np.ndarray, b: np.ndarray) -> float:
     a = a / np.linalg.norm(a, axis=-1, keepdims=True)
     b = b / np.linalg.norm(b, axis=-1, keepdims=True)
     return float(np.degrees(np.arccos(np.clip((a * b).sum(-1), -1, 1))).mean())
+
+
+#: The limb segments :func:`limb_directions` splits, each as (parent joint, child joint) on both sides.
+LIMB_SEGMENTS: dict[str, tuple[tuple[str, str], ...]] = {
+    "thigh": (("left_hip", "left_knee"), ("right_hip", "right_knee")),
+    "shin": (("left_knee", "left_ankle"), ("right_knee", "right_ankle")),
+    "upper_arm": (("left_shoulder", "left_elbow"), ("right_shoulder", "right_elbow")),
+    "forearm": (("left_elbow", "left_wrist"), ("right_elbow", "right_wrist")),
+}
+
+
+def limb_directions(pred: np.ndarray, ref: np.ndarray) -> dict[str, float]:
+    """Joint positions (T, 22, 3) in the camera's frame (x across the image, y down it, z away from the camera) ->
+    per limb segment (:data:`LIMB_SEGMENTS`, both sides pooled): ``_deg`` its direction's mean angle error;
+    ``_in_image_deg`` the error of its direction in the image (segments at least half in the image plane), which the
+    2D shows; ``_depth_sign_wrong_pct`` how often it points toward the camera instead of away or the other way round
+    (segments at least 0.4 of their length toward or away), the 2D's ambiguity; ``_depth_error`` the mean error of the
+    part of its unit direction toward or away from the camera, whatever the sign (0-1)."""
+    out: dict[str, float] = {}
+    for name, pairs in LIMB_SEGMENTS.items():
+        idx = [(JOINT_INDEX[a], JOINT_INDEX[b]) for a, b in pairs]
+        vp = np.concatenate([pred[:, b] - pred[:, a] for a, b in idx])
+        vr = np.concatenate([ref[:, b] - ref[:, a] for a, b in idx])
+        up = vp / np.maximum(np.linalg.norm(vp, axis=-1, keepdims=True), 1e-12)
+        ur = vr / np.maximum(np.linalg.norm(vr, axis=-1, keepdims=True), 1e-12)
+        turn = np.angle(np.exp(1j * (np.arctan2(up[:, 1], up[:, 0]) - np.arctan2(ur[:, 1], ur[:, 0]))))
+        flat = np.linalg.norm(ur[:, :2], axis=-1) >= 0.5
+        deep = np.abs(ur[:, 2]) >= 0.4
+        out[f"{name}_deg"] = float(np.degrees(np.arccos(np.clip((up * ur).sum(-1), -1.0, 1.0))).mean())
+        out[f"{name}_in_image_deg"] = float(np.degrees(np.abs(turn[flat])).mean()) if flat.any() else float("nan")
+        wrong = np.sign(up[deep, 2]) != np.sign(ur[deep, 2])
+        out[f"{name}_depth_sign_wrong_pct"] = float(100.0 * wrong.mean()) if deep.any() else float("nan")
+        out[f"{name}_depth_error"] = float(np.abs(np.abs(up[:, 2]) - np.abs(ur[:, 2])).mean())
+    return out
 
 
 def position_metrics(pred: np.ndarray, ref: np.ndarray) -> dict[str, float]:

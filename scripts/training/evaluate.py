@@ -18,7 +18,8 @@ world positions after one similarity transform for the whole clip; ``root_path_m
 height range, truth and model), the up direction, per-joint and per-camera tables (``per_joint_twist_deg``: of each
 joint's angle error, the turn about its own segment). Where the error is: the model's
 rotations on the true skeleton (``rotations_on_true_skeleton``) and the true rotations on the model's skeleton
-(``true_rotations_on_its_skeleton``); ``--library-split train`` asks whether the model fits its own training data. Baselines: IK and bone direction from the model's own 3D joints on every
+(``true_rotations_on_its_skeleton``); each limb segment's direction in the image against the part toward the camera
+(``limb_directions``: ``evaluation.limb_directions``); ``--library-split train`` asks whether the model fits its own training data. Baselines: IK and bone direction from the model's own 3D joints on every
 ``--ik-every``-th frame (``model_on_baseline_frames`` is the model on exactly those frames), and the training set's
 mean pose held constant (``--library``). ``--approach`` (with ``--library-split``): a person walking toward the
 camera instead, the root's depth from the camera, truth and model (``evaluate_approach``). ``--roll DEG`` (with ``--library-split``) turns every camera about its axis: footage from
@@ -151,6 +152,8 @@ def evaluate_motion(
         true_on_its, _ = forward_kinematics(ref_rot, motion.skeleton.offsets, zero)
         row["rotations_on_true_skeleton"] = E.position_metrics(on_true, ref_pos)
         row["true_rotations_on_its_skeleton"] = E.position_metrics(true_on_its, ref_pos)
+        to_camera = (cam.rotation[0] @ g.T).T  # G -> the camera's frame (rows: G's axes in the camera)
+        row["limb_directions"] = E.limb_directions(motion.joint_positions @ to_camera, ref_pos @ to_camera)
         row["model"] |= E.root_and_feet(motion, ref, g)
         aligned = E.procrustes(motion.joint_positions, ref_pos)
         row["per_joint_pa_mm"] = (np.linalg.norm(aligned - ref_pos, axis=-1).mean(0) * 1000).tolist()
@@ -192,6 +195,7 @@ def summarise(rows: list[dict]) -> dict:
         "ik",
         "bone_direction",
         "model_on_baseline_frames",
+        "limb_directions",
     ):
         have = [r for r in rows if part in r]
         if not have:

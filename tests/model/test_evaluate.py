@@ -323,3 +323,37 @@ def test_twist_is_the_turn_about_the_segment():
     np.testing.assert_allclose(E.twist_angle(twist, ref, d), 0.5, atol=1e-9)
     np.testing.assert_allclose(E.twist_angle(swing, ref, d), 0.0, atol=1e-9)
     np.testing.assert_allclose(E.twist_angle(swing @ twist, ref, d), 0.5, atol=1e-9)
+
+
+def test_limb_directions_split_the_image_from_the_depth():
+    """A limb pointed the other way toward the camera (its depth mirrored) keeps its direction in the image and has
+    every depth sign wrong; one turned in the image plane by 20 degrees has that error in the image and none in
+    depth; the truth itself scores 0 everywhere."""
+    from model.skeleton import Skeleton
+
+    rng = np.random.default_rng(3)
+    ref = Skeleton.default().rest_positions[None] + rng.normal(0, 0.15, (40, 22, 3))
+    zero = E.limb_directions(ref, ref)
+    assert max(abs(v) for v in zero.values()) < 1e-5 and set(zero) >= {"forearm_in_image_deg", "thigh_depth_error"}
+    i, j = JOINT_NAMES.index("left_elbow"), JOINT_NAMES.index("left_wrist")
+    mirrored = ref.copy()
+    mirrored[:, j, 2] = 2 * ref[:, i, 2] - ref[:, j, 2]  # the left forearm's depth mirrored about the elbow
+    out = E.limb_directions(mirrored, ref)
+    seg = ref[:, j] - ref[:, i]
+    r = ref[:, JOINT_NAMES.index("right_wrist")] - ref[:, JOINT_NAMES.index("right_elbow")]
+
+    def deep(v):  # frames where a segment points at least 0.4 of its length toward or away from the camera
+        return np.abs(v[:, 2]) >= 0.4 * np.linalg.norm(v, axis=-1)
+
+    def flat(v):  # frames where it lies at least half in the image plane
+        return np.linalg.norm(v[:, :2], axis=-1) >= 0.5 * np.linalg.norm(v, axis=-1)
+
+    # both sides pooled, the right forearm untouched: every deep left one wrong, no right one
+    assert deep(seg).any()
+    assert np.isclose(out["forearm_depth_sign_wrong_pct"], 100.0 * deep(seg).sum() / (deep(seg).sum() + deep(r).sum()))
+    assert out["forearm_in_image_deg"] < 1e-9 and out["forearm_depth_error"] < 1e-9 and out["forearm_deg"] > 1.0
+    turned = ref.copy()
+    turned[:, j] = ref[:, i] + seg @ elementary_rotation("z", np.radians(20.0)).T  # in the image plane
+    out = E.limb_directions(turned, ref)
+    assert np.isclose(out["forearm_in_image_deg"], 20.0 * flat(seg).sum() / (flat(seg).sum() + flat(r).sum()))
+    assert out["forearm_depth_error"] < 1e-9 and out["forearm_depth_sign_wrong_pct"] == 0.0
