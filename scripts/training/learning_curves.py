@@ -2,7 +2,7 @@
 development set scored for each weights snapshot, and (when present) the rendered real-detector set, drawn as one PNG.
 
     python scripts/training/learning_curves.py runs/NAME [--realvideo ../shared/data/realvideo/pose2sim_trial1]
-                                      [--renders runs/detector] [--png FILE.png]
+                                      [--renders runs/detector] [--png FILE.png] [--against CARD.json]
 
     python scripts/training/learning_curves.py --card model/weights/pose_uplift.json --png docs/learning_curves.png
 
@@ -17,7 +17,10 @@ against the reference triangulated without that camera, PA-MPJPE mm; appended to
 ``results_weights_step*.json`` from ``--renders`` (scripts/training/detector_renders.py --weights ...), and draws
 ``runs/NAME/curves.png``. Prints one line per curve point. A run trained with ``--average`` also has the averaged
 weights' curves (``averaged`` in each point, drawn dash-dotted) and their snapshots ``averaged_step*.npz`` scored on
-the real video (``realvideo_averaged.jsonl``, drawn with open circles).
+the real video (``realvideo_averaged.jsonl``, drawn with open circles). ``--against`` a weights card draws the run
+those weights came from (the card's first stretch of curves and its real-video points) in grey beside it, up to twice
+the run's last step (equal steps and, for a layout that costs twice as much a step, equal time), and prints its numbers
+at the same steps.
 """
 
 from __future__ import annotations
@@ -102,6 +105,9 @@ def draw(
     png: Path,
     marks: Sequence[tuple[int, str]] = (),
     real_averaged: Sequence[dict] = (),
+    against: Sequence[dict] = (),
+    against_real: Sequence[dict] = (),
+    against_name: str = "",
 ) -> None:
     import matplotlib
 
@@ -133,6 +139,37 @@ def draw(
                 label=f"{name}: averaged",
             )
             ax2.plot(at, [c["averaged"][name]["mpjae_deg"] for c in averaged], color=colour, ls="-.")
+    if against:
+        at = [c["step"] for c in against]
+        for name, style in (("train_exact", ":"), ("validation_exact", "-"), ("validation_mediapipe", "--")):
+            if name in against[0]:
+                ax.plot(
+                    at,
+                    [c[name]["model_mm"] for c in against],
+                    color="grey",
+                    ls=style,
+                    lw=1.2,
+                    label=f"{against_name} {name}: model",
+                )
+                ax2.plot(
+                    at,
+                    [c[name]["mpjae_deg"] for c in against],
+                    color="grey",
+                    ls=style,
+                    lw=1.2,
+                    label=f"{against_name} {name}: MPJAE",
+                )
+        if against_real:
+            ax.plot(
+                [r["step"] for r in against_real],
+                [r["mean_pa_mpjpe_mm"] for r in against_real],
+                "o-",
+                color="grey",
+                mfc="grey",
+                ms=4,
+                lw=1.2,
+                label=f"{against_name} real video",
+            )
     if real:
         for points, style, face, label in (
             (real, "o-", "tab:red", "real video (pose2sim cam01/02/04)"),
@@ -177,7 +214,11 @@ def draw(
     ax2.set_title("joint angle error")
     ax2.grid(alpha=0.3)
     ax2.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=1, frameon=False)
-    fig.subplots_adjust(left=0.06, right=0.98, top=0.94, bottom=0.32, wspace=0.18)
+    # room below the plots for the longer legend (two columns, about 0.17 inch a row)
+    rows = -(-len(ax.get_legend_handles_labels()[0]) // 2)
+    below = 0.75 + 0.17 * rows
+    fig.set_size_inches(13, 3.8 + below)
+    fig.subplots_adjust(left=0.06, right=0.98, top=1 - 0.3 / (3.8 + below), bottom=below / (3.8 + below), wspace=0.18)
     fig.savefig(png, dpi=90)
     plt.close(fig)
 
@@ -215,6 +256,18 @@ def card_lineage(card: dict) -> tuple[list[dict], list[dict], list[tuple[int, st
     return curves, real, marks
 
 
+def against_curves(card_path: Path | None, curves: Sequence[dict]) -> tuple[list[dict], list[dict]]:
+    """The first stretch of a card's curves and its real-video points, up to twice the run's last step."""
+    if card_path is None or not curves:
+        return [], []
+    lc = json.loads(card_path.read_text())["learning_curves"]
+    until = 2 * max(c["step"] for c in curves)
+    return (
+        [c for c in lc["curves"] if c["step"] <= until],
+        [r for r in lc.get("real_video", []) if r["step"] <= until],
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("run", type=Path, nargs="?")
@@ -222,6 +275,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--realvideo", type=Path, default=ROOT.parent / "shared" / "data" / "realvideo" / "pose2sim_trial1")
     p.add_argument("--renders", type=Path, default=None)
     p.add_argument("--png", type=Path, default=None)
+    p.add_argument("--against", type=Path, default=None, help="a weights card: its run drawn beside this one")
     args = p.parse_args(argv)
     if args.card is not None:
         card = json.loads(args.card.read_text())
@@ -238,6 +292,8 @@ def main(argv: list[str] | None = None) -> int:
     real = score_realvideo(args.run, args.realvideo) if args.realvideo.is_dir() else []
     real_averaged = score_realvideo(args.run, args.realvideo, "averaged") if args.realvideo.is_dir() else []
     renders = read_renders(args.renders)
+    against, against_real = against_curves(args.against, curves)
+    against_by_step = {c["step"]: c for c in against}
     real_by_step = {r["step"]: r for r in real}
     averaged_by_step = {r["step"]: r for r in real_averaged}
     for c in curves:
@@ -262,8 +318,32 @@ def main(argv: list[str] | None = None) -> int:
             line.append("averaged " + " / ".join(parts) + (f" mm, {mpjae:.1f} deg" if mpjae is not None else " mm"))
             if c["step"] in averaged_by_step:
                 line.append(f"real video {averaged_by_step[c['step']]['mean_pa_mpjpe_mm']:.1f} mm")
+        if c["step"] in against_by_step:
+            other = against_by_step[c["step"]]
+            parts = [
+                f"{other[n]['model_mm']:.1f}"
+                for n in ("train_exact", "validation_exact", "validation_mediapipe")
+                if n in other
+            ]
+            at_real = [r for r in against_real if r["step"] == c["step"]]
+            line.append(
+                f"{args.against.stem} same step "
+                + " / ".join(parts)
+                + " mm"
+                + (f", real video {at_real[0]['mean_pa_mpjpe_mm']:.1f} mm" if at_real else "")
+            )
         print(" | ".join(line))
-    draw(args.run, curves, real, renders, args.png or args.run / "curves.png", real_averaged=real_averaged)
+    draw(
+        args.run,
+        curves,
+        real,
+        renders,
+        args.png or args.run / "curves.png",
+        real_averaged=real_averaged,
+        against=against,
+        against_real=against_real,
+        against_name=args.against.stem if args.against else "",
+    )
     return 0
 
 

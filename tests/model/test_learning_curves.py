@@ -63,3 +63,28 @@ def test_a_run_with_averaged_weights_shows_both(tmp_path, capsys):
     assert "averaged 86.0 / 86.0 mm" in lines[0] and "real video" not in lines[0]
     assert "real video 88.0 mm" in lines[1] and lines[1].endswith("averaged 80.0 / 80.0 mm | real video 84.5 mm")
     assert (run / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_run_beside_the_bundles_run(tmp_path, capsys):
+    """--against a card: the card's first stretch up to twice the run's last step is drawn beside the run, and each
+    line names the card's numbers at the same step."""
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "curves.jsonl").write_text("".join(json.dumps(point(s, 100.0 - s / 100)) + "\n" for s in (1000, 2000)))
+    card = {
+        "learning_curves": {
+            "curves": [point(s, 110.0 - s / 100) for s in (1000, 2000, 3000, 4000, 5000)],
+            "real_video": [{"step": s, "mean_pa_mpjpe_mm": 120.0 - s / 100} for s in (1000, 4000, 5000)],
+        }
+    }
+    path = tmp_path / "bundle.json"
+    path.write_text(json.dumps(card))
+    other, other_real = curves_script.against_curves(path, [point(1000, 90.0), point(2000, 80.0)])
+    assert [c["step"] for c in other] == [1000, 2000, 3000, 4000]
+    assert [r["step"] for r in other_real] == [1000, 4000]
+    assert curves_script.against_curves(None, [point(1000, 90.0)]) == ([], [])
+    assert curves_script.main([str(run), "--realvideo", str(tmp_path / "none"), "--against", str(path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].endswith("bundle same step 100.0 / 100.0 mm, real video 110.0 mm")
+    assert lines[1].endswith("bundle same step 90.0 / 90.0 mm")
+    assert (run / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
