@@ -53,13 +53,15 @@ def read_array(path: Path, layout: str | None = None) -> list[Keypoints2D]:
         raise KeypointFileError(path, f"not a readable numpy array file ({' '.join(str(exc).split())[:120]})") from None
     if not np.issubdtype(arr.dtype, np.number):
         raise KeypointFileError(path, f"the array holds {arr.dtype}, not numbers")
-    if arr.ndim == 3:
-        arr = arr[:, None]
-        scores = scores[:, None] if scores is not None and scores.ndim == 2 else scores
-    if arr.ndim != 4 or arr.shape[-1] not in (2, 3) or arr.shape[0] == 0:
+    if arr.ndim not in (3, 4) or arr.shape[-1] not in (2, 3):
         raise KeypointFileError(
             path, f"expected (frames, points, 2|3) or (frames, people, points, 2|3), got {arr.shape}"
         )
+    if arr.shape[0] == 0:
+        raise KeypointFileError(path, f"the array has no frames (shape {arr.shape})")
+    if arr.ndim == 3:
+        arr = arr[:, None]
+        scores = scores[:, None] if scores is not None and scores.ndim == 2 else scores
     k = arr.shape[2]
     if layout is None:
         if k not in LAYOUT_BY_COUNT:

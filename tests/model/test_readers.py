@@ -245,6 +245,7 @@ BROKEN = {
     "csv_no_points.csv": "names no '<point>_x'",
     "csv_wrong_count.csv": "7 values per row match no known layout",
     "npy_wrong_shape.npy": "expected (frames, points, 2|3)",
+    "npy_no_frames.npy": "the array has no frames (shape (0, 17, 2))",
     "npy_unknown_count.npy": "20 points per person is no known layout",
     "npy_object.npy": "not a readable numpy array file",
     "npz_corrupt.npz": "not a readable numpy array file",
