@@ -256,6 +256,12 @@ def card_lineage(card: dict) -> tuple[list[dict], list[dict], list[tuple[int, st
     return curves, real, marks
 
 
+def _model_mm(point: dict) -> str:
+    """'train / validation exact / validation at the profile' of one curve point (those it has)."""
+    names = ("train_exact", "validation_exact", "validation_mediapipe")
+    return " / ".join(f"{point[n]['model_mm']:.1f}" for n in names if n in point)
+
+
 def against_curves(card_path: Path | None, curves: Sequence[dict]) -> tuple[list[dict], list[dict]]:
     """The first stretch of a card's curves and its real-video points, up to twice the run's last step."""
     if card_path is None or not curves:
@@ -309,26 +315,16 @@ def main(argv: list[str] | None = None) -> int:
             line.append(f"real video {real_by_step[c['step']]['mean_pa_mpjpe_mm']:.1f} mm")
         if "averaged" in c:
             av = c["averaged"]
-            parts = [
-                f"{av[n]['model_mm']:.1f}"
-                for n in ("train_exact", "validation_exact", "validation_mediapipe")
-                if n in av
-            ]
             mpjae = av.get("validation_mediapipe", {}).get("mpjae_deg")
-            line.append("averaged " + " / ".join(parts) + (f" mm, {mpjae:.1f} deg" if mpjae is not None else " mm"))
+            line.append("averaged " + _model_mm(av) + (f" mm, {mpjae:.1f} deg" if mpjae is not None else " mm"))
             if c["step"] in averaged_by_step:
                 line.append(f"real video {averaged_by_step[c['step']]['mean_pa_mpjpe_mm']:.1f} mm")
         if c["step"] in against_by_step:
             other = against_by_step[c["step"]]
-            parts = [
-                f"{other[n]['model_mm']:.1f}"
-                for n in ("train_exact", "validation_exact", "validation_mediapipe")
-                if n in other
-            ]
             at_real = [r for r in against_real if r["step"] == c["step"]]
             line.append(
                 f"{args.against.stem} same step "
-                + " / ".join(parts)
+                + _model_mm(other)
                 + " mm"
                 + (f", real video {at_real[0]['mean_pa_mpjpe_mm']:.1f} mm" if at_real else "")
             )
