@@ -143,29 +143,16 @@ def draw(
         at = [c["step"] for c in against]
         for name, style in (("train_exact", ":"), ("validation_exact", "-"), ("validation_mediapipe", "--")):
             if name in against[0]:
-                ax.plot(
-                    at,
-                    [c[name]["model_mm"] for c in against],
-                    color="grey",
-                    ls=style,
-                    lw=1.2,
-                    label=f"{against_name} {name}: model",
-                )
-                ax2.plot(
-                    at,
-                    [c[name]["mpjae_deg"] for c in against],
-                    color="grey",
-                    ls=style,
-                    lw=1.2,
-                    label=f"{against_name} {name}: MPJAE",
-                )
+                for axis, key, what in ((ax, "model_mm", "model"), (ax2, "mpjae_deg", "MPJAE")):
+                    values = [c[name][key] for c in against]
+                    axis.plot(at, values, color="grey", ls=style, lw=1.2, label=f"{against_name} {name}: {what}")
         if against_real:
+            at_real = [r["step"] for r in against_real]
             ax.plot(
-                [r["step"] for r in against_real],
+                at_real,
                 [r["mean_pa_mpjpe_mm"] for r in against_real],
                 "o-",
                 color="grey",
-                mfc="grey",
                 ms=4,
                 lw=1.2,
                 label=f"{against_name} real video",
