@@ -58,6 +58,12 @@ class NetworkConfig:
     mlp: int = 512
     rotation: str = "6d"  # 6d | quaternion | axis_angle | matrix
     tokens: str = "frame"  # frame | parts (see the module's docstring)
+    stride: int = 0  # frames between the windows of the main pass at run time; 0: half a window
+
+    @property
+    def window_stride(self) -> int:
+        """Frames between the windows whose outputs the Uplifter blends (``stride``, else half a window)."""
+        return self.stride or self.window // 2
 
     @property
     def rotation_size(self) -> int:
@@ -249,6 +255,10 @@ def load_weights(path: str | Path) -> tuple[dict[str, np.ndarray], NetworkConfig
         raise WeightsError(f"{path}: no weights metadata (not a Pose Uplift weights file)") from None
     if config.tokens not in ("frame", "parts"):
         raise WeightsError(f"{path}: network layout {config.tokens!r} unknown to this version")
+    if not 0 <= config.stride < config.window:
+        raise WeightsError(
+            f"{path}: window stride {config.stride} should be 0 (half a window) or 1-{config.window - 1}"
+        )
     if meta.get("format") != WEIGHTS_FORMAT:
         raise WeightsError(f"{path}: weights format {meta.get('format')!r}, this version reads {WEIGHTS_FORMAT!r}")
     expected = torch_free_shapes(config)

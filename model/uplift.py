@@ -282,12 +282,11 @@ class Uplifter:
             roll = camera_roll(first[:, 3:6], cfg.fps, weight=(padded[..., 2] > 0).mean(-1))
             padded = turned_points(padded, -roll)
             progress = rest
-        edges = window_starts(len(padded), cfg.window, cfg.window // 2)
+        stride = cfg.window_stride
+        edges = window_starts(len(padded), cfg.window, stride)
         edge_windows: dict[int, np.ndarray | None] = dict.fromkeys(edges[:3] + edges[-3:])
-        acc, sixd = self._windows(
-            padded, cfg.window // 2, flip, batch_windows, should_cancel, progress, keep=edge_windows
-        )
-        acc, sixd = self._settle_edges(padded, acc, sixd, cfg.window // 2, flip, batch_windows, edge_windows)
+        acc, sixd = self._windows(padded, stride, flip, batch_windows, should_cancel, progress, keep=edge_windows)
+        acc, sixd = self._settle_edges(padded, acc, sixd, stride, flip, batch_windows, edge_windows)
         acc, sixd = acc[:n], sixd[:n]
         if roll is not None:  # the up direction back into the camera as it was (rotations in G do not change)
             acc[:, 3:6] = np.einsum("tij,tj->ti", elementary_rotation("z", roll[:n]), acc[:, 3:6])

@@ -169,6 +169,9 @@ def test_weights_round_trip_and_errors(tmp_path):
     meta = {"format": "pose_uplift.weights/1", "config": {**SMALL.__dict__, "tokens": "graph"}}
     np.savez(tmp_path / "layout.npz", __meta__=np.array(json.dumps(meta)), **weights)
     cases["layout.npz"] = "network layout 'graph' unknown"
+    meta = {"format": "pose_uplift.weights/1", "config": {**SMALL.__dict__, "stride": SMALL.window}}
+    np.savez(tmp_path / "stride.npz", __meta__=np.array(json.dumps(meta)), **weights)
+    cases["stride.npz"] = f"window stride {SMALL.window} should be 0 (half a window) or 1-{SMALL.window - 1}"
     bad = dict(weights)
     bad["head.bias"] = np.zeros(3, np.float32)
     save_weights(tmp_path / "shape.npz", bad, SMALL, {})

@@ -11,7 +11,7 @@ import torch
 
 from model.features import resample_points, window_starts
 from model.keypoints import Keypoints2D
-from model.network import NetworkConfig, save_weights, torch_state_to_arrays
+from model.network import NetworkConfig, load_weights, save_weights, torch_state_to_arrays
 from model.network_torch import UpliftNet
 from model.readers import read_keypoints
 from model.uplift import UpliftCancelled, Uplifter
@@ -77,6 +77,26 @@ def test_backends_agree(small_weights):
     b = Uplifter(small_weights, backend="torch", device="cpu")(kps)
     assert np.abs(a.rotations - b.rotations).max() < 1e-4
     assert np.abs(a.root_translation - b.root_translation).max() < 1e-4
+
+
+def test_weights_can_set_how_far_apart_the_windows_are(small_weights, tmp_path):
+    """The card's ``stride`` spaces the main pass's windows (fewer windows, less work); 0 keeps half a window."""
+    weights, cfg = load_weights(small_weights)
+    wide = tmp_path / "stride22.npz"
+    save_weights(wide, weights, replace(cfg, stride=22), {})
+    kps = read_keypoints(SAMPLE)
+    frames = len(resample_points(kps.points, kps.fps, cfg.fps))
+    seen = {}
+    for path in (small_weights, wide):
+        up = Uplifter(path, backend="numpy", flip=False, level=False)
+        sizes: list[int] = []
+        forward = up._forward
+        up._forward = lambda w, f=forward, s=sizes: (s.append(len(w)), f(w))[1]  # type: ignore[method-assign]
+        motion = up(kps)
+        assert motion.num_frames == kps.num_frames and np.isfinite(motion.rotations).all()
+        seen[up.config.window_stride] = sum(sizes)
+    assert cfg.window_stride == 13 and seen[13] == len(window_starts(frames, 27, 13))
+    assert seen[22] == len(window_starts(frames, 27, 22)) < seen[13]
 
 
 def test_short_and_empty_clips_give_finite_motion(small_weights):
