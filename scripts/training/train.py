@@ -145,6 +145,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--dropout", type=float, default=None, help="dropout in the temporal layers (training only)")
     p.add_argument("--every", type=int, default=200, help="checkpoint every N steps")
     p.add_argument(
+        "--minutes",
+        type=float,
+        default=0.0,
+        help="wall-clock budget of this process (0: none): the learning-rate schedule runs over whichever of --steps "
+        "and the budget ends first, and the run ends with it (for a machine lent for a fixed time)",
+    )
+    p.add_argument(
         "--average",
         type=float,
         default=0.0,
@@ -446,8 +453,16 @@ def main(argv: list[str] | None = None) -> int:
         "side_views": args.side_views,
     }
     batches = batch_stream(rng, args, cfg, real, mix)
-    while step < args.steps:
-        lr = args.lr * min(1.0, (step + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(step / args.steps, 1.0)))
+    budget = args.minutes * 60.0
+
+    def progress() -> float:
+        """Share of the schedule done: by steps, or by the wall-clock budget where that is further along."""
+        done = step / args.steps
+        return max(done, (time.time() - t0) / budget) if budget > 0 else done
+
+    finished = step >= args.steps  # a resumed run that had ended trains no further
+    while not finished:
+        lr = args.lr * min(1.0, (step + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(progress(), 1.0)))
         for group in opt.param_groups:
             group["lr"] = lr
         batch = to_t(next(batches))
@@ -460,9 +475,16 @@ def main(argv: list[str] | None = None) -> int:
         if average is not None:
             average.update()
         step += 1
-        if rank == 0 and (step % 20 == 0 or step == args.steps):
+        finished = progress() >= 1.0
+        if distributed:  # every rank stops at the same step (the budget is read on each rank's clock)
+            flag = torch.tensor([float(finished)], device=device)
+            torch.distributed.all_reduce(flag, op=torch.distributed.ReduceOp.MAX)
+            finished = bool(flag.item())
+        if rank == 0 and (step % 20 == 0 or finished):
             rate = (step - start) / (time.time() - t0)
             eta = (args.steps - step) / max(rate, 1e-9)
+            if budget > 0:
+                eta = min(eta, max(0.0, budget - (time.time() - t0)))
             line = (
                 f"step {step}/{args.steps} loss {total.item():.4f} mpjpe {metrics['mpjpe_mm']:.1f} mm "
                 f"mpjae {metrics['mpjae_deg']:.1f} deg lr {lr:.2e} {rate:.2f} it/s eta {eta / 60:.0f} min"
@@ -470,7 +492,7 @@ def main(argv: list[str] | None = None) -> int:
             print(line, flush=True)
             log.write(line + "\n")
             log.flush()
-        if rank == 0 and curve_sets and (step % args.curve_every == 0 or step == args.steps):
+        if rank == 0 and curve_sets and (step % args.curve_every == 0 or finished):
             model.eval()
             point = {"step": step, "seconds": round(time.time() - t0, 1)}
             point |= {name: curve_metrics(model, b, cfg, device, torch) for name, b in curve_sets.items()}
@@ -495,7 +517,7 @@ def main(argv: list[str] | None = None) -> int:
                 {"name": f"{args.out.name} step {step}", "config": asdict(cfg)},
             )
             print(json.dumps(point), flush=True)
-        if rank == 0 and (step % args.every == 0 or step == args.steps):
+        if rank == 0 and (step % args.every == 0 or finished):
             torch.save(
                 {
                     "model": model.state_dict(),

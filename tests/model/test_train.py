@@ -204,3 +204,18 @@ def test_averaged_weights_are_scored_saved_and_resumed(tmp_path):
         read_keypoints(ROOT / "model" / "samples" / "sample_mediapipe.json")
     )
     assert np.isfinite(motion.rotations).all()
+
+
+def test_a_wall_clock_budget_ends_the_schedule_and_the_run(tmp_path):
+    """--minutes: the run stops when its budget is spent, well before --steps, and still writes its last curve point,
+    checkpoint and weights; the learning rate has come down to (nearly) zero by then."""
+    out = tmp_path / "budget"
+    done = _train(["--out", str(out), "--steps", "100000", "--every", "100000", *SMALL, "--minutes", "0.05"])
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = (out / "train.log").read_text().splitlines()
+    last = lines[-1].split()
+    steps_done = int(last[1].split("/")[0])
+    assert 0 < steps_done < 100000
+    by_steps = 1e-3 * min(1.0, steps_done / 500) * 0.5 * (1 + np.cos(np.pi * steps_done / 100000))
+    assert float(last[last.index("lr") + 1]) < 0.5 * by_steps  # the cosine ran by the clock, not by the steps
+    assert (out / "weights.npz").is_file() and (out / "checkpoint.pt").is_file()
