@@ -239,6 +239,12 @@ def save_weights(path: str | Path, arrays: dict[str, np.ndarray], config: Networ
     path.with_suffix(".json").write_text(json.dumps({**card, **meta}, indent=2) + "\n")
 
 
+def check_stride(path: str | Path, stride: int, window: int) -> None:
+    """Raise ``WeightsError`` naming ``path`` unless ``stride`` is 0 (half a window) or 1 .. ``window`` - 1."""
+    if not 0 <= stride < window:
+        raise WeightsError(f"{path}: window stride {stride} should be 0 (half a window) or 1-{window - 1}")
+
+
 def load_weights(path: str | Path) -> tuple[dict[str, np.ndarray], NetworkConfig]:
     path = Path(path)
     try:
@@ -255,10 +261,7 @@ def load_weights(path: str | Path) -> tuple[dict[str, np.ndarray], NetworkConfig
         raise WeightsError(f"{path}: no weights metadata (not a Pose Uplift weights file)") from None
     if config.tokens not in ("frame", "parts"):
         raise WeightsError(f"{path}: network layout {config.tokens!r} unknown to this version")
-    if not 0 <= config.stride < config.window:
-        raise WeightsError(
-            f"{path}: window stride {config.stride} should be 0 (half a window) or 1-{config.window - 1}"
-        )
+    check_stride(path, config.stride, config.window)
     if meta.get("format") != WEIGHTS_FORMAT:
         raise WeightsError(f"{path}: weights format {meta.get('format')!r}, this version reads {WEIGHTS_FORMAT!r}")
     expected = torch_free_shapes(config)

@@ -4,10 +4,10 @@
 
 At run time the Uplifter slides the network's window over the clip and blends the windows' outputs; ``stride`` (the
 weights' ``config.stride``) is how many frames apart the windows start: 0 means half a window (the default). Fewer
-windows are faster (a 27-frame window at 22 apart runs about one and a half times as fast as at 13) and blend less, so the motion
-jitters a little more at the seams. The network's weights are copied unchanged; the card ``OUT.json`` is the source's
-card with the new stride and where it came from. Exit code 1 with a one-line error for an unreadable file, a stride
-outside 0 .. window-1, or ``--out`` naming the source (it is never overwritten).
+windows are faster (a 27-frame window at 22 apart runs about one and a half times as fast as at 13) and blend less, so
+the motion jitters a little more at the seams. The network's weights are copied unchanged; the card ``OUT.json`` is
+the source's card with the new stride and where it came from. Exit code 1 with a one-line error for an unreadable
+file, a stride outside 0 .. window-1, or ``--out`` naming the source (it is never overwritten).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from model.network import WeightsError, load_weights, save_weights  # noqa: E402
+from model.network import WeightsError, check_stride, load_weights, save_weights  # noqa: E402
 
 
 def set_stride(source: Path, stride: int, out: Path) -> dict:
@@ -29,8 +29,7 @@ def set_stride(source: Path, stride: int, out: Path) -> dict:
     if out.resolve() == source.resolve():
         raise WeightsError(f"{out}: is the source; write the copy to another file")
     arrays, config = load_weights(source)
-    if not 0 <= stride < config.window:
-        raise WeightsError(f"{source}: window stride {stride} should be 0 (half a window) or 1-{config.window - 1}")
+    check_stride(source, stride, config.window)
     card_path = source.with_suffix(".json")
     card = json.loads(card_path.read_text()) if card_path.exists() else {}
     card = {k: v for k, v in card.items() if k not in ("format", "config")}
