@@ -9,7 +9,8 @@ frame; temporal transformer layers attend across the frames. Two layouts (``Netw
   embedded from its own points only; every layer attends across the parts of a frame, then across the frames of a
   part, and each part's joints are read from its own token (the torso's also the root's velocity and the up
   direction). A limb is encoded as a limb, so an arm pose seen in training still reads right under an unseen torso
-  or leg pose.
+  or leg pose. With ``whole_frame`` every part's token also gets an embedding of all 26 points of its frame (the
+  frame layout's ``frame_embed``), so a part reads the others' points from the start, not only through attention.
 
 The outputs, in order (``split_outputs``):
 
@@ -59,6 +60,7 @@ class NetworkConfig:
     rotation: str = "6d"  # 6d | quaternion | axis_angle | matrix
     tokens: str = "frame"  # frame | parts (see the module's docstring)
     stride: int = 0  # frames between the windows of the main pass at run time; 0: half a window
+    whole_frame: bool = False  # parts layout: every part's token also embeds the whole frame's points
 
     @property
     def window_stride(self) -> int:
@@ -206,6 +208,7 @@ def _numpy_parts(x: np.ndarray, p: dict[str, np.ndarray], config: NetworkConfig)
     """The ``parts`` layout after the spatial layer: (B, T, 26, spatial_dim) -> (B, T, output_size)."""
     b, t = x.shape[:2]
     n = len(PARTS)
+    frame = x
     x = np.stack(
         [
             _linear(x[:, :, part_points(i)].reshape(b, t, -1), p[f"part_embed.{i}.weight"], p[f"part_embed.{i}.bias"])
@@ -213,6 +216,8 @@ def _numpy_parts(x: np.ndarray, p: dict[str, np.ndarray], config: NetworkConfig)
         ],
         2,
     )
+    if config.whole_frame:
+        x = x + _linear(frame.reshape(b, t, -1), p["frame_embed.weight"], p["frame_embed.bias"])[:, :, None]
     x = x + p["part_pos"] + p["time_pos"][:t, None]
     d = x.shape[-1]
     for i in range(config.layers):
@@ -262,6 +267,8 @@ def load_weights(path: str | Path) -> tuple[dict[str, np.ndarray], NetworkConfig
     if config.tokens not in ("frame", "parts"):
         raise WeightsError(f"{path}: network layout {config.tokens!r} unknown to this version")
     check_stride(path, config.stride, config.window)
+    if config.whole_frame and config.tokens != "parts":
+        raise WeightsError(f"{path}: whole_frame is an option of the parts layout, not of {config.tokens!r}")
     if meta.get("format") != WEIGHTS_FORMAT:
         raise WeightsError(f"{path}: weights format {meta.get('format')!r}, this version reads {WEIGHTS_FORMAT!r}")
     expected = torch_free_shapes(config)
@@ -292,9 +299,10 @@ def torch_free_shapes(config: NetworkConfig) -> dict[str, tuple[int, ...]]:
             shapes[f"head.{i}.weight"] = (len(part_outputs(i, config)), config.dim)
             shapes[f"head.{i}.bias"] = (len(part_outputs(i, config)),)
         blocks += [(f"across.{i}.", config.dim, config.mlp) for i in range(config.layers)]
-    else:
+    if config.tokens != "parts" or config.whole_frame:
         shapes["frame_embed.weight"] = (config.dim, NUM_KEYPOINTS * config.spatial_dim)
         shapes["frame_embed.bias"] = (config.dim,)
+    if config.tokens != "parts":
         shapes["head.weight"] = (config.output_size, config.dim)
         shapes["head.bias"] = (config.output_size,)
     for prefix, dim, mlp in blocks:

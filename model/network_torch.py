@@ -71,6 +71,8 @@ class UpliftNet(nn.Module):
             self.register_buffer("order", torch.as_tensor(part_order(cfg)), persistent=False)
             self.parts = [torch.as_tensor(part_points(i)) for i in range(n)]
             nn.init.normal_(self.part_pos, std=0.02)
+            if cfg.whole_frame:
+                self.frame_embed = nn.Linear(NUM_KEYPOINTS * cfg.spatial_dim, cfg.dim)
         else:
             self.head = nn.Linear(cfg.dim, cfg.output_size)
         nn.init.normal_(self.point_pos, std=0.02)
@@ -92,7 +94,10 @@ class UpliftNet(nn.Module):
     def _parts(self, x: torch.Tensor) -> torch.Tensor:
         b, t = x.shape[:2]
         n, d = len(PARTS), self.config.dim
+        frame = x
         x = torch.stack([embed(x[:, :, idx].reshape(b, t, -1)) for embed, idx in zip(self.part_embed, self.parts)], 2)
+        if self.config.whole_frame:
+            x = x + self.frame_embed(frame.reshape(b, t, -1))[:, :, None]
         x = x + self.part_pos + self.time_pos[:t, None]
         for across, temporal in zip(self.across, self.temporal):
             x = across(x.reshape(b * t, n, d)).reshape(b, t, n, d)

@@ -143,6 +143,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="the detector noise's spread and misses follow the view, as measured (wider and more often from the side)",
     )
     p.add_argument("--dropout", type=float, default=None, help="dropout in the temporal layers (training only)")
+    p.add_argument(
+        "--whole-frame",
+        action="store_true",
+        default=None,
+        help="parts layout: every part's token also embeds the whole frame's points (NetworkConfig.whole_frame)",
+    )
     p.add_argument("--every", type=int, default=200, help="checkpoint every N steps")
     p.add_argument(
         "--minutes",
@@ -196,6 +202,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "high": 0.0,
         "side_views": False,
         "dropout": 0.0,
+        "whole_frame": False,
     }
     file_cfg = json.loads(args.config.read_text()) if args.config else {}
     for key, value in defaults.items():
@@ -388,7 +395,10 @@ def main(argv: list[str] | None = None) -> int:
         mlp=2 * args.dim,
         window=args.window,
         tokens=args.tokens,
+        whole_frame=bool(args.whole_frame),
     )
+    if cfg.whole_frame and cfg.tokens != "parts":
+        raise SystemExit("error: --whole-frame is an option of the parts layout (--tokens parts)")
     torch.manual_seed(args.seed)
     from model.network_torch import UpliftNet
 
@@ -407,10 +417,10 @@ def main(argv: list[str] | None = None) -> int:
         from model.network import load_weights
 
         arrays, init_cfg = load_weights(args.init)
-        same = ("dim", "rotation", "heads", "tokens", "window")
+        same = ("dim", "rotation", "heads", "tokens", "window", "whole_frame")
         if any(getattr(init_cfg, k) != getattr(cfg, k) for k in same) or init_cfg.layers > cfg.layers:
             raise SystemExit(
-                f"error: {args.init}: network shape differs from --dim/--heads/--tokens/--layers/--rotation"
+                f"error: {args.init}: network shape differs from --dim/--heads/--tokens/--whole-frame/--layers/--rotation"
             )
         if init_cfg.layers < cfg.layers and cfg.tokens != "frame":
             raise SystemExit(f"error: {args.init}: only a frame-token network can be deepened")
@@ -494,7 +504,7 @@ def main(argv: list[str] | None = None) -> int:
             log.flush()
         if rank == 0 and curve_sets and (step % args.curve_every == 0 or finished):
             model.eval()
-            point = {"step": step, "seconds": round(time.time() - t0, 1)}
+            point: dict = {"step": step, "seconds": round(time.time() - t0, 1)}
             point |= {name: curve_metrics(model, b, cfg, device, torch) for name, b in curve_sets.items()}
             model.train()
             if average is not None:
@@ -565,6 +575,7 @@ def main(argv: list[str] | None = None) -> int:
                 "tilted": args.tilted,
                 "high": args.high,
                 "dropout": args.dropout,
+                "whole_frame": cfg.whole_frame,
             },
             "validation_synthetic": {k: round(v, 2) for k, v in vm.items()},
             "config": asdict(cfg),

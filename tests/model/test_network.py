@@ -28,6 +28,7 @@ from model.uplift import DEFAULT_WEIGHTS
 
 SMALL = replace(NetworkConfig(), window=27, dim=64, layers=2, mlp=128)
 PARTS_SMALL = replace(SMALL, dim=32, mlp=64, heads=4, tokens="parts")
+WHOLE_SMALL = replace(PARTS_SMALL, whole_frame=True)
 
 
 def random_inputs(b: int, t: int, seed: int = 0) -> np.ndarray:
@@ -37,7 +38,7 @@ def random_inputs(b: int, t: int, seed: int = 0) -> np.ndarray:
     return x
 
 
-@pytest.mark.parametrize("config", [SMALL, PARTS_SMALL], ids=["frame", "parts"])
+@pytest.mark.parametrize("config", [SMALL, PARTS_SMALL, WHOLE_SMALL], ids=["frame", "parts", "parts_whole_frame"])
 def test_torch_and_numpy_agree_on_random_weights(config):
     torch.manual_seed(0)
     model = UpliftNet(config).eval()
@@ -76,6 +77,23 @@ def test_parts_layout_writes_every_output_once_from_its_own_part():
     assert {"right_knee", "right_heel", "hip"} <= set(PARTS[leg][1]) and "left_knee" not in PARTS[leg][1]
 
 
+def test_whole_frame_adds_one_embedding_of_all_points_to_every_part_token():
+    """``whole_frame`` adds ``frame_embed`` (all 26 points' features of the frame) to each part's token and changes
+    nothing else: with it silenced the network computes what the plain parts network with the same weights does."""
+    torch.manual_seed(3)
+    whole = UpliftNet(WHOLE_SMALL).eval()
+    arrays = torch_state_to_arrays(whole)
+    plain = {k: v for k, v in arrays.items() if not k.startswith("frame_embed.")}
+    assert set(arrays) - set(plain) == {"frame_embed.weight", "frame_embed.bias"}
+    assert arrays["frame_embed.weight"].shape == (WHOLE_SMALL.dim, 26 * WHOLE_SMALL.spatial_dim)
+    x = random_inputs(2, 27, 4)
+    with_context = numpy_forward(x, arrays, WHOLE_SMALL)
+    silenced = arrays | {"frame_embed.weight": np.zeros_like(arrays["frame_embed.weight"])}
+    silenced["frame_embed.bias"] = np.zeros_like(arrays["frame_embed.bias"])
+    assert np.abs(numpy_forward(x, silenced, WHOLE_SMALL) - numpy_forward(x, plain, PARTS_SMALL)).max() < 1e-6
+    assert np.abs(with_context - numpy_forward(x, plain, PARTS_SMALL)).max() > 1e-3
+
+
 def test_dropout_acts_in_training_only():
     """Dropout (train.py --dropout) changes nothing about the weights or the evaluated network: the numpy twin
     still computes what the torch model does in eval mode; in training mode the outputs are perturbed."""
@@ -91,7 +109,7 @@ def test_dropout_acts_in_training_only():
     assert np.abs(numpy_forward(x.numpy(), weights, SMALL) - evaluated).max() < 1e-4
 
 
-@pytest.mark.parametrize("config", [SMALL, PARTS_SMALL], ids=["frame", "parts"])
+@pytest.mark.parametrize("config", [SMALL, PARTS_SMALL, WHOLE_SMALL], ids=["frame", "parts", "parts_whole_frame"])
 def test_training_attention_computes_what_the_fused_kernel_does(config):
     """On the CPU a training step runs attention as plain matmuls (faster than the fused kernel there): without
     dropout it computes the same outputs and the same gradients as the fused kernel."""
@@ -153,6 +171,8 @@ def test_weights_round_trip_and_errors(tmp_path):
     parts = UpliftNet(PARTS_SMALL)
     save_weights(tmp_path / "parts.npz", torch_state_to_arrays(parts), PARTS_SMALL, {})
     assert load_weights(tmp_path / "parts.npz")[1] == PARTS_SMALL
+    save_weights(tmp_path / "whole_frame.npz", torch_state_to_arrays(UpliftNet(WHOLE_SMALL)), WHOLE_SMALL, {})
+    assert load_weights(tmp_path / "whole_frame.npz")[1] == WHOLE_SMALL
     old = {"format": "pose_uplift.weights/1", "config": {k: v for k, v in SMALL.__dict__.items() if k != "tokens"}}
     np.savez(tmp_path / "frame.npz", __meta__=np.array(json.dumps(old)), **weights)
     assert load_weights(tmp_path / "frame.npz")[1].tokens == "frame"  # files from before the layouts
@@ -172,6 +192,9 @@ def test_weights_round_trip_and_errors(tmp_path):
     meta = {"format": "pose_uplift.weights/1", "config": {**SMALL.__dict__, "stride": SMALL.window}}
     np.savez(tmp_path / "stride.npz", __meta__=np.array(json.dumps(meta)), **weights)
     cases["stride.npz"] = f"window stride {SMALL.window} should be 0 (half a window) or 1-{SMALL.window - 1}"
+    meta = {"format": "pose_uplift.weights/1", "config": {**SMALL.__dict__, "whole_frame": True}}
+    np.savez(tmp_path / "whole.npz", __meta__=np.array(json.dumps(meta)), **weights)
+    cases["whole.npz"] = "whole_frame is an option of the parts layout"
     bad = dict(weights)
     bad["head.bias"] = np.zeros(3, np.float32)
     save_weights(tmp_path / "shape.npz", bad, SMALL, {})

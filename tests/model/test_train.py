@@ -219,3 +219,14 @@ def test_a_wall_clock_budget_ends_the_schedule_and_the_run(tmp_path):
     by_steps = 1e-3 * min(1.0, steps_done / 500) * 0.5 * (1 + np.cos(np.pi * steps_done / 100000))
     assert float(last[last.index("lr") + 1]) < 0.5 * by_steps  # the cosine ran by the clock, not by the steps
     assert (out / "weights.npz").is_file() and (out / "checkpoint.pt").is_file()
+
+
+def test_whole_frame_parts_network_trains_and_the_option_needs_the_parts_layout(tmp_path):
+    out = tmp_path / "whole"
+    parts = ["--tokens", "parts", "--heads", "4", "--whole-frame"]
+    done = _train(["--out", str(out), "--steps", "2", "--every", "2", *SMALL, *parts])
+    assert done.returncode == 0, done.stderr[-2000:]
+    card = json.loads((out / "weights.json").read_text())
+    assert card["config"]["whole_frame"] is True and card["config"]["tokens"] == "parts"
+    done = _train(["--out", str(tmp_path / "frame"), "--steps", "1", *SMALL, "--whole-frame"])
+    assert done.returncode != 0 and "--whole-frame is an option of the parts layout" in done.stderr
