@@ -116,7 +116,12 @@ def draw(
 
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(13, 5.6))
     steps = [c["step"] for c in curves]
-    styles = {"train_exact": "tab:green", "validation_exact": "tab:blue", "validation_mediapipe": "tab:purple"}
+    styles = {
+        "train_exact": "tab:green",
+        "validation_exact": "tab:blue",
+        "validation_mediapipe": "tab:purple",
+        "train_assembled_exact": "tab:olive",
+    }
     for name, colour in styles.items():
         if curves and name in curves[0]:
             ax.plot(steps, [c[name]["model_mm"] for c in curves], color=colour, label=f"{name}: model")
@@ -129,7 +134,7 @@ def draw(
             )
             ax2.plot(steps, [c[name]["mpjae_deg"] for c in curves], color=colour, label=f"{name}: MPJAE")
         averaged = [c for c in curves if name in c.get("averaged", {})]
-        if averaged and name != "train_exact":
+        if averaged and name not in ("train_exact", "train_assembled_exact"):
             at = [c["step"] for c in averaged]
             ax.plot(
                 at,
@@ -291,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
     averaged_by_step = {r["step"]: r for r in real_averaged}
     for c in curves:
         line = [f"step {c['step']:6d}"]
-        for name in ("train_exact", "validation_exact", "validation_mediapipe"):
+        for name in ("train_exact", "train_assembled_exact", "validation_exact", "validation_mediapipe"):
             if name in c:
                 m = c[name]
                 line.append(

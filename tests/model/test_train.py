@@ -185,8 +185,14 @@ def test_averaged_weights_are_scored_saved_and_resumed(tmp_path):
     points = [json.loads(line) for line in (out / "curves.jsonl").read_text().splitlines()]
     assert [p["step"] for p in points] == [2, 4]
     for p in points:
-        assert set(p["averaged"]) == {"train_exact", "validation_exact", "validation_mediapipe"}
+        assert set(p["averaged"]) == {
+            "train_exact",
+            "validation_exact",
+            "validation_mediapipe",
+            "train_assembled_exact",
+        }
         assert np.isfinite(p["averaged"]["validation_exact"]["model_mm"])
+        assert np.isfinite(p["averaged"]["train_assembled_exact"]["model_mm"])
     assert (out / "averaged_step2.npz").is_file() and (out / "averaged_step4.npz").is_file()
     live4, _ = load_weights(out / "weights_step4.npz")
     avg4, _ = load_weights(out / "averaged_step4.npz")
