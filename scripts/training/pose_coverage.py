@@ -8,6 +8,11 @@ training poses are taken with their mirror images (training mirrors half of its 
 training pose by plain distance, scored by PA-MPJPE (mm). Limbs: each limb's joints in the frame of the segment it
 hangs from (arms: the chest; legs and torso: the pelvis), nearest by mean joint distance (mm). Training poses every
 ``--train-every``-th frame, validation poses every ``--val-every``-th.
+
+With ``--weights``, the network's error against how new a pose is (``error_by_novelty``): fixed windows of the
+validation subjects at exact 2D (as the learning curves'), per frame its rotations on the subject's true skeleton
+(PA-MPJPE, mm) beside that frame's distance to the nearest training pose, by quartile of that distance; and the same
+for windows of the training split with each frame's own clip left out of the search, so the two read on one scale.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import json
 import sys
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -77,7 +83,11 @@ def nearest(train: np.ndarray, query: np.ndarray, chunk: int = 512) -> np.ndarra
 
 
 def coverage(library: str, train_every: int = 2, val_every: int = 5) -> dict:
-    train_pos, train_limbs, val_pos, val_limbs, val_group = [], defaultdict(list), [], defaultdict(list), []
+    train_pos: list[np.ndarray] = []
+    val_pos: list[np.ndarray] = []
+    train_limbs: defaultdict[str, list[np.ndarray]] = defaultdict(list)
+    val_limbs: defaultdict[str, list[np.ndarray]] = defaultdict(list)
+    val_group: list[str] = []
     for split, every in (("train", train_every), ("validation", val_every)):
         for info, motion in library_motions(library, split):
             for mirror in (False, True) if split == "train" else (False,):
@@ -98,7 +108,7 @@ def coverage(library: str, train_every: int = 2, val_every: int = 5) -> dict:
         "p90_mm": round(float(np.percentile(e, 90)), 1),
     }
     groups = np.array(val_group)
-    out = {
+    out: dict[str, Any] = {
         "train_poses": len(tr),
         "validation_poses": len(va),
         "whole_pose_pa": stats(err),
@@ -113,15 +123,91 @@ def coverage(library: str, train_every: int = 2, val_every: int = 5) -> dict:
     return out
 
 
+def error_by_novelty(library: str, weights: str, windows: int = 96, train_every: int = 3, seed: int = 4) -> dict:
+    """Per split: the network's per-frame error (its rotations on the true skeleton, PA mm) by quartile of the frame's
+    distance to the nearest training pose (PA mm; training frames: their own clip left out)."""
+    import torch
+
+    from model.network import load_weights, split_outputs
+    from model.network_torch import UpliftNet
+    from model.rotations import matrix_to_quat, rotation_to_matrix
+    from model.training.library import library_clips
+    from model.training.synthesis import make_batch
+
+    arrays, cfg = load_weights(weights)
+    net = UpliftNet(cfg)
+    net.load_state_dict({k: torch.as_tensor(v) for k, v in arrays.items()})
+    net.eval()
+    poses, owner = [], []
+    for info, motion in library_motions(library, "train"):
+        for mirror in (False, True):
+            pos, _ = canonical_poses(motion.rotations[::train_every], mirror)
+            poses.append(pos)
+            owner += [info["file"]] * len(pos)
+    if not poses:
+        raise ValueError(f"{library}: no training clips")
+    train = np.concatenate(poses)
+    flat, clips = train.reshape(len(train), -1), np.array(owner)
+    t2 = (flat**2).sum(1)
+    out: dict[str, dict] = {}
+    for k, split in enumerate(("validation", "train")):
+        if split == "train" and len(set(owner)) < 2:
+            continue  # a training frame's neighbours come from other clips
+        batch = make_batch(
+            np.random.default_rng(seed + k),
+            windows,
+            cfg.window,
+            cfg.fps,
+            library_clips(Path(library), split),
+            real_fraction=1.0,
+            noise="exact",
+        )
+        with torch.no_grad():
+            raw = net(torch.as_tensor(batch["inputs"])).numpy().astype(np.float64)
+        rot = rotation_to_matrix(split_outputs(raw, cfg)["rotations"], cfg.rotation)
+        off = np.broadcast_to(batch["offsets"][:, None].astype(np.float64), rot.shape[:3] + (3,))
+        pred = forward_kinematics(rot, off, np.zeros(rot.shape[:2] + (3,)))[0].reshape(-1, len(PARENTS), 3)
+        ref = batch["positions"].astype(np.float64).reshape(-1, len(PARENTS), 3)
+        err = np.linalg.norm(procrustes(pred, ref) - ref, axis=-1).mean(-1) * 1000
+        query, _ = canonical_poses(matrix_to_quat(batch["rotations"].astype(np.float64)).reshape(-1, len(PARENTS), 4))
+        dist = np.empty(len(query))
+        for i in range(0, len(query), 256):
+            part = query[i : i + 256]
+            d2 = t2[None] - 2 * part.reshape(len(part), -1) @ flat.T
+            if split == "train":  # the frame's own clip: the one holding its exact pose
+                d2 = np.where(clips[None] == clips[d2.argmin(1)][:, None], np.inf, d2)
+            near = train[d2.argmin(1)]
+            dist[i : i + 256] = np.linalg.norm(procrustes(near, part) - part, axis=-1).mean(-1) * 1000
+        bins = np.digitize(dist, np.percentile(dist, [25, 50, 75]))
+        out[split] = {
+            "frames": len(err),
+            "error_mm": round(float(err.mean()), 1),
+            "nearest_training_pose_mm": round(float(dist.mean()), 1),
+            "correlation": round(float(np.corrcoef(dist, err)[0, 1]), 2),
+            "by_quartile": [
+                {
+                    "nearest_training_pose_mm": round(float(dist[bins == q].mean()), 1),
+                    "error_mm": round(float(err[bins == q].mean()), 1),
+                }
+                for q in range(4)
+                if (bins == q).any()
+            ],
+        }
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--library", required=True)
     parser.add_argument("--train-every", type=int, default=2)
     parser.add_argument("--val-every", type=int, default=5)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--weights", help="also the network's error by how new the pose is (error_by_novelty)")
     args = parser.parse_args(argv)
     try:
         result = coverage(args.library, args.train_every, args.val_every)
+        if args.weights:
+            result["error_by_novelty"] = error_by_novelty(args.library, args.weights)
     except (OSError, ValueError, KeyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -54,3 +54,28 @@ def test_seen_poses_are_zero_and_a_new_arm_shows_in_that_arm_only(tmp_path):
     limbs = {k: v["mean_mm"] for k, v in out["limbs"].items()}
     assert limbs["left_arm"] > 100
     assert limbs["right_arm"] < 0.5 and limbs["left_leg"] < 0.5 and limbs["right_leg"] < 0.5 and limbs["torso"] < 0.5
+
+
+def test_error_by_novelty_reads_the_distance_of_each_frame_it_scores(tmp_path):
+    import torch
+
+    from model.network import NetworkConfig, save_weights, torch_state_to_arrays
+    from model.network_torch import UpliftNet
+
+    torch.manual_seed(0)
+    cfg = NetworkConfig(window=27, dim=32, layers=1, mlp=64)
+    weights = tmp_path / "small.npz"
+    save_weights(weights, torch_state_to_arrays(UpliftNet(cfg)), cfg, {"name": "small"})
+    train = read_motion(CMU).resampled(30.0)
+    seen = pose_coverage.error_by_novelty(str(write_library(tmp_path / "s.npz", train, train)), str(weights), 8, 1)
+    assert "train" not in seen  # one training clip: no other clip to search
+    v = seen["validation"]
+    assert v["frames"] == 8 * 27 and v["nearest_training_pose_mm"] < 0.5 and np.isfinite(v["error_mm"])
+    q = train.rotations.copy()
+    j = JOINT_INDEX["left_shoulder"]
+    q[:, j] = quat_multiply(q[:, j], matrix_to_quat(elementary_rotation("z", np.pi / 2)))
+    raised = Motion(q, train.root_translation, train.skeleton, train.fps)
+    new = pose_coverage.error_by_novelty(str(write_library(tmp_path / "r.npz", train, raised)), str(weights), 8, 1)
+    quartiles = [b["nearest_training_pose_mm"] for b in new["validation"]["by_quartile"]]
+    assert new["validation"]["nearest_training_pose_mm"] > 20 and quartiles == sorted(quartiles)
+    assert len(quartiles) == 4
