@@ -11,6 +11,10 @@ frame; temporal transformer layers attend across the frames. Two layouts (``Netw
   direction). A limb is encoded as a limb, so an arm pose seen in training still reads right under an unseen torso
   or leg pose. With ``whole_frame`` every part's token also gets an embedding of all 26 points of its frame (the
   frame layout's ``frame_embed``), so a part reads the others' points from the start, not only through attention.
+  With ``local`` the attention is kept within the parts: in the spatial layer a point attends only to the points of
+  its home part, across the parts a limb attends only to itself and the torso and the torso only to itself
+  (``part_masks``), so each limb's joints come from its own points and the torso's alone, and a limb pose seen in
+  training reads the same whatever the other limbs do.
 
 The outputs, in order (``split_outputs``):
 
@@ -61,6 +65,7 @@ class NetworkConfig:
     tokens: str = "frame"  # frame | parts (see the module's docstring)
     stride: int = 0  # frames between the windows of the main pass at run time; 0: half a window
     whole_frame: bool = False  # parts layout: every part's token also embeds the whole frame's points
+    local: bool = False  # parts layout: a limb reads only its own and the torso's points (``part_masks``)
 
     @property
     def window_stride(self) -> int:
@@ -122,6 +127,22 @@ def part_outputs(part: int, config: NetworkConfig) -> list[int]:
     return out
 
 
+def part_masks() -> tuple[np.ndarray, np.ndarray]:
+    """The ``local`` layout's additive attention masks (0 where allowed, -inf elsewhere): (26, 26) for the spatial
+    layer, where a point attends to the points of its home part (the torso for the points the torso's token is
+    embedded from, shoulders and hips included; otherwise the one limb it belongs to), so a point shared by a limb
+    and the torso carries the torso's points only; and (parts, parts) across the parts (a limb: itself and the
+    torso; the torso: itself)."""
+    n = len(PARTS)
+    spatial = np.zeros((NUM_KEYPOINTS, NUM_KEYPOINTS), bool)
+    for i in range(n):
+        home = [k for k in part_points(i) if i == 0 or k not in part_points(0)]
+        spatial[np.ix_(home, part_points(i))] = True
+    across = np.eye(n, dtype=bool)
+    across[1:, 0] = True
+    return tuple(np.where(m, 0.0, -np.inf).astype(np.float32) for m in (spatial, across))  # type: ignore[return-value]
+
+
 def part_order(config: NetworkConfig) -> np.ndarray:
     """The permutation that puts the parts' heads' outputs (concatenated in part order) into output order."""
     written = np.concatenate([part_outputs(p, config) for p in range(len(PARTS))])
@@ -169,12 +190,16 @@ def _linear(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (x.reshape(-1, x.shape[-1]) @ w.T + b).reshape(*x.shape[:-1], w.shape[0])
 
 
-def _block(x: np.ndarray, p: dict[str, np.ndarray], prefix: str, heads: int) -> np.ndarray:
+def _block(
+    x: np.ndarray, p: dict[str, np.ndarray], prefix: str, heads: int, mask: np.ndarray | None = None
+) -> np.ndarray:
     b, n, d = x.shape
     h = _layer_norm(x, p[prefix + "norm1.weight"], p[prefix + "norm1.bias"])
     qkv = _linear(h, p[prefix + "qkv.weight"], p[prefix + "qkv.bias"])
     q, k, v = qkv.reshape(b, n, 3, heads, d // heads).transpose(2, 0, 3, 1, 4)
     att = q @ k.transpose(0, 1, 3, 2) / math.sqrt(d // heads)
+    if mask is not None:
+        att = att + mask
     att = np.exp(att - att.max(-1, keepdims=True))
     att /= att.sum(-1, keepdims=True)
     o = (att @ v).transpose(0, 2, 1, 3).reshape(b, n, d)
@@ -194,7 +219,8 @@ def numpy_forward(points: np.ndarray, weights: dict[str, np.ndarray], config: Ne
         _linear(np.concatenate([points * mask, mask], -1), p["point_embed.weight"], p["point_embed.bias"])
         + p["point_pos"]
     )
-    x = _block(x.reshape(b * t, k, -1), p, "spatial.", 4).reshape(b, t, k, -1)
+    local = config.tokens == "parts" and config.local
+    x = _block(x.reshape(b * t, k, -1), p, "spatial.", 4, part_masks()[0] if local else None).reshape(b, t, k, -1)
     if config.tokens == "parts":
         return _numpy_parts(x, p, config)
     x = _linear(x.reshape(b, t, -1), p["frame_embed.weight"], p["frame_embed.bias"]) + p["time_pos"][:t]
@@ -220,8 +246,9 @@ def _numpy_parts(x: np.ndarray, p: dict[str, np.ndarray], config: NetworkConfig)
         x = x + _linear(frame.reshape(b, t, -1), p["frame_embed.weight"], p["frame_embed.bias"])[:, :, None]
     x = x + p["part_pos"] + p["time_pos"][:t, None]
     d = x.shape[-1]
+    across = part_masks()[1] if config.local else None
     for i in range(config.layers):
-        x = _block(x.reshape(b * t, n, d), p, f"across.{i}.", config.heads).reshape(b, t, n, d)
+        x = _block(x.reshape(b * t, n, d), p, f"across.{i}.", config.heads, across).reshape(b, t, n, d)
         x = x.transpose(0, 2, 1, 3).reshape(b * n, t, d)
         x = _block(x, p, f"temporal.{i}.", config.heads).reshape(b, n, t, d).transpose(0, 2, 1, 3)
     x = _layer_norm(x, p["norm.weight"], p["norm.bias"])
@@ -267,8 +294,9 @@ def load_weights(path: str | Path) -> tuple[dict[str, np.ndarray], NetworkConfig
     if config.tokens not in ("frame", "parts"):
         raise WeightsError(f"{path}: network layout {config.tokens!r} unknown to this version")
     check_stride(path, config.stride, config.window)
-    if config.whole_frame and config.tokens != "parts":
-        raise WeightsError(f"{path}: whole_frame is an option of the parts layout, not of {config.tokens!r}")
+    for option in ("whole_frame", "local"):
+        if getattr(config, option) and config.tokens != "parts":
+            raise WeightsError(f"{path}: {option} is an option of the parts layout, not of {config.tokens!r}")
     if meta.get("format") != WEIGHTS_FORMAT:
         raise WeightsError(f"{path}: weights format {meta.get('format')!r}, this version reads {WEIGHTS_FORMAT!r}")
     expected = torch_free_shapes(config)

@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from .keypoints import NUM_KEYPOINTS
-from .network import PARTS, NetworkConfig, part_order, part_outputs, part_points
+from .network import PARTS, NetworkConfig, part_masks, part_order, part_outputs, part_points
 
 
 class Block(nn.Module):
@@ -25,16 +25,18 @@ class Block(nn.Module):
         self.fc2 = nn.Linear(mlp, dim)
         self.heads = heads
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        """``mask``: an additive (n, n) attention mask (0 allowed, -inf not), or None."""
         b, n, d = x.shape
         q, k, v = self.qkv(self.norm1(x)).reshape(b, n, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
         p = self.dropout if self.training else 0.0
         if x.device.type != "cpu" or (not self.training and q.shape[-1] >= 16):
-            att = torch.nn.functional.scaled_dot_product_attention(q, k, v, dropout_p=p)
+            att = torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p)
         else:
             # on the CPU plain matmuls run narrow heads (the spatial layer's 8) 2x faster than the fused kernel, and a
             # training step (forward and backward, any head) about a fifth faster
-            weights = ((q @ k.transpose(-1, -2)) * q.shape[-1] ** -0.5).softmax(-1)
+            scores = (q @ k.transpose(-1, -2)) * q.shape[-1] ** -0.5
+            weights = (scores if mask is None else scores + mask).softmax(-1)
             att = nn.functional.dropout(weights, p, self.training) @ v
         x = x + nn.functional.dropout(self.proj(att.transpose(1, 2).reshape(b, n, d)), p, self.training)
         mlp = self.fc2(nn.functional.gelu(self.fc1(self.norm2(x)), approximate="tanh"))
@@ -75,6 +77,11 @@ class UpliftNet(nn.Module):
                 self.frame_embed = nn.Linear(NUM_KEYPOINTS * cfg.spatial_dim, cfg.dim)
         else:
             self.head = nn.Linear(cfg.dim, cfg.output_size)
+        self.spatial_mask: torch.Tensor | None
+        self.across_mask: torch.Tensor | None
+        masks = [torch.as_tensor(m) for m in part_masks()] if cfg.tokens == "parts" and cfg.local else [None, None]
+        self.register_buffer("spatial_mask", masks[0], persistent=False)
+        self.register_buffer("across_mask", masks[1], persistent=False)
         nn.init.normal_(self.point_pos, std=0.02)
         nn.init.normal_(self.time_pos, std=0.02)
 
@@ -83,7 +90,7 @@ class UpliftNet(nn.Module):
         b, t, k, _ = points.shape
         mask = (points[..., 2:3] > 0).to(points.dtype)
         x = self.point_embed(torch.cat([points * mask, mask], -1)) + self.point_pos
-        x = self.spatial(x.reshape(b * t, k, -1)).reshape(b, t, k, -1)
+        x = self.spatial(x.reshape(b * t, k, -1), self.spatial_mask).reshape(b, t, k, -1)
         if self.config.tokens == "parts":
             return self._parts(x)
         x = self.frame_embed(x.reshape(b, t, -1)) + self.time_pos[:t]
@@ -100,7 +107,7 @@ class UpliftNet(nn.Module):
             x = x + self.frame_embed(frame.reshape(b, t, -1))[:, :, None]
         x = x + self.part_pos + self.time_pos[:t, None]
         for across, temporal in zip(self.across, self.temporal):
-            x = across(x.reshape(b * t, n, d)).reshape(b, t, n, d)
+            x = across(x.reshape(b * t, n, d), self.across_mask).reshape(b, t, n, d)
             x = temporal(x.transpose(1, 2).reshape(b * n, t, d)).reshape(b, n, t, d).transpose(1, 2)
         x = self.norm(x)
         heads = self.head

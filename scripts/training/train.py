@@ -149,6 +149,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=None,
         help="parts layout: every part's token also embeds the whole frame's points (NetworkConfig.whole_frame)",
     )
+    p.add_argument(
+        "--local",
+        action="store_true",
+        default=None,
+        help="parts layout: a limb reads only its own and the torso's points (NetworkConfig.local)",
+    )
     p.add_argument("--every", type=int, default=200, help="checkpoint every N steps")
     p.add_argument(
         "--minutes",
@@ -203,6 +209,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "side_views": False,
         "dropout": 0.0,
         "whole_frame": False,
+        "local": False,
     }
     file_cfg = json.loads(args.config.read_text()) if args.config else {}
     for key, value in defaults.items():
@@ -274,8 +281,10 @@ def curve_batches(library: Path, cfg: NetworkConfig) -> dict[str, dict[str, np.n
     out = {}
     for k, (split, noise, n, motion) in enumerate(CURVE_SETS.values()):
         clips = library_clips(library, split)
-        share = {"real_fraction": 1.0} if motion == "real" else {"real_fraction": 0.0, "mixed_fraction": 1.0}
-        batch = make_batch(np.random.default_rng(777 + k), n, cfg.window, cfg.fps, clips, noise=noise, **share)
+        real = 1.0 if motion == "real" else 0.0
+        batch = make_batch(
+            np.random.default_rng(777 + k), n, cfg.window, cfg.fps, clips, real, noise=noise, mixed_fraction=1.0 - real
+        )
         out[list(CURVE_SETS)[k]] = batch
     return out
 
@@ -399,9 +408,11 @@ def main(argv: list[str] | None = None) -> int:
         window=args.window,
         tokens=args.tokens,
         whole_frame=bool(args.whole_frame),
+        local=bool(args.local),
     )
-    if cfg.whole_frame and cfg.tokens != "parts":
-        raise SystemExit("error: --whole-frame is an option of the parts layout (--tokens parts)")
+    for option in ("whole_frame", "local"):
+        if getattr(cfg, option) and cfg.tokens != "parts":
+            raise SystemExit(f"error: --{option.replace('_', '-')} is an option of the parts layout (--tokens parts)")
     torch.manual_seed(args.seed)
     from model.network_torch import UpliftNet
 
@@ -579,6 +590,7 @@ def main(argv: list[str] | None = None) -> int:
                 "high": args.high,
                 "dropout": args.dropout,
                 "whole_frame": cfg.whole_frame,
+                "local": cfg.local,
             },
             "validation_synthetic": {k: round(v, 2) for k, v in vm.items()},
             "config": asdict(cfg),

@@ -16,6 +16,7 @@ from model.network import (
     WeightsError,
     load_weights,
     numpy_forward,
+    part_masks,
     part_order,
     part_outputs,
     save_weights,
@@ -29,6 +30,7 @@ from model.uplift import DEFAULT_WEIGHTS
 SMALL = replace(NetworkConfig(), window=27, dim=64, layers=2, mlp=128)
 PARTS_SMALL = replace(SMALL, dim=32, mlp=64, heads=4, tokens="parts")
 WHOLE_SMALL = replace(PARTS_SMALL, whole_frame=True)
+LOCAL_SMALL = replace(PARTS_SMALL, local=True)
 
 
 def random_inputs(b: int, t: int, seed: int = 0) -> np.ndarray:
@@ -38,7 +40,9 @@ def random_inputs(b: int, t: int, seed: int = 0) -> np.ndarray:
     return x
 
 
-@pytest.mark.parametrize("config", [SMALL, PARTS_SMALL, WHOLE_SMALL], ids=["frame", "parts", "parts_whole_frame"])
+@pytest.mark.parametrize(
+    "config", [SMALL, PARTS_SMALL, WHOLE_SMALL, LOCAL_SMALL], ids=["frame", "parts", "parts_whole_frame", "parts_local"]
+)
 def test_torch_and_numpy_agree_on_random_weights(config):
     torch.manual_seed(0)
     model = UpliftNet(config).eval()
@@ -94,6 +98,29 @@ def test_whole_frame_adds_one_embedding_of_all_points_to_every_part_token():
     assert np.abs(with_context - numpy_forward(x, plain, PARTS_SMALL)).max() > 1e-3
 
 
+def test_local_parts_read_each_limb_from_its_own_points_and_the_torso():
+    """``local``: moving the right leg's own points (knee, ankle, heel, toes) changes the right leg's outputs only;
+    the torso's (with the root's velocity and the up direction) and the other limbs' stay exactly as they were. In
+    the plain parts layout the same move reaches every part."""
+    spatial, across = part_masks()
+    assert (np.diag(spatial) == 0).all() and (np.diag(across) == 0).all()
+    assert (across[1:, 0] == 0).all() and np.isinf(across[0, 1:]).all()  # limbs see the torso, the torso only itself
+    own = [KEYPOINT_INDEX[n] for n in ("right_knee", "right_ankle", "right_heel", "right_big_toe", "right_small_toe")]
+    x = random_inputs(2, 27, 5)
+    moved = x.copy()
+    moved[:, :, own, :2] += 0.5
+    leg = [name for name, _, _ in PARTS].index("right_leg")
+    leg_outputs = part_outputs(leg, LOCAL_SMALL)
+    others = np.setdiff1d(np.arange(LOCAL_SMALL.output_size), leg_outputs)
+    for config, local in ((LOCAL_SMALL, True), (PARTS_SMALL, False)):
+        torch.manual_seed(6)
+        weights = torch_state_to_arrays(UpliftNet(config))
+        change = np.abs(numpy_forward(moved, weights, config) - numpy_forward(x, weights, config)).max((0, 1))
+        assert change[leg_outputs].max() > 1e-3
+        assert (change[others].max() < 1e-6) == local
+    assert torch_free_shapes(LOCAL_SMALL) == torch_free_shapes(PARTS_SMALL)  # the same weights, another attention
+
+
 def test_dropout_acts_in_training_only():
     """Dropout (train.py --dropout) changes nothing about the weights or the evaluated network: the numpy twin
     still computes what the torch model does in eval mode; in training mode the outputs are perturbed."""
@@ -109,7 +136,9 @@ def test_dropout_acts_in_training_only():
     assert np.abs(numpy_forward(x.numpy(), weights, SMALL) - evaluated).max() < 1e-4
 
 
-@pytest.mark.parametrize("config", [SMALL, PARTS_SMALL, WHOLE_SMALL], ids=["frame", "parts", "parts_whole_frame"])
+@pytest.mark.parametrize(
+    "config", [SMALL, PARTS_SMALL, WHOLE_SMALL, LOCAL_SMALL], ids=["frame", "parts", "parts_whole_frame", "parts_local"]
+)
 def test_training_attention_computes_what_the_fused_kernel_does(config):
     """On the CPU a training step runs attention as plain matmuls (faster than the fused kernel there): without
     dropout it computes the same outputs and the same gradients as the fused kernel."""
@@ -130,10 +159,10 @@ def test_training_attention_computes_what_the_fused_kernel_does(config):
     assert max(g.abs().max().item() for g in plain_grads.values()) > 1e-4
 
 
-def _fused_forward(self, x: torch.Tensor) -> torch.Tensor:
+def _fused_forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
     b, n, d = x.shape
     q, k, v = self.qkv(self.norm1(x)).reshape(b, n, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
-    att = torch.nn.functional.scaled_dot_product_attention(q, k, v)
+    att = torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=mask)
     x = x + self.proj(att.transpose(1, 2).reshape(b, n, d))
     return x + self.fc2(torch.nn.functional.gelu(self.fc1(self.norm2(x)), approximate="tanh"))
 
@@ -195,6 +224,9 @@ def test_weights_round_trip_and_errors(tmp_path):
     meta = {"format": "pose_uplift.weights/1", "config": {**SMALL.__dict__, "whole_frame": True}}
     np.savez(tmp_path / "whole.npz", __meta__=np.array(json.dumps(meta)), **weights)
     cases["whole.npz"] = "whole_frame is an option of the parts layout"
+    meta = {"format": "pose_uplift.weights/1", "config": {**SMALL.__dict__, "local": True}}
+    np.savez(tmp_path / "local.npz", __meta__=np.array(json.dumps(meta)), **weights)
+    cases["local.npz"] = "local is an option of the parts layout"
     bad = dict(weights)
     bad["head.bias"] = np.zeros(3, np.float32)
     save_weights(tmp_path / "shape.npz", bad, SMALL, {})

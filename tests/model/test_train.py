@@ -236,3 +236,5 @@ def test_whole_frame_parts_network_trains_and_the_option_needs_the_parts_layout(
     assert card["config"]["whole_frame"] is True and card["config"]["tokens"] == "parts"
     done = _train(["--out", str(tmp_path / "frame"), "--steps", "1", *SMALL, "--whole-frame"])
     assert done.returncode != 0 and "--whole-frame is an option of the parts layout" in done.stderr
+    done = _train(["--out", str(tmp_path / "frame_local"), "--steps", "1", *SMALL, "--local"])
+    assert done.returncode != 0 and "--local is an option of the parts layout" in done.stderr
