@@ -749,6 +749,8 @@ def make_batch(
     tilted: float = 0.0,
     high: float = 0.0,
     side_views: bool = False,
+    pairs: list | None = None,
+    pairs_fraction: float = 0.0,
 ) -> dict[str, np.ndarray]:
     """One training batch: normalised noisy 2D windows and every target, in the gravity-aligned camera frame G.
 
@@ -761,13 +763,16 @@ def make_batch(
     degrees, ``high`` the share looking down ``HIGH_PITCH`` degrees (``random_cameras``); ``side_views``: the training
     noise's spread and misses follow the view, frame by frame (``detector_noise``'s ``side``). ``noise``:
     "train" (drawn profiles, levels, placement and failures), "exact" (the keypoint model's points, nothing else;
-    out-of-image points dropped) or a profile name of ``NOISE_PROFILES`` at level 1 with the measured placement bias and no failure modes (for evaluation)."""
-    from ..features import normalise_window
-
+    out-of-image points dropped) or a profile name of ``NOISE_PROFILES`` at level 1 with the measured placement bias and no failure modes (for evaluation).
+    ``pairs_fraction`` of the batch (taken from the synthetic share) are windows of ``pairs``
+    (:mod:`.detector_pairs`): a real detector's own 2D of rendered motion, with that motion's targets."""
     n_real = int(round(batch * real_fraction)) if real else 0
     n_anchored = min(int(round(batch * anchored_fraction)), batch - n_real) if real else 0
     n_mixed = min(int(round(batch * mixed_fraction)), batch - n_real - n_anchored) if real else 0
-    n_synthetic = batch - n_real - n_anchored - n_mixed
+    n_pairs = min(int(round(batch * pairs_fraction)), batch - n_real - n_anchored - n_mixed) if pairs else 0
+    n_synthetic = batch - n_real - n_anchored - n_mixed - n_pairs
+    if n_pairs == batch:
+        return _paired_batch(rng, pairs, n_pairs, frames, fps)  # type: ignore[arg-type]
     parts = [synthetic_motion(rng, n_synthetic, frames, fps)] if n_synthetic else []
     if n_real:
         parts.append(real_clip_crops(rng, real, n_real, frames, random_bodies, subject_bodies, jitter, fps))  # type: ignore[arg-type]
@@ -798,6 +803,27 @@ def make_batch(
             noisy = detector_noise(rng, px, fps, level=1.0, profile=noise)
         outside = ((px < 0) | (px > camera.image[:, None, None, :])).any(-1) | (depth <= 0.1)
         noisy[outside] = 0.0
+    out = _targets(clip, camera, joints, noisy, fps)
+    if n_pairs:
+        paired = _paired_batch(rng, pairs, n_pairs, frames, fps)  # type: ignore[arg-type]
+        out = {k: np.concatenate([v, paired[k]]) for k, v in out.items()}
+    return out
+
+
+def _paired_batch(rng: np.random.Generator, pairs: list, batch: int, frames: int, fps: float) -> dict[str, np.ndarray]:
+    """``batch`` windows of detector pairs (:func:`.detector_pairs.paired_windows`) with their targets."""
+    from .detector_pairs import paired_windows
+
+    clip, camera, points = paired_windows(rng, pairs, batch, frames)
+    _, joints = keypoints_3d(clip.rotations, clip.offsets, clip.root)
+    return _targets(clip, camera, joints, points.astype(np.float32).copy(), fps)
+
+
+def _targets(clip: Clip, camera: Camera, joints: np.ndarray, noisy: np.ndarray, fps: float) -> dict[str, np.ndarray]:
+    """The network's inputs (``noisy`` pixels, normalised) and every target of ``clip`` seen by ``camera``."""
+    from ..features import normalise_window
+
+    frames = noisy.shape[1]
     fill_midpoints(noisy)  # neck and hip from the image's shoulders and hips, as the readers make them
     g = gravity_frame(camera)  # (B, 3, 3) world -> G
     local = quat_to_matrix(clip.rotations)  # (B, T, 22, 3, 3)

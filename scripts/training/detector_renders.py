@@ -91,10 +91,11 @@ for job in jobs:
     scene.frame_set(1)
     centre = rig.matrix_world @ rig.pose.bones[mapping["pelvis"]].head
     record = {}
-    for view, az in job["views"].items():
+    for view, place in job["views"].items():
+        az, dist, height = place if isinstance(place, list) else (place, 4.0, 1.3)
         a = np.radians(az)
         # the model's forward axis is Blender's -Y (MODEL_TO_BLENDER): azimuth 0 stands in front of the body at rest
-        cam.location = (centre.x + 4.0 * np.sin(a), centre.y - 4.0 * np.cos(a), 1.3)
+        cam.location = (centre.x + dist * np.sin(a), centre.y - dist * np.cos(a), height)
         direction = Vector((centre.x, centre.y, 1.0)) - cam.location
         cam.rotation_euler = direction.to_track_quat("-Z", "Y").to_euler()
         joints, cams = [], []
@@ -177,6 +178,13 @@ def main(argv: list[str] | None = None) -> int:
         "detector's profile on motion the evaluation never uses)",
     )
     p.add_argument("--skip-render", action="store_true", help="reuse the renders and detections in --out")
+    p.add_argument(
+        "--random-views",
+        type=int,
+        default=0,
+        help="N cameras per clip at random azimuths, 3-6 m away, 0.6-2.2 m up (seeded by the clip's place in the "
+        "list), instead of the two fixed views: detections of many views for training (--split train)",
+    )
     args = p.parse_args(argv)
     from model.body_points import keypoints_3d
     from model.keypoints import HALPE26, Keypoints2D
@@ -192,7 +200,14 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     clips = pick_clips(args.library, args.clips, args.frames, args.split)
     jobs = []
-    for info, m in clips:
+    for c, (info, m) in enumerate(clips):
+        views: dict = dict(VIEWS)
+        if args.random_views:
+            r = np.random.default_rng(1000 + c)
+            views = {
+                f"v{i}": [float(r.uniform(0, 360)), float(r.uniform(3, 6)), float(r.uniform(0.6, 2.2))]
+                for i in range(args.random_views)
+            }
         name = Path(info["file"]).stem + "_" + info["subject"]
         path = args.out / f"{name}.npz"
         np.savez(path, rotations=m.rotations, root=m.root_translation, offsets=m.skeleton.offsets, fps=m.fps)
@@ -201,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
                 "name": name,
                 "motion": str(path),
                 "dir": str(args.out / name),
-                "views": VIEWS,
+                "views": views,
                 "joints": ["pelvis", *LIMBS],
             }
         )
@@ -219,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
             print("error: rendering failed: " + (proc.stderr.strip().splitlines() or ["?"])[-1], file=sys.stderr)
             return 1
         for job in jobs:
-            for view in VIEWS:
+            for view in job["views"]:
                 folder = Path(f"{job['dir']}_{view}")
                 subprocess.run(
                     [
@@ -242,10 +257,15 @@ def main(argv: list[str] | None = None) -> int:
     limb_k = [HALPE26.index(n) for n in LIMBS]
     rows: list[dict] = []
     profile = {v: {"offset": [], "nobody": 0, "frames": 0, "swapped": 0, "drift": [], "core": []} for v in VIEWS}
+    bucket = {}  # a view's profile: front where the camera is within 30 degrees of the body's front or back
+    for job in jobs:
+        for view, place in job["views"].items():
+            az = place[0] if isinstance(place, list) else place
+            bucket[(job["name"], view)] = "front" if abs(np.sin(np.radians(az))) < 0.5 else "side"
     options = UpliftOptions(gaps="keep", backend="auto", flip=not args.no_flip)
     for job, (_, motion) in zip(jobs, clips, strict=True):
         points_3d, joints_3d = keypoints_3d(motion.rotations, motion.skeleton.offsets, motion.root_translation)
-        for view in VIEWS:
+        for view in job["views"]:
             rec = rendered[job["name"]][view]
             truth = np.array(rec["joints"])[:, 1:]  # (T, 12, 3) Blender world
             detections = Path(f"{job['dir']}_{view}.json")
@@ -287,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
             off = (det[..., :2] - px) / torso * 100
             swapped_err = np.linalg.norm(det[:, [1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10], :2] - px, axis=-1)
             straight_err = np.linalg.norm(det[..., :2] - px, axis=-1)
-            prof = profile[view]
+            prof = profile[bucket[(job["name"], view)]]
             prof["offset"].append(np.where(ok[..., None], off, np.nan))
             limb_height = np.ptp(px[..., 1], axis=-1)[:, None, None]  # the limb joints' image height, per frame
             prof["core"].append(np.where(ok[..., None], (det[..., :2] - px) / limb_height * 100, np.nan))

@@ -142,6 +142,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=None,
         help="the detector noise's spread and misses follow the view, as measured (wider and more often from the side)",
     )
+    p.add_argument(
+        "--detector-pairs",
+        type=Path,
+        default=None,
+        help="a folder of rendered views run through a real detector (detector_renders.py --split train "
+        "--random-views N --out DIR): their 2D with their motion's targets join training (--pairs-fraction)",
+    )
+    p.add_argument(
+        "--pairs-fraction",
+        type=float,
+        default=None,
+        help="share of each batch from --detector-pairs (taken from the synthetic share)",
+    )
     p.add_argument("--dropout", type=float, default=None, help="dropout in the temporal layers (training only)")
     p.add_argument(
         "--whole-frame",
@@ -207,6 +220,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "tilted": 0.0,
         "high": 0.0,
         "side_views": False,
+        "detector_pairs": None,
+        "pairs_fraction": 0.0,
         "dropout": 0.0,
         "whole_frame": False,
         "local": False,
@@ -476,6 +491,10 @@ def main(argv: list[str] | None = None) -> int:
         "high": args.high,
         "side_views": args.side_views,
     }
+    if args.detector_pairs is not None and args.pairs_fraction > 0:
+        from model.training.detector_pairs import load_detector_pairs
+
+        mix.update(pairs=load_detector_pairs(args.detector_pairs), pairs_fraction=args.pairs_fraction)
     batches = batch_stream(rng, args, cfg, real, mix)
     budget = args.minutes * 60.0
 
@@ -588,6 +607,8 @@ def main(argv: list[str] | None = None) -> int:
                 "white": args.white,
                 "tilted": args.tilted,
                 "high": args.high,
+                "detector_pairs": str(args.detector_pairs) if args.detector_pairs else None,
+                "pairs_fraction": args.pairs_fraction,
                 "dropout": args.dropout,
                 "whole_frame": cfg.whole_frame,
                 "local": cfg.local,
