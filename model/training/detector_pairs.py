@@ -26,22 +26,14 @@ from ..body_points import keypoints_3d
 from ..skeleton import JOINT_INDEX, MODEL_TO_BLENDER, Skeleton
 from .synthesis import Camera, Clip
 
-#: The joints the renders record, in their order (``detector_renders.py``: the pelvis, then its ``LIMBS``).
-RECORDED = (
-    "pelvis",
-    "left_shoulder",
-    "right_shoulder",
-    "left_elbow",
-    "right_elbow",
-    "left_wrist",
-    "right_wrist",
-    "left_hip",
-    "right_hip",
-    "left_knee",
-    "right_knee",
-    "left_ankle",
-    "right_ankle",
+#: The limb joints that the rendered set scores (``detector_renders.py``): shoulders, elbows, wrists, hips, knees,
+#: ankles.
+LIMBS = tuple(
+    f"{side}_{joint}" for joint in ("shoulder", "elbow", "wrist", "hip", "knee", "ankle") for side in ("left", "right")
 )
+
+#: The joints the renders record, in their order: the pelvis, then ``LIMBS``.
+RECORDED = ("pelvis", *LIMBS)
 
 #: Limb bones measured on the rig, (parent joint, child joint): the child's offset is scaled to the rig's length.
 _LIMB_BONES = (("shoulder", "elbow"), ("elbow", "wrist"), ("hip", "knee"), ("knee", "ankle"))
