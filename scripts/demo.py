@@ -208,6 +208,14 @@ def _run_bpy(code: str, args: list[str], env: dict) -> None:
         raise RuntimeError(f"headless Blender run failed: {last}")
 
 
+def build_character(zip_path: Path, assets: Path, blend: Path, env: dict) -> None:
+    """The MakeHuman body in ``assets`` (base.obj, default.mhskel, default_weights.mhw) skinned to its default
+    skeleton, saved as ``blend``."""
+    _run_bpy(
+        _CHARACTER, [str(zip_path), str(assets), str(ROOT / "scripts" / "rigs" / "mpfb_default.json"), str(blend)], env
+    )
+
+
 def main() -> int:
     import build_extension
     import inspect_keypoints
@@ -234,11 +242,7 @@ def main() -> int:
     character = OUT / "character.blend"
     try:
         if all((ASSETS / name).is_file() for name in ("base.obj", "default.mhskel", "default_weights.mhw")):
-            _run_bpy(
-                _CHARACTER,
-                [str(zip_path), str(ASSETS), str(ROOT / "scripts" / "rigs" / "mpfb_default.json"), str(character)],
-                env,
-            )
+            build_character(zip_path, ASSETS, character, env)
             what = "the CC0 MakeHuman body skinned to its default skeleton"
         else:  # without the MakeHuman assets: a capsule body on the CC0 MPFB game_engine rig (in scripts/rigs)
             _run_bpy(

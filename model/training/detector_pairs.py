@@ -1,6 +1,7 @@
-"""Real detections paired with exact 3D: library motion played on the CC0 MakeHuman body, rendered in Blender and
-run through MediaPipe (``scripts/training/detector_renders.py --split train --random-views N``), read back as
-training sequences whose 2D is the detector's own output, not a noise model's.
+"""Real detections paired with exact 3D: library motion played on the CC0 MakeHuman body (or on bodies of many
+builds, ``--bodies``), rendered in Blender and run through MediaPipe (``scripts/training/detector_renders.py --split
+train --random-views N``), read back as training sequences whose 2D is the detector's own output, not a noise
+model's.
 
 Each rendered view becomes a :class:`DetectorPair`: the motion's rotations (the rig takes them bone for bone: its
 limb bones point within 1-6 degrees of the clip's) on the rendered rig's proportions (the canonical skeleton with its
@@ -104,21 +105,30 @@ def _root_under_hips(rotations: np.ndarray, offsets: np.ndarray, rig_joints_mode
 
 def load_detector_pairs(folder: str | Path) -> list[DetectorPair]:
     """Every rendered view in ``folder`` (``detector_renders.py``'s ``--out``: ``jobs.json``, its ``.out.json`` and one
-    MediaPipe JSON per view) as a :class:`DetectorPair`. The rig's proportions are measured over all of them."""
+    MediaPipe JSON per view; a view without one, where MediaPipe found nobody, is left out) as a
+    :class:`DetectorPair`. Each body's proportions (a job's ``character``; one body without) are measured over all of
+    its views."""
     from ..pipeline import UpliftOptions, read_person
 
     folder = Path(folder)
     jobs = json.loads((folder / "jobs.json").read_text())
     rendered = json.loads((folder / "jobs.json.out.json").read_text())
-    every = [np.array(rec["joints"]) for job in jobs for rec in rendered[job["name"]].values()]
-    offsets = rig_offsets(np.concatenate(every))
+    by_body: dict[str, list[np.ndarray]] = {}
+    for job in jobs:
+        by_body.setdefault(job.get("character", ""), []).extend(
+            np.array(rec["joints"]) for rec in rendered[job["name"]].values()
+        )
+    body_offsets = {body: rig_offsets(np.concatenate(every)) for body, every in by_body.items()}
     leaf_ends = Skeleton.default().leaf_ends
     out = []
     for job in jobs:
         motion = np.load(Path(job["motion"]))
         rotations = motion["rotations"].astype(np.float64)
+        offsets = body_offsets[job.get("character", "")]
         for view, rec in rendered[job["name"]].items():
             detections = Path(f"{job['dir']}_{view}.json")
+            if not detections.is_file():
+                continue
             kp = read_person(detections, UpliftOptions())
             rig = np.array(rec["joints"], dtype=np.float64) @ MODEL_TO_BLENDER  # Blender world -> model world
             n = min(len(rotations), len(rig), len(kp.points))

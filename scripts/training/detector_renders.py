@@ -9,6 +9,8 @@ skeleton) and a Python with ``mediapipe==0.10.21`` and ``opencv-python-headless`
 project dependency). For each of ``--clips`` validation clips (spread over the validation subjects), ``--frames``
 consecutive frames at 30 fps are retargeted onto the character and rendered (Workbench, 640 x 480) from two views
 (in front, 20 degrees round, and from the side, 100 degrees round; 4 m away, 1.3 m up, 50 degrees across).
+``--bodies DIR`` (``body_variants.py``'s folders) plays clip k on body k modulo their number, in a skin tone and
+before a background drawn per clip, instead of the base body.
 MediaPipe Pose (``scripts/detect_mediapipe.py``, its own smoothing on) gives 2D points and its world landmarks.
 
 Printed and written to ``OUT/results.json`` (``results_<weights>.json`` with ``--weights``): PA-MPJPE (mm, per frame, on the 12 limb joints: shoulders, elbows,
@@ -53,24 +55,35 @@ retarget = importlib.import_module("bl_ext.user_default.pose_uplift.addon.retarg
 Motion = importlib.import_module("bl_ext.user_default.pose_uplift.model.motion").Motion
 Skeleton = importlib.import_module("bl_ext.user_default.pose_uplift.model.skeleton").Skeleton
 jobs = json.load(open(jobs_json))
-bpy.ops.wm.open_mainfile(filepath=character)
-scene = bpy.context.scene
-rig = next(o for o in scene.objects if o.type == "ARMATURE")
-_, mapping, _ = retarget.resolve_mapping(rig, "mpfb_default")
-scene.render.engine = "BLENDER_WORKBENCH"
-scene.display.shading.light = "STUDIO"
-scene.display.shading.color_type = "MATERIAL"
-scene.render.resolution_x, scene.render.resolution_y = 640, 480
-scene.render.image_settings.file_format = "PNG"
-scene.world = bpy.data.worlds.new("w")
-scene.world.color = (0.55, 0.6, 0.65)
-cam = bpy.data.objects.new("cam", bpy.data.cameras.new("cam"))
-scene.collection.objects.link(cam)
-scene.camera = cam
-cam.data.sensor_fit = "HORIZONTAL"
-cam.data.angle = np.radians(50.0)
+opened = None
+def setup(character):
+    # open a character file and set the scene up: Workbench, 640 x 480, one camera
+    global scene, rig, mapping, cam
+    bpy.ops.wm.open_mainfile(filepath=character)
+    scene = bpy.context.scene
+    rig = next(o for o in scene.objects if o.type == "ARMATURE")
+    _, mapping, _ = retarget.resolve_mapping(rig, "mpfb_default")
+    scene.render.engine = "BLENDER_WORKBENCH"
+    scene.display.shading.light = "STUDIO"
+    scene.display.shading.color_type = "MATERIAL"
+    scene.render.resolution_x, scene.render.resolution_y = 640, 480
+    scene.render.image_settings.file_format = "PNG"
+    scene.world = bpy.data.worlds.new("w")
+    scene.world.color = (0.55, 0.6, 0.65)
+    cam = bpy.data.objects.new("cam", bpy.data.cameras.new("cam"))
+    scene.collection.objects.link(cam)
+    scene.camera = cam
+    cam.data.sensor_fit = "HORIZONTAL"
+    cam.data.angle = np.radians(50.0)
 out = {}
 for job in jobs:
+    if job.get("character", character) != opened:
+        opened = job.get("character", character)
+        setup(opened)
+    if "skin" in job:  # the body's and the background's colours for this clip
+        for mat in bpy.data.materials:
+            mat.diffuse_color = (*job["skin"], 1.0)
+        scene.world.color = job["background"]
     d = np.load(job["motion"])
     sk = Skeleton(d["offsets"], Skeleton.default().leaf_ends)
     motion = Motion(d["rotations"], d["root"], sk, float(d["fps"]))
@@ -122,6 +135,32 @@ def pick_clips(library: str, count: int, frames: int, split: str = "validation")
     return chosen
 
 
+def build_characters(bodies: Path, zip_path: Path, env: dict) -> list[Path]:
+    """Each body folder's character (``character.blend`` beside its ``base.obj``), built once by the demo's
+    character builder."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import demo
+
+    out = []
+    for folder in sorted(p for p in bodies.iterdir() if (p / "base.obj").is_file()):
+        blend = folder / "character.blend"
+        if not blend.is_file():
+            demo.build_character(zip_path, folder, blend, env)
+        out.append(blend)
+    return out
+
+
+def clip_colours(rng: np.random.Generator) -> dict:
+    """A skin tone (between a light and a dark one, a little tint) and a background colour for one clip."""
+    t = rng.uniform()
+    skin = (1 - t) * np.array([0.93, 0.78, 0.67]) + t * np.array([0.33, 0.21, 0.14])
+    skin = np.clip(skin * rng.uniform(0.92, 1.08, 3), 0.0, 1.0)
+    return {
+        "skin": [round(float(x), 3) for x in skin],
+        "background": [round(float(x), 3) for x in rng.uniform(0.1, 0.9, 3)],
+    }
+
+
 def project(points: np.ndarray, world_to_camera: np.ndarray, focal: float) -> np.ndarray:
     """Blender world points (..., 3) -> pixels (..., 2) of a 640 x 480 image (x right, y down)."""
     h = np.concatenate([points, np.ones(points.shape[:-1] + (1,))], -1) @ world_to_camera.T
@@ -167,6 +206,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--skip-render", action="store_true", help="reuse the renders and detections in --out")
     p.add_argument(
+        "--detect", action="store_true", help="with --skip-render: run MediaPipe on the views it has not read yet"
+    )
+    p.add_argument(
+        "--bodies",
+        type=Path,
+        help="a folder of body builds (body_variants.py): clip k is played on body k modulo their number, in a skin "
+        "tone and before a background colour drawn per clip (seeded by its place in the list), instead of the base "
+        "body in its one colour; each body's character is built beside it once",
+    )
+    p.add_argument(
         "--random-views",
         type=int,
         default=0,
@@ -186,6 +235,11 @@ def main(argv: list[str] | None = None) -> int:
         print("error: run `make demo` first (it builds out/character.blend and the extension zip)", file=sys.stderr)
         return 1
     args.out.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, BLENDER_USER_RESOURCES=str(ROOT / "out" / "blender_user"))
+    characters = build_characters(args.bodies, zips[-1], env) if args.bodies else []
+    if args.bodies and not characters:
+        print(f"error: --bodies {args.bodies}: no body folders (body_variants.py writes them)", file=sys.stderr)
+        return 1
     clips = pick_clips(args.library, args.clips, args.frames, args.split)
     jobs = []
     for c, (info, m) in enumerate(clips):
@@ -208,9 +262,12 @@ def main(argv: list[str] | None = None) -> int:
                 "joints": ["pelvis", *LIMBS],
             }
         )
+        if characters:
+            jobs[-1] |= {"character": str(characters[c % len(characters)])} | clip_colours(
+                np.random.default_rng(5000 + c)
+            )
     jobs_json = args.out / "jobs.json"
     jobs_json.write_text(json.dumps(jobs))
-    env = dict(os.environ, BLENDER_USER_RESOURCES=str(ROOT / "out" / "blender_user"))
     if not args.skip_render:
         proc = subprocess.run(
             [sys.executable, "-c", _RENDER, str(zips[-1]), str(character), str(jobs_json)],
@@ -221,10 +278,13 @@ def main(argv: list[str] | None = None) -> int:
         if proc.returncode != 0:
             print("error: rendering failed: " + (proc.stderr.strip().splitlines() or ["?"])[-1], file=sys.stderr)
             return 1
+    if not args.skip_render or args.detect:
         for job in jobs:
             for view in job["views"]:
                 folder = Path(f"{job['dir']}_{view}")
-                subprocess.run(
+                if args.skip_render and folder.with_suffix(".json").is_file():
+                    continue
+                proc = subprocess.run(
                     [
                         args.mediapipe_python,
                         str(ROOT / "scripts" / "detect_mediapipe.py"),
@@ -232,9 +292,14 @@ def main(argv: list[str] | None = None) -> int:
                         str(folder.with_suffix(".json")),
                         "--smooth",
                     ],
-                    check=True,
                     capture_output=True,
+                    text=True,
                 )
+                if proc.returncode != 0:
+                    why = (proc.stderr.strip().splitlines() or ["?"])[-1]
+                    print(f"{folder.name}: left out: {why.removeprefix('error: ')}", file=sys.stderr)
+    for job in jobs:  # a view where MediaPipe found nobody in any frame has no detections: it is left out
+        job["views"] = {v: p for v, p in job["views"].items() if Path(f"{job['dir']}_{v}.json").is_file()}
     rendered = json.loads((args.out / "jobs.json.out.json").read_text())
     from model.kinematics import forward_kinematics
     from model.skeleton import Skeleton

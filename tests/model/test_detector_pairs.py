@@ -157,32 +157,45 @@ _MEDIAPIPE_FROM_HALPE = {
 }
 
 
-def _render_folder(folder) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _render_folder(folder, name="a", scale=1.05, character=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A folder as detector_renders.py writes it (jobs, the rig's joints and camera per view, MediaPipe's JSON) for
-    one 30-frame motion on a rig with longer thighs, seen by one camera; its Halpe points written as MediaPipe's
-    landmarks. Returns the rig's recorded joints (Blender world), the points' normalised pixels and the motion."""
+    one 30-frame motion on a rig with thighs ``scale`` times the canonical, seen by one camera; its Halpe points
+    written as MediaPipe's landmarks; another ``name`` adds a job (on body ``character``) to the folder. Returns the
+    rig's recorded joints (Blender world), the points' normalised pixels and the motion."""
     import json
 
     from model.keypoints import HALPE26
 
     truth = Skeleton.default().offsets.copy()
-    truth[[JOINT_INDEX["left_knee"], JOINT_INDEX["right_knee"]]] *= 1.05
+    truth[[JOINT_INDEX["left_knee"], JOINT_INDEX["right_knee"]]] *= scale
     motion = synthetic_motion(np.random.default_rng(7), 1, 30)
     points, joints = keypoints_3d(motion.rotations[0], truth, motion.root[0])
-    np.savez(folder / "a.npz", rotations=motion.rotations[0], root=motion.root[0], offsets=motion.offsets[0], fps=30.0)
+    np.savez(
+        folder / f"{name}.npz", rotations=motion.rotations[0], root=motion.root[0], offsets=motion.offsets[0], fps=30.0
+    )
     m = _blender_camera([0.3, -4.0, 1.3], [0.0, 0.0, 1.0])
     rig_b = joints[:, [JOINT_INDEX[n] for n in RECORDED]] @ MODEL_TO_BLENDER.T
-    jobs = [{"name": "a", "motion": str(folder / "a.npz"), "dir": str(folder / "a"), "views": {"v0": [5.0, 4.0, 1.3]}}]
-    (folder / "jobs.json").write_text(json.dumps(jobs))
-    out = {"a": {"v0": {"joints": rig_b.tolist(), "world_to_camera": m.tolist(), "focal_px": 686.2}}}
-    (folder / "jobs.json.out.json").write_text(json.dumps(out))
+    job = {
+        "name": name,
+        "motion": str(folder / f"{name}.npz"),
+        "dir": str(folder / name),
+        "views": {"v0": [5.0, 4.0, 1.3]},
+    }
+    if character:
+        job["character"] = character
+    jobs_path, out_path = folder / "jobs.json", folder / "jobs.json.out.json"
+    jobs = json.loads(jobs_path.read_text()) if jobs_path.is_file() else []
+    out = json.loads(out_path.read_text()) if out_path.is_file() else {}
+    jobs_path.write_text(json.dumps([*jobs, job]))
+    out[name] = {"v0": {"joints": rig_b.tolist(), "world_to_camera": m.tolist(), "focal_px": 686.2}}
+    out_path.write_text(json.dumps(out))
     px = _blender_project(points @ MODEL_TO_BLENDER.T, m, 686.2) / [640.0, 480.0]
     frames = []
     for t in range(len(px)):
         marks = [[*px[t, HALPE26.index(_MEDIAPIPE_FROM_HALPE.get(i, "nose"))], 0.0, 0.95] for i in range(33)]
         frames.append({"frame": t, "poses": [marks]})
     doc = {"format": "mediapipe_pose", "version": 1, "image_width": 640, "image_height": 480, "fps": 30.0}
-    (folder / "a_v0.json").write_text(json.dumps({**doc, "normalized": True, "frames": frames}))
+    (folder / f"{name}_v0.json").write_text(json.dumps({**doc, "normalized": True, "frames": frames}))
     return rig_b, px, motion.rotations[0]
 
 
@@ -199,6 +212,24 @@ def test_a_folder_of_renders_reads_back_as_pairs_whose_labels_reproduce_the_rig(
     wrist = HALPE26.index("left_wrist")
     assert np.abs(pair.points[:, wrist, :2] - px[:, wrist] * [640.0, 480.0]).max() < 0.05
     assert tuple(pair.camera.image[0]) == (640.0, 480.0)
+
+
+def test_each_body_has_its_own_proportions_and_a_view_nobody_was_found_in_is_left_out(tmp_path):
+    """Renders of two bodies (detector_renders.py --bodies): each pair's labels reproduce its own rig, not a mean of
+    the two; a view without MediaPipe's JSON (nobody found) is not read."""
+    from model.training.detector_pairs import load_detector_pairs
+
+    rig_a, _, _ = _render_folder(tmp_path, "a", 1.05, "body_00.blend")
+    rig_b, _, _ = _render_folder(tmp_path, "b", 0.85, "body_01.blend")
+    _render_folder(tmp_path, "c", 0.85, "body_01.blend")  # the same body again: its JSON removed below
+    (tmp_path / "c_v0.json").unlink()
+    pairs = load_detector_pairs(tmp_path)
+    assert [p.name for p in pairs] == ["a_v0", "b_v0"]
+    for pair, rig in zip(pairs, (rig_a, rig_b), strict=True):
+        assert np.abs(_rig_from(pair.clip.offsets[0], pair.clip) - rig @ MODEL_TO_BLENDER).max() < 1e-6
+    knee = JOINT_INDEX["left_knee"]
+    ratio = np.linalg.norm(pairs[0].clip.offsets[0][knee]) / np.linalg.norm(pairs[1].clip.offsets[0][knee])
+    assert abs(ratio - 1.05 / 0.85) < 1e-6
 
 
 def test_training_takes_detector_pairs(tmp_path):
