@@ -3,7 +3,6 @@ made them wrote in its curves.jsonl at that step."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -14,15 +13,10 @@ ROOT = Path(__file__).resolve().parents[2]
 FIX = ROOT / "tests" / "fixtures"
 
 
-def _load(name: str, path: Path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-curve_score = _load("curve_score_script", ROOT / "scripts" / "training" / "curve_score.py")
-write_library = _load("evaluate_tests_cs", Path(__file__).with_name("test_evaluate.py")).write_library
+sys.path.insert(0, str(ROOT / "scripts" / "training"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the other tests' helpers
+import curve_score  # noqa: E402
+from test_evaluate import write_library  # noqa: E402
 
 
 def test_scores_match_the_runs_own_curve(tmp_path, capsys):

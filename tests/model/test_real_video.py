@@ -22,27 +22,16 @@ ROOT = Path(__file__).resolve().parents[2]
 WEIGHTS = ROOT / "model" / "weights" / "pose_uplift.npz"
 CMU = ROOT / "tests" / "fixtures" / "bvh" / "cmu_01_01_first120.bvh"
 sys.path.insert(0, str(ROOT / "scripts" / "training"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the other tests' helpers
 spec = importlib.util.spec_from_file_location("real_video_script", ROOT / "scripts" / "training" / "real_video.py")
 real_video = importlib.util.module_from_spec(spec)
+from test_evaluate import write_trc  # noqa: E402
+
 spec.loader.exec_module(real_video)
 
 MARKERS = {"left_shoulder": "LShoulder", "right_shoulder": "RShoulder", "left_elbow": "LElbow", "right_elbow": "RElbow"}
 MARKERS |= {"left_wrist": "LWrist", "right_wrist": "RWrist", "left_hip": "LHip", "right_hip": "RHip"}
 MARKERS |= {"left_knee": "LKnee", "right_knee": "RKnee", "left_ankle": "LAnkle", "right_ankle": "RAnkle"}
-
-
-def write_trc(path: Path, names: list[str], xyz: np.ndarray, rate: float) -> None:
-    lines = [
-        f"PathFileType\t4\t(X/Y/Z)\t{path.name}",
-        "DataRate\tCameraRate\tNumFrames\tNumMarkers\tUnits\tOrigDataRate\tOrigDataStartFrame\tOrigNumFrames",
-        f"{rate}\t{rate}\t{len(xyz)}\t{len(names)}\tm\t{rate}\t1\t{len(xyz)}",
-        "Frame#\tTime\t" + "\t\t\t".join(names),
-        "\t\t" + "\t".join(f"X{i + 1}\tY{i + 1}\tZ{i + 1}" for i in range(len(names))),
-        "",
-    ]
-    for t, row in enumerate(xyz):
-        lines.append(f"{t + 1}\t{t / rate:.6f}\t" + "\t".join(f"{v:.5f}" for v in row.ravel()))
-    path.write_text("\n".join(lines) + "\n")
 
 
 def fake_set(tmp: Path, swap_reference_for: str | None = None) -> Path:
@@ -68,7 +57,8 @@ def fake_set(tmp: Path, swap_reference_for: str | None = None) -> Path:
         labels = [MARKERS[n] for n in names]
         if cam == swap_reference_for:
             labels = [lab.replace("L", "#").replace("R", "L").replace("#", "R") for lab in labels]
-        write_trc(out / f"reference_3d_without_{cam}.trc", labels, lab[:, [HALPE26.index(n) for n in names]], 60.0)
+        reference = lab[:, [HALPE26.index(n) for n in names]] * 1000.0  # mm
+        write_trc(out / f"reference_3d_without_{cam}.trc", labels, reference, 60.0)
     return out
 
 

@@ -3,7 +3,6 @@ as ../shared's (test_real_video.fake_set), a failed run reported and the exit st
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -12,18 +11,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts" / "training"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the other tests' helpers
 
 
-def _load(name: str, path: Path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+import side_by_side  # noqa: E402
+from test_evaluate import write_library  # noqa: E402
+from test_real_video import fake_set  # noqa: E402
 
-
-side_by_side = _load("side_by_side_script", ROOT / "scripts" / "training" / "side_by_side.py")
-fake_set = _load("real_video_tests", Path(__file__).with_name("test_real_video.py")).fake_set
-write_library = _load("evaluate_tests", Path(__file__).with_name("test_evaluate.py")).write_library
 FIX = ROOT / "tests" / "fixtures"
 SMALL = "--dim 32 --layers 1 --batch 4 --threads 1 --lr 1e-3 --steps 3 --every 3 --curve-every 3"
 
