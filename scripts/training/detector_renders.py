@@ -161,6 +161,31 @@ def clip_colours(rng: np.random.Generator) -> dict:
     }
 
 
+def plan_jobs(
+    clips: list[tuple[dict, object]], out: Path, start: int = 0, random_views: int = 0, characters: list | None = None
+) -> list[dict]:
+    """One render job per clip (its motion saved in ``out``): clip k of the whole list (``start`` + its place here)
+    takes cameras seeded 1000 + k (``random_views`` of them, else the two fixed views), and with ``characters`` body
+    k modulo their number and colours seeded 5000 + k, so a later folder's clips follow on from an earlier one's."""
+    jobs = []
+    for c, (info, m) in enumerate(clips, start):
+        views: dict = dict(VIEWS)
+        if random_views:
+            r = np.random.default_rng(1000 + c)
+            views = {
+                f"v{i}": [float(r.uniform(0, 360)), float(r.uniform(3, 6)), float(r.uniform(0.6, 2.2))]
+                for i in range(random_views)
+            }
+        name = Path(info["file"]).stem + "_" + info["subject"]
+        path = out / f"{name}.npz"
+        np.savez(path, rotations=m.rotations, root=m.root_translation, offsets=m.skeleton.offsets, fps=m.fps)
+        job = {"name": name, "motion": str(path), "dir": str(out / name), "views": views, "joints": ["pelvis", *LIMBS]}
+        if characters:
+            job |= {"character": str(characters[c % len(characters)])} | clip_colours(np.random.default_rng(5000 + c))
+        jobs.append(job)
+    return jobs
+
+
 def project(points: np.ndarray, world_to_camera: np.ndarray, focal: float) -> np.ndarray:
     """Blender world points (..., 3) -> pixels (..., 2) of a 640 x 480 image (x right, y down)."""
     h = np.concatenate([points, np.ones(points.shape[:-1] + (1,))], -1) @ world_to_camera.T
@@ -193,6 +218,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=ROOT / "runs" / "detector")
     p.add_argument("--clips", type=int, default=4)
     p.add_argument("--frames", type=int, default=60)
+    p.add_argument(
+        "--start",
+        type=int,
+        default=0,
+        help="skip the list's first N clips (rendered into another folder before): more clips whose seeds and "
+        "bodies follow on from theirs",
+    )
     p.add_argument("--weights")
     p.add_argument(
         "--no-flip", action="store_true", help="one pass, without Mirror Averaging (the extension's default)"
@@ -240,32 +272,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.bodies and not characters:
         print(f"error: --bodies {args.bodies}: no body folders (body_variants.py writes them)", file=sys.stderr)
         return 1
-    clips = pick_clips(args.library, args.clips, args.frames, args.split)
-    jobs = []
-    for c, (info, m) in enumerate(clips):
-        views: dict = dict(VIEWS)
-        if args.random_views:
-            r = np.random.default_rng(1000 + c)
-            views = {
-                f"v{i}": [float(r.uniform(0, 360)), float(r.uniform(3, 6)), float(r.uniform(0.6, 2.2))]
-                for i in range(args.random_views)
-            }
-        name = Path(info["file"]).stem + "_" + info["subject"]
-        path = args.out / f"{name}.npz"
-        np.savez(path, rotations=m.rotations, root=m.root_translation, offsets=m.skeleton.offsets, fps=m.fps)
-        jobs.append(
-            {
-                "name": name,
-                "motion": str(path),
-                "dir": str(args.out / name),
-                "views": views,
-                "joints": ["pelvis", *LIMBS],
-            }
-        )
-        if characters:
-            jobs[-1] |= {"character": str(characters[c % len(characters)])} | clip_colours(
-                np.random.default_rng(5000 + c)
-            )
+    clips = pick_clips(args.library, args.start + args.clips, args.frames, args.split)[args.start :]
+    jobs = plan_jobs(clips, args.out, args.start, args.random_views, characters)
     jobs_json = args.out / "jobs.json"
     jobs_json.write_text(json.dumps(jobs))
     if not args.skip_render:

@@ -145,8 +145,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--detector-pairs",
         type=Path,
+        nargs="+",
         default=None,
-        help="a folder of rendered views run through a real detector (detector_renders.py --split train "
+        help="folders of rendered views run through a real detector (detector_renders.py --split train "
         "--random-views N --out DIR): their 2D with their motion's targets join training (--pairs-fraction)",
     )
     p.add_argument(
@@ -494,7 +495,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.detector_pairs is not None and args.pairs_fraction > 0:
         from model.training.detector_pairs import load_detector_pairs
 
-        mix.update(pairs=load_detector_pairs(args.detector_pairs), pairs_fraction=args.pairs_fraction)
+        folders = [args.detector_pairs] if isinstance(args.detector_pairs, (str, Path)) else args.detector_pairs
+        pairs = [pair for folder in folders for pair in load_detector_pairs(folder)]
+        print(f"detector pairs: {len(pairs)} views from {len(folders)} folder" + "s" * (len(folders) != 1), flush=True)
+        mix.update(pairs=pairs, pairs_fraction=args.pairs_fraction)
     batches = batch_stream(rng, args, cfg, real, mix)
     budget = args.minutes * 60.0
 
@@ -607,7 +611,7 @@ def main(argv: list[str] | None = None) -> int:
                 "white": args.white,
                 "tilted": args.tilted,
                 "high": args.high,
-                "detector_pairs": str(args.detector_pairs) if args.detector_pairs else None,
+                "detector_pairs": [str(f) for f in args.detector_pairs] if args.detector_pairs else None,
                 "pairs_fraction": args.pairs_fraction,
                 "dropout": args.dropout,
                 "whole_frame": cfg.whole_frame,

@@ -124,3 +124,32 @@ def test_each_rendered_clip_gets_its_own_skin_tone_and_background():
     assert np.ptp(skins.mean(1)) > 0.25  # light and dark ones
     backgrounds = np.array([c["background"] for c in colours])
     assert ((backgrounds >= 0.1) & (backgrounds <= 0.9)).all() and len({tuple(b) for b in backgrounds}) == 20
+
+
+def test_a_later_render_folder_follows_on_from_an_earlier_one(tmp_path):
+    """detector_renders.py --start N: clip N+k gets the cameras, body and colours it would have had as the (N+k)-th
+    clip of one long list, so more clips rendered into a second folder neither repeat nor reshuffle the first's."""
+    from model.motion import Motion
+    from model.skeleton import NUM_JOINTS, Skeleton
+
+    spec2 = importlib.util.spec_from_file_location("renders", ROOT / "scripts" / "training" / "detector_renders.py")
+    renders = importlib.util.module_from_spec(spec2)
+    spec2.loader.exec_module(renders)
+    rot = np.tile([1.0, 0.0, 0.0, 0.0], (5, NUM_JOINTS, 1))
+    clips = [
+        ({"file": f"clip{k}.amc", "subject": f"s{k}"}, Motion(rot, np.zeros((5, 3)), Skeleton.default(), 30.0))
+        for k in range(12)
+    ]
+    bodies = [f"body_{b}/character.blend" for b in range(8)]
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    whole = renders.plan_jobs(clips, tmp_path / "one", 0, 2, bodies)
+    later = renders.plan_jobs(clips[9:], tmp_path / "two", 9, 2, bodies)
+    for a, b in zip(whole[9:], later, strict=True):
+        assert a["views"] == b["views"] and a["character"] == b["character"] and a["skin"] == b["skin"]
+        assert a["background"] == b["background"] and a["name"] == b["name"]
+        assert Path(b["motion"]).parent == tmp_path / "two" and Path(b["motion"]).is_file()
+    assert later[0]["character"] == "body_1/character.blend"  # clip 9 on body 9 mod 8
+    assert len({tuple(map(tuple, j["views"].values())) for j in whole}) == 12  # cameras differ clip to clip
+    fixed = renders.plan_jobs(clips[:1], tmp_path / "one")
+    assert fixed[0]["views"] == renders.VIEWS and "character" not in fixed[0]

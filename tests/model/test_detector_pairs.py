@@ -233,20 +233,23 @@ def test_each_body_has_its_own_proportions_and_a_view_nobody_was_found_in_is_lef
 
 
 def test_training_takes_detector_pairs(tmp_path):
-    """train.py --detector-pairs DIR --pairs-fraction F: the run trains on them and its card says so."""
+    """train.py --detector-pairs DIR [DIR ...] --pairs-fraction F: the run trains on every folder's views and its card
+    names the folders."""
     import json
     import os
     import subprocess
     import sys
     from pathlib import Path
 
-    renders = tmp_path / "renders"
+    renders, more = tmp_path / "renders", tmp_path / "more"
     renders.mkdir()
+    more.mkdir()
     _render_folder(renders)
+    _render_folder(more, name="b", scale=0.9)
     root = Path(__file__).resolve().parents[2]
     out = tmp_path / "run"
     small = ["--dim", "32", "--layers", "1", "--batch", "4", "--threads", "1", "--lr", "1e-3", "--window", "27"]
-    args = ["--out", str(out), "--steps", "2", "--every", "2", *small, "--detector-pairs", str(renders)]
+    args = ["--out", str(out), "--steps", "2", "--every", "2", *small, "--detector-pairs", str(renders), str(more)]
     done = subprocess.run(
         [sys.executable, str(root / "scripts" / "training" / "train.py"), *args, "--pairs-fraction", "0.5"],
         capture_output=True,
@@ -257,4 +260,5 @@ def test_training_takes_detector_pairs(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-2000:]
     card = json.loads((out / "weights.json").read_text())
-    assert card["training"]["detector_pairs"] == str(renders) and card["training"]["pairs_fraction"] == 0.5
+    assert card["training"]["detector_pairs"] == [str(renders), str(more)] and card["training"]["pairs_fraction"] == 0.5
+    assert "detector pairs: 2 views from 2 folders" in done.stdout
