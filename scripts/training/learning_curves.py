@@ -222,7 +222,8 @@ LINEAGE = (
     ("hinge_continuation", "hinge labels of one meaning (library rebuilt)"),
     ("pelvis_continuation", "ankle and pelvis labels of one meaning (library rebuilt)"),
     ("neck_continuation", "neck and hip points at the midpoints (bundled: the mean with the stretch before)"),
-    ("pairs_continuation", "a real detector's 2D of rendered bodies of 8 builds (bundled: its average at the end)"),
+    ("pairs_continuation", "MediaPipe on 24 rendered clips, 8 builds (the previous bundle)"),
+    ("pairs_72_clips_continuation", "72 rendered clips, 24 builds (bundled: its average at the end)"),
 )
 
 
