@@ -76,8 +76,8 @@ class UpliftOptions:
     flip: bool = _option(
         True,
         "Mirror Averaging",
-        "Also uplift the mirrored video and average both (twice the work; about 1 mm more accurate on the validation "
-        "subjects, 1.5 on real video)",
+        "Also uplift the mirrored video and average both; where they disagree which way the body faces, the one "
+        "that fits the points (twice the work; about 1 mm more accurate on the validation subjects, 1.5 on real video)",
     )
     level: bool = _option(
         True,

@@ -17,7 +17,7 @@ import numpy as np
 
 from .body_points import FOOT_POINTS, keypoints_3d
 from .features import blend_weights, normalise_window, resample_points, window_starts
-from .keypoints import HALPE_MIRROR, Keypoints2D, fill_midpoints
+from .keypoints import HALPE_MIRROR, KEYPOINT_INDEX, Keypoints2D, fill_midpoints
 from .motion import Motion, resample
 from .network import NetworkConfig, load_weights, numpy_forward, split_outputs
 from .root_path import DEFAULT_FOV, blended_root, floor_height, perspective_root, pin_planted_feet, sinking
@@ -38,6 +38,43 @@ DEFAULT_FPS = 30.0
 #: Two windows that see the same frames and put the body's heading further apart than this on average (degrees) do
 #: not agree which way the body faces (``Uplifter._settle_edges``).
 FACING_TURN_DEG = 90.0
+
+
+def facing_fit(windows: np.ndarray, pelvis: np.ndarray) -> np.ndarray:
+    """How well pelvis rotations (B, T, 3, 3) in the gravity frame fit the normalised windows (B, T, 26, 3) they
+    were read from, per frame (B, T): positive where the body faces the way the points say. Two cues, each counted
+    where all its points are seen: the body's left axis across the image against how far the left hip and shoulder
+    lie to the image's right of the right ones (a body seen from the front or back), and its forward axis across
+    the image against how far the nose lies ahead of the ears and the toes ahead of the heels (seen from the side)."""
+    k = KEYPOINT_INDEX
+    x, seen = windows[..., 0], windows[..., 2] > 0
+
+    def ahead(front: list[str], back: list[str]) -> np.ndarray:
+        a, b = [k[n] for n in front], [k[n] for n in back]
+        ok = seen[..., a].all(-1) & seen[..., b].all(-1)
+        return np.where(ok, x[..., a].mean(-1) - x[..., b].mean(-1), 0.0)
+
+    left = ahead(["left_hip", "left_shoulder"], ["right_hip", "right_shoulder"])
+    forward = ahead(["nose"], ["left_ear", "right_ear"]) + ahead(
+        ["left_big_toe", "right_big_toe"], ["left_heel", "right_heel"]
+    )
+    return -(pelvis[..., 0, 0] * left + pelvis[..., 0, 2] * forward)
+
+
+def mirror_average(windows: np.ndarray, direct: np.ndarray, mirrored: np.ndarray) -> np.ndarray:
+    """Mirror Averaging of the two passes' rotations (B, T, 22, 3, 3; the mirrored pass reflected back) -> 6D
+    (B, T, 22, 6). A joint whose two passes lie within 60 degrees of each other gets their mean. Further apart, the
+    pass whose pelvis fits the window's points better (``facing_fit`` over its frames) counts more, and alone from
+    90 degrees on: the mean of two rotations half a turn apart is no rotation, and where the passes disagree which
+    way the body faces their mean faces neither way. The same whichever of a video and its mirror image goes in,
+    except in a window with no evidence either way (nobody seen in it: the direct pass)."""
+    fit = (facing_fit(windows, direct[..., 0, :, :]) - facing_fit(windows, mirrored[..., 0, :, :])).sum(-1)
+    first = (fit > -1e-6)[:, None, None, None, None]  # one pass per window: no turn inside one
+    chosen = np.where(first, direct, mirrored)
+    other = np.where(first, mirrored, direct)
+    cos = (np.einsum("...ij,...ij->...", direct, mirrored) - 1.0) / 2.0
+    w = np.clip(cos, 0.0, 0.5)[..., None]  # the other pass' share: 1/2 up to 60 degrees apart, none from 90
+    return (1.0 - w) * matrix_to_sixd(chosen) + w * matrix_to_sixd(other)
 
 
 class UpliftCancelled(Exception):
@@ -96,10 +133,10 @@ class Uplifter:
             x = torch.as_tensor(windows, device=self.device)
             return self._torch_model(x).float().cpu().numpy()
 
-    def _predict(self, windows: np.ndarray, flip: bool) -> tuple[np.ndarray, np.ndarray]:
-        """Normalised windows (B, T, 26, 3) -> 6D rotations (B, T, 22, 6) and velocity, up, log bone lengths
-        (B, T, 27). With ``flip`` the mirrored windows (image x reflected, left and right swapped) go through too and
-        their outputs, reflected back, are averaged in."""
+    def _predict(self, windows: np.ndarray, flip: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Normalised windows (B, T, 26, 3) -> 6D rotations (B, T, 22, 6), velocity, up, log bone lengths
+        (B, T, 27) and the direct pass' own 6D rotations. With ``flip`` the mirrored windows (image x reflected, left
+        and right swapped) go through too and their outputs, reflected back, are averaged in (``mirror_average``)."""
         cfg: NetworkConfig = self.config
         batch = len(windows)
         if flip:
@@ -110,13 +147,15 @@ class Uplifter:
         rot = rotation_to_matrix(parts["rotations"], cfg.rotation)
         rest = np.concatenate([parts["velocity"], parts["up"], parts["log_bones"]], -1)
         if not flip:
-            return matrix_to_sixd(rot), rest
+            sixd = matrix_to_sixd(rot)
+            return sixd, rest, sixd
         # reflecting image x reflects the gravity-aligned frame's x: R -> S R S, S = diag(-1, 1, 1), joints swapped
         back = mirror_matrix(rot[batch:][:, :, list(MIRROR)])
         rest_back = rest[batch:].copy()
         rest_back[..., [0, 3]] *= -1.0  # velocity x, up x (camera x)
         rest_back[..., 6:] = rest_back[..., 6:][..., [m - 1 for m in MIRROR[1:]]]
-        return 0.5 * (matrix_to_sixd(rot[:batch]) + matrix_to_sixd(back)), 0.5 * (rest[:batch] + rest_back)
+        averaged = mirror_average(windows[:batch], rot[:batch], back)
+        return averaged, 0.5 * (rest[:batch] + rest_back), matrix_to_sixd(rot[:batch])
 
     def _windows(
         self,
@@ -131,8 +170,9 @@ class Uplifter:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Points (T >= window, 26, 3) at the network's rate -> the windows' outputs blended per frame: velocity, up,
         log bone lengths (T, 27) and 6D rotations (T, 22, 6); windows ``stride`` frames apart, or at ``starts``
-        (frames before the first window and after the last hold its first and last frame). ``keep``: the 6D
-        rotations (window, 22, 6) of each window whose start is one of its keys are stored there, unblended."""
+        (frames before the first window and after the last hold its first and last frame). ``keep``: the direct
+        pass' 6D rotations (window, 22, 6) of each window whose start is one of its keys are stored there, unblended
+        (with ``flip``, before the mirrored pass is averaged in)."""
         cfg: NetworkConfig = self.config
         starts = window_starts(len(padded), cfg.window, stride) if starts is None else starts
         weight = blend_weights(cfg.window)
@@ -145,10 +185,10 @@ class Uplifter:
                 raise UpliftCancelled()
             chunk = starts[i : i + batch_windows]
             windows = normalise_window(np.stack([padded[s : s + cfg.window] for s in chunk]))
-            rot, rest = self._predict(windows, flip)
+            rot, rest, direct = self._predict(windows, flip)
             for k, s in enumerate(chunk):
                 if keep is not None and s in keep:
-                    keep[s] = rot[k]
+                    keep[s] = direct[k]
                 acc[s : s + cfg.window] += rest[k] * weight[:, None]
                 sixd[s : s + cfg.window] += rot[k] * weight[:, None, None]
                 total[s : s + cfg.window] += weight
@@ -175,11 +215,13 @@ class Uplifter:
         put right. The first window alone covers the clip's first frames, and a few odd detections there can turn
         the body it lifts around (MediaPipe's first detection of a person can have the left and right shoulders
         reversed and narrowed: the bundled sample's frame 3). Two windows that see the same frames should agree
-        on which way the body faces in them; where the first and second disagree by more than ``FACING_TURN_DEG``
+        on which way the body faces in them (read from one pass each: with Mirror Averaging a window's two passes can
+        disagree too, and the pass that fits the image better may itself turn inside the window); where the first
+        and second disagree by more than ``FACING_TURN_DEG``
         on average and the second and third agree, the first window starts one frame further in, then two, until it
         agrees with the second (the frames before it hold its first frame). The same at the clip's end. Only the frames
         the moved window saw or sees are blended again, from the windows that see them. ``seen``: windows' own 6D
-        rotations by start, as the main pass kept them (``_windows``'s ``keep``), so that they are not run again."""
+        rotations (their direct pass) by start, as the main pass kept them (``_windows``'s ``keep``), so that they are not run again."""
         cfg: NetworkConfig = self.config
         n, w = len(points), cfg.window
         starts = window_starts(n, w, stride)
@@ -189,7 +231,7 @@ class Uplifter:
 
         def yaw(s: int) -> np.ndarray:  # one window's headings over its frames
             if s not in heading:
-                heading[s] = facing_yaw(self._windows(points[s : s + w], w, flip, batch_windows)[1])
+                heading[s] = facing_yaw(self._windows(points[s : s + w], w, False, batch_windows)[1])
             return heading[s]
 
         def apart(a: int, b: int) -> bool:  # windows starting at a < b disagree on the frames both see

@@ -261,6 +261,15 @@ def main(argv: list[str] | None = None) -> int:
     from model.skeleton import JOINT_INDEX, MODEL_TO_BLENDER
     from model.training import evaluation as E
 
+    picked = pick_clips(args.library, args.start + args.clips, args.frames, args.split)
+    clips = picked[args.start :]
+    if len(clips) < args.clips:
+        have = len(picked)
+        line = f"the {args.split} split has {have} clips of {args.frames + 30} frames or more"
+        if not clips:
+            print(f"error: --start {args.start}: {line}", file=sys.stderr)
+            return 1
+        print(f"note: {line}: clips {args.start}-{have - 1}, {len(clips)} instead of {args.clips}")
     character = ROOT / "out" / "character.blend"
     zips = sorted((ROOT / "dist").glob("pose_uplift-*.zip"))
     if not character.is_file() or not zips:
@@ -272,7 +281,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.bodies and not characters:
         print(f"error: --bodies {args.bodies}: no body folders (body_variants.py writes them)", file=sys.stderr)
         return 1
-    clips = pick_clips(args.library, args.start + args.clips, args.frames, args.split)[args.start :]
     jobs = plan_jobs(clips, args.out, args.start, args.random_views, characters)
     jobs_json = args.out / "jobs.json"
     jobs_json.write_text(json.dumps(jobs))

@@ -153,3 +153,28 @@ def test_a_later_render_folder_follows_on_from_an_earlier_one(tmp_path):
     assert len({tuple(map(tuple, j["views"].values())) for j in whole}) == 12  # cameras differ clip to clip
     fixed = renders.plan_jobs(clips[:1], tmp_path / "one")
     assert fixed[0]["views"] == renders.VIEWS and "character" not in fixed[0]
+
+
+def test_a_start_past_the_split_s_clips_is_an_error_that_says_how_many_there_are(tmp_path, capsys):
+    """--start beyond the clips long enough in the split renders nothing: one line says so, naming how many there
+    are, before any character is built or any folder written."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from test_evaluate import write_library
+
+    from model.mocap import read_motion
+
+    fix = ROOT / "tests" / "fixtures"
+    train = read_motion(fix / "deepmimic" / "humanoid3d_walk.txt").resampled(30.0)
+    val = read_motion(fix / "bvh" / "cmu_01_01_first120.bvh").resampled(30.0)
+    library = write_library(tmp_path / "lib.npz", train, val)
+    spec2 = importlib.util.spec_from_file_location("renders", ROOT / "scripts" / "training" / "detector_renders.py")
+    renders = importlib.util.module_from_spec(spec2)
+    spec2.loader.exec_module(renders)
+    out = tmp_path / "renders"
+    args = ["--library", str(library), "--mediapipe-python", sys.executable, "--out", str(out), "--split", "train"]
+    assert renders.main([*args, "--clips", "4", "--start", "3", "--frames", "10"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == "error: --start 3: the train split has 1 clips of 40 frames or more", err
+    assert not out.exists()

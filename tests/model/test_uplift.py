@@ -157,12 +157,15 @@ def test_bundled_model_on_real_motion_it_never_saw():
 
 
 def test_flip_averaging_is_mirror_symmetric(small_weights):
-    """With test-time flipping, a mirrored video gives exactly the mirrored motion (joints swapped, x negated)."""
+    """With test-time flipping, a mirrored video gives exactly the mirrored motion (joints swapped, x negated); the
+    sample's frames with the person (in a window with nobody, nothing tells the two passes apart: ``mirror_average``)."""
     from model.keypoints import HALPE_MIRROR
     from model.rotations import mirror_quat
     from model.skeleton import MIRROR
 
-    kps = read_keypoints(SAMPLE)
+    whole = read_keypoints(SAMPLE)
+    seen = np.flatnonzero((whole.points[..., 2] > 0).any(-1))
+    kps = Keypoints2D(whole.points[: seen[-1] + 1], fps=whole.fps, image_size=whole.image_size)
     pts = kps.points[:, list(HALPE_MIRROR)].copy()
     pts[..., 0] = np.where(pts[..., 2] > 0, kps.image_size[0] - pts[..., 0], 0.0)
     up = Uplifter(small_weights, backend="numpy", flip=True)
@@ -174,6 +177,103 @@ def test_flip_averaging_is_mirror_symmetric(small_weights):
     np.testing.assert_allclose(b.root_translation, a.root_translation * [-1, 1, 1], atol=5e-4)
     plain = Uplifter(small_weights, backend="numpy")(kps)
     assert np.abs(plain.joint_positions - a.joint_positions).max() > 1e-3  # flipping changes the result
+
+
+def _window_facing(across: float) -> np.ndarray:
+    """One window (1, 27, 26, 3) whose left hip and shoulder lie ``across`` to the image's right of the right ones."""
+    from model.keypoints import KEYPOINT_INDEX as K
+
+    win = np.random.default_rng(0).normal(0.0, 0.3, (1, 27, 26, 3))
+    win[..., 2] = 1.0
+    for part in ("hip", "shoulder"):
+        win[..., K[f"left_{part}"], 0] = win[..., K[f"right_{part}"], 0] + across
+    return win
+
+
+def test_mirror_average_keeps_the_pass_that_fits_where_the_two_disagree():
+    """A network stand-in whose two passes disagree which way the body faces (half a turn about the vertical) and
+    bend the other joints a little differently. The pelvis comes from the pass whose left and right lie where the
+    image has them (not the mean of the two, which has no first column and faces nowhere); joints within 60 degrees
+    get the plain mean of the two; between 60 and 90 degrees the other pass counts less, from 90 not at all."""
+    from model.rotations import elementary_rotation, matrix_to_sixd, sixd_to_matrix
+    from model.uplift import facing_fit, mirror_average
+
+    back = np.repeat(np.eye(3)[None, None, None], 27, 1).repeat(22, 2)  # forward along +z: its back to the camera
+    back[:, :, 1:] = elementary_rotation("x", np.radians(10.0))  # the other joints bent 10 degrees
+    front = back.copy()
+    front[:, :, 0] = elementary_rotation("y", np.pi)  # facing the camera (forward along -z)
+    front[:, :, 1:] = elementary_rotation("x", np.radians(40.0))  # 30 degrees from the other pass
+    front[:, :, 2] = elementary_rotation("x", np.radians(85.0))  # 75 degrees: the other pass counts cos 75 < 1/2
+    front[:, :, 3] = elementary_rotation("x", np.radians(110.0))  # 100 degrees: not at all
+    naive = 0.5 * (matrix_to_sixd(back) + matrix_to_sixd(front))
+    assert np.abs(naive[..., 0, :3]).max() < 1e-12  # the plain mean's pelvis: no first column at all
+    share = np.cos(np.radians(75.0))
+    # facing the camera, the left hip and shoulder are on the image's right
+    for across, fits, other in ((0.4, front, back), (-0.4, back, front)):
+        win = _window_facing(across)
+        assert facing_fit(win, fits[..., 0, :, :]).sum() > 0 > facing_fit(win, other[..., 0, :, :]).sum()
+        for direct, mirrored in ((front, back), (back, front)):  # whichever pass it is
+            out = mirror_average(win, direct, mirrored)
+            np.testing.assert_allclose(sixd_to_matrix(out[..., 0, :]), fits[..., 0, :, :], atol=1e-12)
+            mean = 0.5 * (matrix_to_sixd(fits) + matrix_to_sixd(other))
+            np.testing.assert_allclose(out[..., 4:, :], mean[..., 4:, :], atol=1e-12)  # 30 degrees apart: the mean
+            mixed = (1 - share) * matrix_to_sixd(fits[..., 2, :, :]) + share * matrix_to_sixd(other[..., 2, :, :])
+            np.testing.assert_allclose(out[..., 2, :], mixed, atol=1e-12)
+            np.testing.assert_allclose(out[..., 3, :], matrix_to_sixd(fits[..., 3, :, :]), atol=1e-12)
+
+
+def test_facing_fit_reads_a_side_view_from_the_nose_and_toes():
+    """Seen from the side the hips and shoulders overlap; the nose ahead of the ears and the toes ahead of the heels
+    say which way the body faces. Points not seen count for nothing."""
+    from model.keypoints import KEYPOINT_INDEX as K
+    from model.rotations import elementary_rotation
+    from model.uplift import facing_fit
+
+    win = _window_facing(0.0)
+    for name, dx in (("nose", 0.3), ("left_big_toe", 0.2), ("right_big_toe", 0.2)):
+        win[..., K[name], 0] = win[..., K[name.replace("nose", "left_ear").replace("big_toe", "heel")], 0] + dx
+    win[..., K["right_ear"], 0] = win[..., K["left_ear"], 0]
+    # the gravity frame: y up, z the camera's view, x = y cross z: the image's left
+    right = elementary_rotation("y", np.full((1, 27), -np.pi / 2))  # forward (+z) turned onto -x: the image's right
+    left = elementary_rotation("y", np.full((1, 27), np.pi / 2))
+    assert (facing_fit(win, right) > 0).all() and (facing_fit(win, left) < 0).all()
+    win[..., K["nose"], 2] = 0.0  # the nose and one heel not seen: no evidence left
+    win[..., K["left_heel"], 2] = 0.0
+    assert np.abs(facing_fit(win, right)).max() < 1e-12
+
+
+def test_mirror_average_of_a_mirrored_video_is_the_mirrored_average():
+    """Whatever the two passes say, the mirror image of a window (x reflected, left and right swapped: its passes
+    swap roles, each reflected) gets the reflection of the window's result, also where the passes disagree."""
+    from model.keypoints import HALPE_MIRROR
+    from model.rotations import mirror_matrix, quat_to_matrix, sixd_to_matrix
+    from model.skeleton import MIRROR
+    from model.uplift import mirror_average
+
+    rng = np.random.default_rng(3)
+    win = rng.normal(0.0, 0.5, (8, 27, 26, 3))
+    q = rng.normal(size=(2, 8, 27, 22, 4))
+    direct, mirrored = quat_to_matrix(q / np.linalg.norm(q, axis=-1, keepdims=True))
+    flipped = win[:, :, list(HALPE_MIRROR)].copy()
+    flipped[..., 0] *= -1.0
+
+    def reflect(m):
+        return mirror_matrix(m[:, :, list(MIRROR)])
+
+    a = sixd_to_matrix(mirror_average(win, direct, mirrored))
+    b = sixd_to_matrix(mirror_average(flipped, reflect(mirrored), reflect(direct)))
+    np.testing.assert_allclose(b, reflect(a), atol=1e-9)
+
+
+def test_mirror_averaging_keeps_the_sample_facing_one_way():
+    """The bundled sample with the extension's defaults, every frame lifted: no frame turns the pelvis more than 30
+    degrees from the one before. Its last two seconds have nobody in them; a window of nothing and its mirror image
+    are the same input, so the two passes there are each other's reflection, and a pelvis facing sideways in one
+    faces the other way in the other."""
+    motion = Uplifter(backend="numpy", flip=True, level=True)(read_keypoints(SAMPLE))
+    q = motion.rotations[:, 0]
+    step = np.degrees(2 * np.arccos(np.clip(np.abs((q[1:] * q[:-1]).sum(-1)), 0.0, 1.0)))
+    assert step.max() < 30, f"{step.max():.0f} degrees at frame {step.argmax() + 1}"
 
 
 def test_detector_swaps_are_put_back_before_uplifting(small_weights):
@@ -246,7 +346,8 @@ def test_settle_edges_starts_a_turned_first_or_last_window_further_in(small_weig
             marked = np.isclose(windows[..., 2], 0.5).any(axis=(1, 2))
             rot = np.repeat(np.eye(3)[None, None, None], len(windows), 0).repeat(windows.shape[1], 1).repeat(22, 2)
             rot[marked, :, 0] = elementary_rotation("y", np.pi)
-            return matrix_to_sixd(rot), np.zeros((len(windows), windows.shape[1], 27))
+            sixd = matrix_to_sixd(rot)
+            return sixd, np.zeros((len(windows), windows.shape[1], 27)), sixd
 
     up = Known(small_weights, backend="numpy")
     w = up.config.window
