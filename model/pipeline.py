@@ -77,7 +77,7 @@ class UpliftOptions:
         True,
         "Mirror Averaging",
         "Also uplift the mirrored video and average both; where they disagree which way the body faces, the one "
-        "that fits the points (twice the work; about 1 mm more accurate on the validation subjects, 1.5 on real video)",
+        "that fits the points (twice the work; about 0.9 mm more accurate on the validation subjects, 2 on real video)",
     )
     level: bool = _option(
         True,
