@@ -217,11 +217,11 @@ class Uplifter:
         reversed and narrowed: the bundled sample's frame 3). Two windows that see the same frames should agree
         on which way the body faces in them (read from one pass each: with Mirror Averaging a window's two passes can
         disagree too, and the pass that fits the image better may itself turn inside the window); where the first
-        and second disagree by more than ``FACING_TURN_DEG``
-        on average and the second and third agree, the first window starts one frame further in, then two, until it
-        agrees with the second (the frames before it hold its first frame). The same at the clip's end. Only the frames
-        the moved window saw or sees are blended again, from the windows that see them. ``seen``: windows' own 6D
-        rotations (their direct pass) by start, as the main pass kept them (``_windows``'s ``keep``), so that they are not run again."""
+        and second disagree by more than ``FACING_TURN_DEG`` on average and the second and third agree, the first
+        window starts one frame further in, then two, until it agrees with the second (the frames before it hold its
+        first frame). The same at the clip's end. Only the frames the moved window saw or sees are blended again,
+        from the windows that see them. ``seen``: windows' own 6D rotations (their direct pass) by start, as the main
+        pass kept them (``_windows``'s ``keep``), so that they are not run again."""
         cfg: NetworkConfig = self.config
         n, w = len(points), cfg.window
         starts = window_starts(n, w, stride)
