@@ -23,6 +23,7 @@ from .network import NetworkConfig, load_weights, numpy_forward, split_outputs
 from .root_path import DEFAULT_FOV, blended_root, floor_height, perspective_root, pin_planted_feet, sinking
 from .rotations import (
     elementary_rotation,
+    geodesic_angle,
     matrix_to_quat,
     matrix_to_sixd,
     mirror_matrix,
@@ -72,8 +73,8 @@ def mirror_average(windows: np.ndarray, direct: np.ndarray, mirrored: np.ndarray
     first = (fit > -1e-6)[:, None, None, None, None]  # one pass per window: no turn inside one
     chosen = np.where(first, direct, mirrored)
     other = np.where(first, mirrored, direct)
-    cos = (np.einsum("...ij,...ij->...", direct, mirrored) - 1.0) / 2.0
-    w = np.clip(cos, 0.0, 0.5)[..., None]  # the other pass' share: 1/2 up to 60 degrees apart, none from 90
+    # the other pass' share: 1/2 up to 60 degrees apart, none from 90
+    w = np.clip(np.cos(geodesic_angle(direct, mirrored)), 0.0, 0.5)[..., None]
     return (1.0 - w) * matrix_to_sixd(chosen) + w * matrix_to_sixd(other)
 
 

@@ -222,8 +222,8 @@ LINEAGE = (
     ("hinge_continuation", "hinge labels of one meaning (library rebuilt)"),
     ("pelvis_continuation", "ankle and pelvis labels of one meaning (library rebuilt)"),
     ("neck_continuation", "neck and hip points at the midpoints (bundled: the mean with the stretch before)"),
-    ("pairs_continuation", "MediaPipe on 24 rendered clips, 8 builds (the previous bundle)"),
-    ("pairs_72_clips_continuation", "72 rendered clips, 24 builds"),
+    ("pairs_continuation", "MediaPipe on 24 rendered clips, 8 builds"),
+    ("pairs_72_clips_continuation", "72 rendered clips, 24 builds (the previous bundle)"),
     ("pairs_72_clips_second_continuation", "the same, another seed (bundled: its average at the end)"),
 )
 
