@@ -103,11 +103,18 @@ def _root_under_hips(rotations: np.ndarray, offsets: np.ndarray, rig_joints_mode
     return rig_joints_model[:, rig_hips].mean(1) - joints[:, hips].mean(1)
 
 
-def load_detector_pairs(folder: str | Path) -> list[DetectorPair]:
+def load_detector_pairs(
+    folder: str | Path, max_world_error_mm: float | None = None, left_out: list[str] | None = None
+) -> list[DetectorPair]:
     """Every rendered view in ``folder`` (``detector_renders.py``'s ``--out``: ``jobs.json``, its ``.out.json`` and one
     MediaPipe JSON per view; a view without one, where MediaPipe found nobody, is left out) as a
     :class:`DetectorPair`. Each body's proportions (a job's ``character``; one body without) are measured over all of
-    its views."""
+    its views.
+
+    ``max_world_error_mm``: leave out a view whose MediaPipe world landmarks (its own 3D, the same JSON) are further
+    than this from the rig's limb joints (PA-MPJPE over the frames it found the person in): there the detector took
+    the body for another pose, and its 2D with it. A view whose JSON has no world landmarks is kept. The names left
+    out, with their errors, are appended to ``left_out``."""
     from ..pipeline import UpliftOptions, read_person
 
     folder = Path(folder)
@@ -129,6 +136,12 @@ def load_detector_pairs(folder: str | Path) -> list[DetectorPair]:
             detections = Path(f"{job['dir']}_{view}.json")
             if not detections.is_file():
                 continue
+            if max_world_error_mm is not None:
+                error = world_error_mm(detections, np.array(rec["joints"], dtype=np.float64))
+                if error is not None and error > max_world_error_mm:
+                    if left_out is not None:
+                        left_out.append(f"{job['name']}_{view} ({error:.0f} mm)")
+                    continue
             kp = read_person(detections, UpliftOptions())
             rig = np.array(rec["joints"], dtype=np.float64) @ MODEL_TO_BLENDER  # Blender world -> model world
             n = min(len(rotations), len(rig), len(kp.points))
@@ -137,6 +150,24 @@ def load_detector_pairs(folder: str | Path) -> list[DetectorPair]:
             camera = camera_from_blender(np.array(rec["world_to_camera"]), rec["focal_px"], kp.image_size or (640, 480))
             out.append(DetectorPair(f"{job['name']}_{view}", clip, camera, kp.points[:n].astype(np.float32)))
     return out
+
+
+def world_error_mm(detections: str | Path, rig_joints: np.ndarray) -> float | None:
+    """MediaPipe's own 3D (the world landmarks in ``detections``) against the rig's limb joints ``rig_joints`` (T, 13,
+    3) in ``RECORDED`` order: PA-MPJPE in mm over the frames it found the person in, as ``detector_renders.py`` scores
+    it; None where the JSON has no world landmarks or no such frame."""
+    from ..keypoints import HALPE26
+    from ..readers import KeypointFileError
+    from .evaluation import pa_mpjpe, read_world_landmarks
+
+    try:
+        world = read_world_landmarks(detections)[0][:, [HALPE26.index(n) for n in LIMBS]]
+    except KeypointFileError:
+        return None
+    truth = rig_joints[:, 1:]
+    n = min(len(world), len(truth))
+    seen = np.isfinite(world[:n]).all((-1, -2))
+    return float(pa_mpjpe(world[:n][seen], truth[:n][seen])) if seen.any() else None
 
 
 def paired_windows(

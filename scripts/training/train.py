@@ -156,6 +156,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=None,
         help="share of each batch from --detector-pairs (taken from the synthetic share)",
     )
+    p.add_argument(
+        "--pairs-max-world-mm",
+        type=float,
+        default=None,
+        help="leave out a rendered view where MediaPipe's own 3D is further than this from the rig (PA-MPJPE, mm): "
+        "there it took the body for another pose (0: keep every view)",
+    )
     p.add_argument("--dropout", type=float, default=None, help="dropout in the temporal layers (training only)")
     p.add_argument(
         "--whole-frame",
@@ -223,6 +230,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "side_views": False,
         "detector_pairs": None,
         "pairs_fraction": 0.0,
+        "pairs_max_world_mm": 0.0,
         "dropout": 0.0,
         "whole_frame": False,
         "local": False,
@@ -496,8 +504,12 @@ def main(argv: list[str] | None = None) -> int:
         from model.training.detector_pairs import load_detector_pairs
 
         folders = [args.detector_pairs] if isinstance(args.detector_pairs, (str, Path)) else args.detector_pairs
-        pairs = [pair for folder in folders for pair in load_detector_pairs(folder)]
+        limit = args.pairs_max_world_mm or None
+        left_out: list[str] = []
+        pairs = [pair for folder in folders for pair in load_detector_pairs(folder, limit, left_out)]
         print(f"detector pairs: {len(pairs)} views from {len(folders)} folder" + "s" * (len(folders) != 1), flush=True)
+        if left_out:
+            print(f"detector pairs left out, MediaPipe's own 3D over {limit:g} mm: {', '.join(left_out)}", flush=True)
         mix.update(pairs=pairs, pairs_fraction=args.pairs_fraction)
     batches = batch_stream(rng, args, cfg, real, mix)
     budget = args.minutes * 60.0
@@ -613,6 +625,7 @@ def main(argv: list[str] | None = None) -> int:
                 "high": args.high,
                 "detector_pairs": [str(f) for f in args.detector_pairs] if args.detector_pairs else None,
                 "pairs_fraction": args.pairs_fraction,
+                "pairs_max_world_mm": args.pairs_max_world_mm,
                 "dropout": args.dropout,
                 "whole_frame": cfg.whole_frame,
                 "local": cfg.local,

@@ -157,10 +157,13 @@ _MEDIAPIPE_FROM_HALPE = {
 }
 
 
-def _render_folder(folder, name="a", scale=1.05, character=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _render_folder(
+    folder, name="a", scale=1.05, character=None, world_noise=None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A folder as detector_renders.py writes it (jobs, the rig's joints and camera per view, MediaPipe's JSON) for
     one 30-frame motion on a rig with thighs ``scale`` times the canonical, seen by one camera; its Halpe points
-    written as MediaPipe's landmarks; another ``name`` adds a job (on body ``character``) to the folder. Returns the
+    written as MediaPipe's landmarks; another ``name`` adds a job (on body ``character``) to the folder; with
+    ``world_noise`` (m) the JSON has world landmarks too: the 3D points, each moved that far at random. Returns the
     rig's recorded joints (Blender world), the points' normalised pixels and the motion."""
     import json
 
@@ -194,6 +197,11 @@ def _render_folder(folder, name="a", scale=1.05, character=None) -> tuple[np.nda
     for t in range(len(px)):
         marks = [[*px[t, HALPE26.index(_MEDIAPIPE_FROM_HALPE.get(i, "nose"))], 0.0, 0.95] for i in range(33)]
         frames.append({"frame": t, "poses": [marks]})
+        if world_noise is not None:
+            moved = points[t] + np.random.default_rng(t).normal(0.0, world_noise, points[t].shape)
+            frames[-1]["world"] = [
+                [moved[HALPE26.index(_MEDIAPIPE_FROM_HALPE.get(i, "nose"))].tolist() for i in range(33)]
+            ]
     doc = {"format": "mediapipe_pose", "version": 1, "image_width": 640, "image_height": 480, "fps": 30.0}
     (folder / f"{name}_v0.json").write_text(json.dumps({**doc, "normalized": True, "frames": frames}))
     return rig_b, px, motion.rotations[0]
@@ -232,9 +240,30 @@ def test_each_body_has_its_own_proportions_and_a_view_nobody_was_found_in_is_lef
     assert abs(ratio - 1.05 / 0.85) < 1e-6
 
 
+def test_views_where_mediapipe_s_own_3d_is_far_off_can_be_left_out(tmp_path):
+    """load_detector_pairs(max_world_error_mm=...): a view whose world landmarks are far from the rig is left out and
+    named with its error; one whose world landmarks match, and one without any, are kept; no limit keeps all."""
+    from model.training.detector_pairs import load_detector_pairs, world_error_mm
+
+    rig, _, _ = _render_folder(tmp_path, "near", world_noise=0.0)
+    _render_folder(tmp_path, "far", world_noise=0.3)
+    _render_folder(tmp_path, "none")
+    near = world_error_mm(tmp_path / "near_v0.json", rig)
+    far = world_error_mm(tmp_path / "far_v0.json", rig)
+    assert near is not None and near < 20.0
+    assert far is not None and far > 200.0
+    assert world_error_mm(tmp_path / "none_v0.json", rig) is None
+    left_out: list[str] = []
+    pairs = load_detector_pairs(tmp_path, 140.0, left_out)
+    assert [p.name for p in pairs] == ["near_v0", "none_v0"]
+    assert left_out == [f"far_v0 ({far:.0f} mm)"]
+    assert [p.name for p in load_detector_pairs(tmp_path)] == ["near_v0", "far_v0", "none_v0"]
+
+
 def test_training_takes_detector_pairs(tmp_path):
-    """train.py --detector-pairs DIR [DIR ...] --pairs-fraction F: the run trains on every folder's views and its card
-    names the folders."""
+    """train.py --detector-pairs DIR [DIR ...] --pairs-fraction F --pairs-max-world-mm M: the run trains on every
+    folder's views but those where MediaPipe's own 3D is far off, says which it left out, and its card names the
+    folders and the limit."""
     import json
     import os
     import subprocess
@@ -246,12 +275,21 @@ def test_training_takes_detector_pairs(tmp_path):
     more.mkdir()
     _render_folder(renders)
     _render_folder(more, name="b", scale=0.9)
+    _render_folder(more, name="c", scale=0.9, world_noise=0.3)
     root = Path(__file__).resolve().parents[2]
     out = tmp_path / "run"
     small = ["--dim", "32", "--layers", "1", "--batch", "4", "--threads", "1", "--lr", "1e-3", "--window", "27"]
     args = ["--out", str(out), "--steps", "2", "--every", "2", *small, "--detector-pairs", str(renders), str(more)]
     done = subprocess.run(
-        [sys.executable, str(root / "scripts" / "training" / "train.py"), *args, "--pairs-fraction", "0.5"],
+        [
+            sys.executable,
+            str(root / "scripts" / "training" / "train.py"),
+            *args,
+            "--pairs-fraction",
+            "0.5",
+            "--pairs-max-world-mm",
+            "140",
+        ],
         capture_output=True,
         text=True,
         timeout=600,
@@ -261,4 +299,6 @@ def test_training_takes_detector_pairs(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     card = json.loads((out / "weights.json").read_text())
     assert card["training"]["detector_pairs"] == [str(renders), str(more)] and card["training"]["pairs_fraction"] == 0.5
+    assert card["training"]["pairs_max_world_mm"] == 140.0
     assert "detector pairs: 2 views from 2 folders" in done.stdout
+    assert "detector pairs left out, MediaPipe's own 3D over 140 mm: c_v0 (" in done.stdout
