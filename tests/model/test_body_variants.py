@@ -178,3 +178,26 @@ def test_a_start_past_the_split_s_clips_is_an_error_that_says_how_many_there_are
     err = capsys.readouterr().err.strip()
     assert err == "error: --start 3: the train split has 1 clips of 40 frames or more", err
     assert not out.exists()
+
+
+def test_the_rendered_set_scores_the_model_on_the_frames_mediapipe_found_the_person_in_too():
+    """summarise: each column weighted by its views' frames; MediaPipe's own 3D and the model's like-for-like
+    column by the frames MediaPipe found the person in (a view it missed half of counts half); views without any
+    left out of those two."""
+    spec2 = importlib.util.spec_from_file_location("renders", ROOT / "scripts" / "training" / "detector_renders.py")
+    renders = importlib.util.module_from_spec(spec2)
+    spec2.loader.exec_module(renders)
+    rows = [
+        {"frames": 120, "detected": 120, "model": 60.0, "model_exact_2d": 50.0, "mediapipe_world": 70.0,
+         "model_detected_frames": 60.0, "constant_mean_pose": 150.0},
+        {"frames": 120, "detected": 40, "model": 150.0, "model_exact_2d": 80.0, "mediapipe_world": 100.0,
+         "model_detected_frames": 90.0, "constant_mean_pose": 170.0},
+        {"frames": 60, "detected": 0, "model": 200.0, "model_exact_2d": 90.0, "mediapipe_world": None,
+         "model_detected_frames": None, "constant_mean_pose": 190.0},
+    ]  # fmt: skip
+    got = renders.summarise(rows)
+    assert got["model_pa_mpjpe_mm"] == round((120 * 60 + 120 * 150 + 60 * 200) / 300, 1)
+    assert got["model_exact_2d_pa_mpjpe_mm"] == round((120 * 50 + 120 * 80 + 60 * 90) / 300, 1)
+    assert got["mediapipe_world_pa_mpjpe_mm"] == round((120 * 70 + 40 * 100) / 160, 1)
+    assert got["model_detected_frames_pa_mpjpe_mm"] == round((120 * 60 + 40 * 90) / 160, 1)
+    assert got["constant_mean_pose_pa_mpjpe_mm"] == round((120 * 150 + 120 * 170 + 60 * 190) / 300, 1)
