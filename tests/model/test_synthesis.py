@@ -15,6 +15,7 @@ from model.training.synthesis import (
     OKS_SIGMAS,
     TILTED_ROLL,
     Clip,
+    clean_points,
     detector_noise,
     gravity_frame,
     make_batch,
@@ -251,6 +252,37 @@ def test_evaluation_batches_exact_and_at_a_profile():
     np.testing.assert_array_equal(exact["rotations"], noisy["rotations"])  # same motion and cameras
     moved = np.abs(noisy["inputs"][..., :2] - exact["inputs"][..., :2])[conf == 1]
     assert 0 < np.median(moved) < 0.1
+
+
+def test_clean_samples_get_2d_as_a_more_precise_detector_gives_it():
+    """make_batch(clean_fraction=1): the same motion and cameras as the training noise, but the 2D near the exact
+    projection (no placement bias, no failure modes, 0-0.5 of the noise); clean_points keeps a dropped point dropped,
+    drops points outside the image and raises the confidence as the error shrinks."""
+    rng = np.random.default_rng(5)
+    clip = synthetic_motion(rng, 4, 30, 30.0)
+    real = [
+        Clip(clip.rotations[i : i + 1], clip.root[i : i + 1], clip.offsets[i : i + 1], [clip.leaf_ends[i]])
+        for i in range(4)
+    ]
+    kw = dict(real_fraction=1.0, random_bodies=False)
+    exact = make_batch(np.random.default_rng(9), 16, 30, 30.0, real, noise="exact", **kw)
+    train = make_batch(np.random.default_rng(9), 16, 30, 30.0, real, **kw)
+    clean = make_batch(np.random.default_rng(9), 16, 30, 30.0, real, clean_fraction=1.0, **kw)
+    np.testing.assert_array_equal(train["rotations"], clean["rotations"])
+    np.testing.assert_array_equal(exact["rotations"], clean["rotations"])
+    seen = (exact["inputs"][..., 2] > 0) & (clean["inputs"][..., 2] > 0) & (train["inputs"][..., 2] > 0)
+    off_clean = np.abs(clean["inputs"][..., :2] - exact["inputs"][..., :2])[seen].mean()
+    off_train = np.abs(train["inputs"][..., :2] - exact["inputs"][..., :2])[seen].mean()
+    assert 0 < off_clean < 0.5 * off_train
+    assert clean["inputs"][..., 2][seen].mean() > train["inputs"][..., 2][seen].mean()
+
+    px = np.array([[[[10.0, 20.0], [30.0, 40.0], [700.0, 40.0]]]])  # (1, 1, 3, 2): the third outside 640 x 480
+    noise = np.array([[[[4.0, -2.0, 0.25], [5.0, 5.0, 0.0], [1.0, 1.0, 0.9]]]])  # the second dropped by the draw
+    out = clean_points(px, np.full((1, 1, 3), 3.0), noise, np.array([0.5]), np.array([[640.0, 480.0]]))
+    np.testing.assert_allclose(out[0, 0, 0], [12.0, 19.0, 0.5])
+    assert (out[0, 0, 1:] == 0).all()
+    exact_out = clean_points(px, np.full((1, 1, 3), 3.0), noise, np.array([0.0]), np.array([[640.0, 480.0]]))
+    np.testing.assert_allclose(exact_out[0, 0, 0], [10.0, 20.0, 1.0])
 
 
 def test_detector_placement_moves_points_as_mediapipe_does():
