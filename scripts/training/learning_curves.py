@@ -224,7 +224,8 @@ LINEAGE = (
     ("neck_continuation", "neck and hip points at the midpoints (bundled: the mean with the stretch before)"),
     ("pairs_continuation", "MediaPipe on 24 rendered clips, 8 builds"),
     ("pairs_72_clips_continuation", "72 rendered clips, 24 builds (the previous bundle)"),
-    ("pairs_72_clips_second_continuation", "the same, another seed (bundled: its average at the end)"),
+    ("pairs_72_clips_second_continuation", "the same, another seed (the previous bundle)"),
+    ("clean_2d_continuation", "a fifth of the 2D cleaner (bundled: its average at the end)"),
 )
 
 
