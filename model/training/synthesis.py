@@ -802,7 +802,8 @@ def make_batch(
         clean = rng.random(len(noisy)) < clean_fraction
         if clean.any():
             exact_px, exact_depth = camera.project(exact_kp3d)
-            error = drawn[clean] - np.pad(px[clean], _XY)  # the drawn error, without the failure modes
+            error = drawn[clean].copy()  # the drawn error (offsets and confidence), without the failure modes
+            error[..., :2] -= px[clean]
             share = rng.uniform(0.0, 0.5, int(clean.sum()))
             noisy[clean] = clean_points(exact_px[clean], exact_depth[clean], error, share, camera.image[clean])
     else:
@@ -820,9 +821,6 @@ def make_batch(
         paired = _paired_batch(rng, pairs, n_pairs, frames, fps)  # type: ignore[arg-type]
         out = {k: np.concatenate([v, paired[k]]) for k, v in out.items()}
     return out
-
-
-_XY = ((0, 0), (0, 0), (0, 0), (0, 1))  # pads (..., 2) pixels to (..., 3) with a zero confidence column
 
 
 def clean_points(
